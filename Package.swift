@@ -1,0 +1,128 @@
+// swift-tools-version:6.0
+// Cubby: a safe AI companion daemon for children's toys on embedded Linux.
+// The target graph tells the architecture: C shims at the bottom, one target per concept,
+// CubbyRuntime assembling them into services, thin executables on top.
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Cubby",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "cubbyd", targets: ["cubbyd"]),
+        .executable(name: "cubby", targets: ["cubby"]),
+        .executable(name: "cubby-pack", targets: ["cubby-pack"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // MARK: C libraries, each a thin module map over the system's headers
+        .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
+        .systemLibrary(name: "COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
+        .systemLibrary(
+            name: "CPocketSphinx", pkgConfig: "pocketsphinx",
+            providers: [.apt(["libpocketsphinx-dev", "libsphinxbase-dev", "pocketsphinx-en-us"])]),
+        .systemLibrary(name: "CEspeakNG", pkgConfig: "espeak-ng", providers: [.apt(["libespeak-ng-dev"])]),
+        .systemLibrary(name: "CSpeexDSP", pkgConfig: "speexdsp", providers: [.apt(["libspeexdsp-dev"])]),
+
+        // MARK: Domain
+        .target(
+            name: "CubbyCore",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "CubbyAudio",
+            dependencies: ["CubbyCore", "CALSA", "COpus", "CSpeexDSP"],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "CubbyWake",
+            dependencies: ["CubbyCore", "CubbyAudio", "CPocketSphinx"],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "CubbyVoice",
+            dependencies: ["CubbyCore", "CubbyAudio", "CEspeakNG"],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "CubbySafety",
+            dependencies: ["CubbyCore"],
+            resources: [.copy("Rules")],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "CubbyPersona",
+            dependencies: ["CubbyCore", "CubbySafety"],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "CubbyMemory",
+            dependencies: ["CubbyCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "CubbyCloud",
+            dependencies: [
+                "CubbyCore", "CubbyAudio",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "CubbyHardware",
+            dependencies: ["CubbyCore", "CubbyAudio"],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "CubbyRuntime",
+            dependencies: [
+                "CubbyCore", "CubbyAudio", "CubbyWake", "CubbyVoice", "CubbySafety", "CubbyPersona",
+                "CubbyMemory", "CubbyCloud", "CubbyHardware",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings),
+
+        // MARK: Executables
+        .executableTarget(
+            name: "cubbyd",
+            dependencies: [
+                "CubbyRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "cubby",
+            dependencies: [
+                "CubbyRuntime", "CubbyMemory",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "cubby-pack",
+            dependencies: [
+                "CubbyPersona",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings),
+
+        // MARK: Tests
+        .testTarget(
+            name: "CubbyTests",
+            dependencies: [
+                "CubbyCore", "CubbyAudio", "CubbyWake", "CubbyVoice", "CubbySafety", "CubbyPersona",
+                "CubbyMemory", "CubbyCloud", "CubbyHardware", "CubbyRuntime",
+            ],
+            swiftSettings: swiftSettings),
+    ]
+)

@@ -1,0 +1,49 @@
+import CubbyCore
+import Foundation
+
+/// Fails a streaming operation that goes quiet for too long.
+///
+/// `run` races `body` against a timer that is re-armed by every `touch()`: the first token must arrive
+/// within `first`, every later chunk within `idle`. The loser is cancelled, so a server that stops
+/// sending mid-stream ends the turn in bounded time instead of hanging it.
+final class StallWatchdog: @unchecked Sendable {
+    // @unchecked: `deadline` and `label` are behind `lock`.
+    private let lock = NSLock()
+    private var deadline: ContinuousClock.Instant
+    private var label: String
+    private let idle: Duration
+
+    init(first: Duration, idle: Duration, waitingFor label: String) {
+        deadline = .now + first
+        self.idle = idle
+        self.label = label
+    }
+
+    /// Something arrived: re-arm for the idle timeout.
+    func touch(nowWaitingFor label: String) {
+        lock.withLock {
+            deadline = .now + idle
+            self.label = label
+        }
+    }
+
+    func run<T: Sendable>(context: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await body() }
+            group.addTask { [self] in
+                while true {
+                    let (due, label) = lock.withLock { (deadline, self.label) }
+                    if ContinuousClock.now >= due {
+                        throw CubbyError(.cloud, "timed out waiting for \(label)", context: context)
+                    }
+                    try await Task.sleep(until: min(due, .now + .milliseconds(50)), clock: .continuous)
+                }
+            }
+            defer { group.cancelAll() }
+            while let result = try await group.next() {
+                if let value = result { return value }
+            }
+            throw CancellationError()
+        }
+    }
+}

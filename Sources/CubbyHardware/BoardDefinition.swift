@@ -1,0 +1,66 @@
+import CubbyAudio
+import CubbyCore
+import Foundation
+
+/// Where a board's audio comes from or goes to.
+public enum AudioEndpointSpec: Sendable, Equatable {
+    /// A WAV file (the simulated board).
+    case wav(path: String)
+    /// An ALSA PCM at the given rate and channel count.
+    case alsa(ALSADeviceSpec, sampleRate: Int, channels: Int)
+}
+
+/// A board described as data (`Hardware/NAME/board.toml`): what it has and how to reach it.
+///
+/// The skeleton knows audio and the listening light; the hardware issue adds motors, LEDs, buttons, touch
+/// pads and sensors to the same file.
+public struct BoardDefinition: Sendable, Equatable {
+    public var name: String
+    public var description: String
+    public var input: AudioEndpointSpec
+    public var output: AudioEndpointSpec?
+    /// Where logged actuators and sensors write their events (JSON lines); nil for the default.
+    public var eventLog: String?
+    public var folder: String
+
+    public static let fileName = "board.toml"
+
+    /// Loads `board.toml` from a board folder. Relative paths in the file resolve against that folder.
+    public static func load(folder: String) throws(CubbyError) -> BoardDefinition {
+        let path = (folder as NSString).appendingPathComponent(fileName)
+        let root = try TOMLSection.load(contentsOf: path)
+        let format = try root.integer("format", default: 0, in: 0...Int.max)
+        guard format == 1 else { throw root.error("format", format == 0 ? "is required (use 1)" : "\(format) is not supported (expected 1)") }
+        let name = try root.requiredString("name")
+        let description = try root.string("description", default: "")
+        let audio = try root.section("audio")
+        let input = try endpoint(try audio.section("input"), folder: folder, direction: .capture)
+        let outputTable = try audio.section("output")
+        let output = outputTable.values.isEmpty ? nil : try endpoint(outputTable, folder: folder, direction: .playback)
+        let events = try root.section("events")
+        let eventLog = try events.string("log").map { resolve($0, in: folder) }
+        try root.finish()
+        return BoardDefinition(name: name, description: description, input: input, output: output, eventLog: eventLog, folder: folder)
+    }
+
+    static func resolve(_ path: String, in folder: String) -> String {
+        path.hasPrefix("/") ? path : (folder as NSString).appendingPathComponent(path)
+    }
+
+    private static func endpoint(_ table: TOMLSection, folder: String, direction: ALSAPCM.Direction) throws(CubbyError) -> AudioEndpointSpec {
+        let kind = try table.choice("kind", of: ["wav", "alsa"], default: "alsa")
+        switch kind {
+        case "wav":
+            return .wav(path: resolve(try table.requiredString("path"), in: folder))
+        default:
+            let spec = ALSADeviceSpec(
+                name: try table.string("device", default: "default"),
+                configFile: try table.string("alsa_config").map { resolve($0, in: folder) },
+                periodMilliseconds: try table.integer("period_ms", default: 20, in: 5...100),
+                bufferMilliseconds: try table.integer("buffer_ms", default: direction == .capture ? 200 : 120, in: 20...2000))
+            return .alsa(spec,
+                         sampleRate: try table.integer("sample_rate", default: 16_000, in: 8_000...192_000),
+                         channels: try table.integer("channels", default: 1, in: 1...8))
+        }
+    }
+}

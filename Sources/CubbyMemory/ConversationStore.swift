@@ -1,0 +1,146 @@
+import CubbyCore
+import Foundation
+import GRDB
+
+/// The device's record of conversations and turns, in SQLite (WAL).
+///
+/// Each turn is written in one transaction with its sentences, so a killed process leaves whole turns
+/// only. Parents' tools read the same file. Long-term memories (the memory issue) live here too.
+public final class ConversationStore: Sendable {
+    private let writer: any DatabaseWriter
+    public let path: String?
+
+    /// Opens (creating if needed) the database at `path`.
+    public init(path: String) throws(CubbyError) {
+        self.path = path
+        do {
+            try FileManager.default.createDirectory(
+                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            var configuration = Configuration()
+            configuration.foreignKeysEnabled = true
+            configuration.busyMode = .timeout(5)
+            writer = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrator.migrate(writer)
+        } catch {
+            throw CubbyError(.storage, "cannot open the conversation database: \(error)", context: path)
+        }
+    }
+
+    /// A private in-memory database, for tests and `--once` runs without a data folder.
+    public init() throws(CubbyError) {
+        path = nil
+        do {
+            writer = try DatabaseQueue()
+            try Self.migrator.migrate(writer)
+        } catch {
+            throw CubbyError(.storage, "cannot create an in-memory database: \(error)")
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: conversations and turns") { db in
+            try db.create(table: "conversation") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("personaID", .text).notNull()
+                t.column("openedBy", .text).notNull()
+                t.column("startedAt", .datetime).notNull()
+                t.column("endedAt", .datetime)
+            }
+            try db.create(table: "turn") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("conversation", onDelete: .cascade).notNull()
+                t.column("startedAt", .datetime).notNull()
+                t.column("endedAt", .datetime).notNull()
+                t.column("childText", .text).notNull()
+                t.column("toyText", .text).notNull()
+                t.column("outcome", .text).notNull()
+                t.column("failure", .text)
+            }
+            try db.create(table: "turnSentence") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("turn", onDelete: .cascade).notNull()
+                t.column("position", .integer).notNull()
+                t.column("text", .text).notNull()
+                t.column("spoken", .boolean).notNull()
+                t.column("blockedCategory", .text)
+                t.uniqueKey(["turnId", "position"])
+            }
+        }
+        return migrator
+    }
+
+    private func run<T>(_ what: String, _ body: (Database) throws -> T) throws(CubbyError) -> T {
+        do {
+            return try writer.write(body)
+        } catch {
+            throw CubbyError(.storage, "\(what) failed: \(error)", context: path ?? "in-memory database")
+        }
+    }
+
+    /// Starts a conversation; returns its id.
+    public func openConversation(personaID: String, openedBy: String, at date: Date) throws(CubbyError) -> Int64 {
+        try run("opening a conversation") { db in
+            try db.execute(sql: "INSERT INTO conversation (personaID, openedBy, startedAt) VALUES (?, ?, ?)",
+                           arguments: [personaID, openedBy, date])
+            return db.lastInsertedRowID
+        }
+    }
+
+    public func closeConversation(_ id: Int64, at date: Date) throws(CubbyError) {
+        try run("closing a conversation") { db in
+            try db.execute(sql: "UPDATE conversation SET endedAt = ? WHERE id = ? AND endedAt IS NULL", arguments: [date, id])
+        }
+    }
+
+    /// Records a whole turn and its sentences atomically; returns the turn's id.
+    @discardableResult
+    public func record(_ turn: TurnRecord) throws(CubbyError) -> Int64 {
+        try run("recording a turn") { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO turn (conversationId, startedAt, endedAt, childText, toyText, outcome, failure)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [turn.conversationID, turn.startedAt, turn.endedAt, turn.childText, turn.toyText,
+                            turn.outcome.rawValue, turn.failure])
+            let turnID = db.lastInsertedRowID
+            for (position, sentence) in turn.sentences.enumerated() {
+                try db.execute(
+                    sql: "INSERT INTO turnSentence (turnId, position, text, spoken, blockedCategory) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [turnID, position, sentence.text, sentence.spoken, sentence.blockedCategory])
+            }
+            return turnID
+        }
+    }
+
+    /// The most recent turns, oldest first.
+    public func recentTurns(limit: Int) throws(CubbyError) -> [TurnRecord] {
+        do {
+            return try writer.read { db in
+                let rows = try Row.fetchAll(db, sql: "SELECT * FROM turn ORDER BY id DESC LIMIT ?", arguments: [limit])
+                return try rows.reversed().map { row in
+                    let id: Int64 = row["id"]
+                    let sentences = try Row.fetchAll(
+                        db, sql: "SELECT text, spoken, blockedCategory FROM turnSentence WHERE turnId = ? ORDER BY position",
+                        arguments: [id]
+                    ).map { SentenceRecord(text: $0["text"], spoken: $0["spoken"], blockedCategory: $0["blockedCategory"]) }
+                    return TurnRecord(
+                        id: id, conversationID: row["conversationId"], startedAt: row["startedAt"], endedAt: row["endedAt"],
+                        childText: row["childText"], outcome: TurnOutcome(rawValue: row["outcome"]) ?? .answered,
+                        sentences: sentences, failure: row["failure"])
+                }
+            }
+        } catch {
+            throw CubbyError(.storage, "reading turns failed: \(error)", context: path ?? "in-memory database")
+        }
+    }
+
+    /// Conversations whose end was never recorded (the process died); closed at start-up.
+    public func closeDanglingConversations(at date: Date) throws(CubbyError) -> Int {
+        try run("closing dangling conversations") { db in
+            try db.execute(sql: "UPDATE conversation SET endedAt = ? WHERE endedAt IS NULL", arguments: [date])
+            return db.changesCount
+        }
+    }
+}

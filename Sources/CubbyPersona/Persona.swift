@@ -1,0 +1,31 @@
+import CubbyCore
+import CubbySafety
+
+/// Who the toy is: the character a maker ships in a persona pack and a family can move to a new body.
+public struct Persona: Sendable, Equatable {
+    public var id: String
+    public var name: String
+    /// BCP-47 language of the persona's lines and prompt, e.g. "en" or "zh-CN".
+    public var language: String
+    public var wake: WakeSettings
+    public var voice: VoiceSettings
+    /// The character description sent as the start of every model prompt.
+    public var personality: String
+    public var greeting: String
+    /// Spoken when the cloud is not configured or cannot be reached.
+    public var offlineLines: [String]
+    /// Spoken instead of a blocked sentence, per category; `defaultRedirect` for the rest.
+    public var redirects: [SafetyCategory: String]
+    public var defaultRedirect: String
+    /// Where the pack was loaded from.
+    public var sourcePath: String
+
+    public func redirect(for category: SafetyCategory) -> String {
+        redirects[category] ?? defaultRedirect
+    }
+
+    /// An offline line, rotating so the toy does not repeat itself word for word.
+    public func offlineLine(turn: Int) -> String {
+        offlineLines[abs(turn) % offlineLines.count]
+    }
+}

@@ -1,0 +1,108 @@
+import CubbyAudio
+import CubbyCloud
+import CubbyCore
+import Foundation
+import Logging
+
+/// Reads `cubbyd.toml`, the environment and secret files into a `DaemonConfiguration`.
+///
+/// Relative paths in the file resolve against the file's folder, so a configuration and the board and
+/// persona beside it can move together. `CUBBY_CLOUD_URL` and `CUBBY_CLOUD_KEY` override the file; the
+/// key may also come from `api_key_file`, so it never has to sit in a world-readable config.
+public enum ConfigurationLoader {
+    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(CubbyError) -> DaemonConfiguration {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw CubbyError(.invalidConfiguration,
+                             "configuration file does not exist (pass --config PATH; Hardware/sim/cubbyd.toml is an example)",
+                             context: path)
+        }
+        let root = try TOMLSection.load(contentsOf: path)
+        return try decode(root, folder: (path as NSString).deletingLastPathComponent, environment: environment)
+    }
+
+    static func resolve(_ path: String, in folder: String) -> String {
+        if path.hasPrefix("/") { return path }
+        let base = folder.isEmpty ? FileManager.default.currentDirectoryPath : folder
+        return ((base as NSString).appendingPathComponent(path) as NSString).standardizingPath
+    }
+
+    public static func decode(_ root: TOMLSection, folder: String, environment: [String: String]) throws(CubbyError) -> DaemonConfiguration {
+        let device = try root.section("device")
+        let board = resolve(try device.string("board", default: "/usr/share/cubby/hardware/sim"), in: folder)
+        let persona = resolve(try device.string("persona", default: "/usr/share/cubby/personas/teddy"), in: folder)
+        let dataDirectory = resolve(try device.string("data_dir", default: "/var/lib/cubby"), in: folder)
+
+        let child = try root.section("child")
+        let age = try child.integer("age", default: 6, in: 3...12)
+        let name = try child.string("name").flatMap { $0.trimmingSpaces().isEmpty ? nil : $0 }
+
+        let wake = try root.section("wake")
+        let sensitivity: Double? = wake.contains("sensitivity") ? try wake.number("sensitivity", default: 0.5, in: 0...1) : nil
+
+        let conversation = try root.section("conversation")
+        var endpointer = EndpointerSettings()
+        endpointer.endSilenceMilliseconds = try conversation.integer("end_silence_ms", default: 600, in: 200...5_000)
+        endpointer.maximumUtteranceMilliseconds = try conversation.integer("max_utterance_ms", default: 15_000, in: 1_000...60_000)
+        endpointer.noSpeechTimeoutMilliseconds = try conversation.integer("no_speech_timeout_ms", default: 5_000, in: 1_000...60_000)
+        endpointer.speechThresholdDBFS = try conversation.number("speech_threshold_dbfs", default: -45, in: -90...0)
+        let historyTurns = try conversation.integer("history_turns", default: 6, in: 0...50)
+        let followUp = try conversation.boolean("follow_up", default: true)
+
+        let cloud = try decodeCloud(try root.section("cloud"), folder: folder, environment: environment)
+
+        let log = try root.section("log")
+        let levelName = try log.choice("level", of: ["trace", "debug", "info", "notice", "warning", "error", "critical"], default: "info")
+
+        try root.finish()
+        return DaemonConfiguration(
+            sourcePath: root.file, boardFolder: board, personaFolder: persona, dataDirectory: dataDirectory,
+            childAge: age, childName: name, wakeSensitivity: sensitivity, endpointer: endpointer,
+            historyTurns: historyTurns, followUp: followUp, cloud: cloud,
+            logLevel: Logger.Level(rawValue: levelName) ?? .info)
+    }
+
+    private static func decodeCloud(_ table: TOMLSection, folder: String, environment: [String: String]) throws(CubbyError) -> CloudSettings? {
+        _ = try table.choice("provider", of: ["openai"], default: "openai")
+        let fileURL = try table.string("base_url", default: "")
+        let allowInsecure = try table.boolean("allow_insecure_http", default: false)
+        var settings = CloudSettings(
+            baseURL: fileURL,
+            chatModel: try table.string("chat_model", default: "gpt-4o-mini"),
+            transcriptionModel: try table.string("transcription_model", default: "whisper-1"),
+            transcriptionLanguage: try table.string("transcription_language"),
+            connectTimeoutMilliseconds: try table.integer("connect_timeout_ms", default: 700, in: 50...30_000),
+            firstTokenTimeoutMilliseconds: try table.integer("first_token_timeout_ms", default: 8_000, in: 100...120_000),
+            idleTimeoutMilliseconds: try table.integer("idle_timeout_ms", default: 5_000, in: 100...120_000),
+            transcriptionTimeoutMilliseconds: try table.integer("transcription_timeout_ms", default: 10_000, in: 500...120_000),
+            maximumResponseBytes: try table.integer("max_response_bytes", default: 1 << 20, in: 1024...(64 << 20)),
+            maximumReplyTokens: try table.integer("max_reply_tokens", default: 300, in: 16...4_096),
+            allowInsecureHTTP: allowInsecure)
+
+        let inlineKey = try table.string("api_key")
+        let keyFile = try table.string("api_key_file").map { resolve($0, in: folder) }
+        if inlineKey != nil && keyFile != nil {
+            throw table.error("api_key_file", "set either api_key or api_key_file, not both")
+        }
+        var key = inlineKey
+        if let keyFile {
+            do {
+                key = try FileBytes.readText(at: keyFile).trimmingSpaces()
+            } catch {
+                throw table.error("api_key_file", "cannot read the key file \(keyFile): \(error.message)")
+            }
+        }
+        if let environmentKey = environment["CUBBY_CLOUD_KEY"], !environmentKey.isEmpty { key = environmentKey }
+        settings.apiKey = key
+
+        var source = table.qualifiedName("base_url")
+        if let environmentURL = environment["CUBBY_CLOUD_URL"], !environmentURL.isEmpty {
+            settings.baseURL = environmentURL
+            source = "CUBBY_CLOUD_URL"
+        }
+        guard !settings.baseURL.isEmpty else { return nil }
+        if let problem = CloudSettings.problem(withBaseURL: settings.baseURL, allowInsecureHTTP: allowInsecure) {
+            throw CubbyError(.invalidConfiguration, "\(source): \(problem)", context: table.file)
+        }
+        return settings
+    }
+}

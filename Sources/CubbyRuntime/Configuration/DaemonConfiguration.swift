@@ -1,0 +1,47 @@
+import CubbyAudio
+import CubbyCloud
+import CubbyCore
+import Logging
+
+/// Everything `cubbyd.toml` says, validated. The reference with every key and default is
+/// `docs/configuration.md`; a test keeps the two in step.
+public struct DaemonConfiguration: Sendable, Equatable {
+    /// Where the file came from (nil: built-in defaults).
+    public var sourcePath: String?
+
+    // [device]
+    public var boardFolder: String
+    public var personaFolder: String
+    public var dataDirectory: String
+
+    // [child]
+    public var childAge: Int
+    public var childName: String?
+
+    // [wake]
+    /// Overrides the persona's sensitivity when set.
+    public var wakeSensitivity: Double?
+
+    // [conversation]
+    public var endpointer: EndpointerSettings
+    /// Earlier turns of the conversation sent along with each request.
+    public var historyTurns: Int
+    /// After answering, keep listening for a follow-up without the wake phrase.
+    public var followUp: Bool
+
+    // [cloud]
+    /// nil when no cloud is configured: the toy answers with its offline lines.
+    public var cloud: CloudSettings?
+
+    // [log]
+    public var logLevel: Logger.Level
+
+    public static let defaultPath = "/etc/cubby/cubbyd.toml"
+}
+
+extension CloudSettings: CustomStringConvertible {
+    /// Never shows the key.
+    public var description: String {
+        "\(baseURL) (chat \(chatModel), transcription \(transcriptionModel), key \(apiKey == nil ? "none" : "set"))"
+    }
+}

@@ -1,0 +1,31 @@
+import CubbyMemory
+import CubbySafety
+
+/// Latencies of one turn, in milliseconds from the end of the child's speech.
+public struct TurnTimings: Sendable, Equatable, Codable {
+    public var toRequestMs: Int?
+    public var toFirstTokenMs: Int?
+    public var toFirstAudioMs: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case toRequestMs = "end_of_speech_to_request_ms"
+        case toFirstTokenMs = "end_of_speech_to_first_token_ms"
+        case toFirstAudioMs = "end_of_speech_to_first_audio_ms"
+    }
+}
+
+/// What happened in one turn, for the store, the log and `--once`'s JSON.
+public struct TurnReport: Sendable {
+    public var heard: String
+    public var sentences: [SentenceRecord]
+    public var outcome: TurnOutcome
+    public var failure: String?
+    public var timings: TurnTimings
+
+    /// What the toy said aloud, in order.
+    public var said: [String] { sentences.filter(\.spoken).map(\.text) }
+    /// Sentences held back, with the category that held them.
+    public var blocked: [(sentence: String, category: String)] {
+        sentences.compactMap { s in s.blockedCategory.map { (s.text, $0) } }
+    }
+}

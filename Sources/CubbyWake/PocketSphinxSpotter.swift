@@ -1,0 +1,105 @@
+import CPocketSphinx
+import CubbyCore
+import Foundation
+
+/// Keyphrase spotting with PocketSphinx: no training, any phrase whose words are pronounceable.
+///
+/// Sensitivity s in 0…1 maps onto the keyphrase threshold as 1e-(5 + 30 s): the shipping default 0.5 gives
+/// 1e-20, where the bundled flite recordings of "hey teddy" are caught and ordinary questions are not.
+/// It is known to be weak on near-miss phrases; the audio issue measures it against neural peers.
+public final class PocketSphinxSpotter: WakeDetector {
+    public let settings: WakeSettings
+    private let decoder: OpaquePointer
+    private var utteranceStart: Int64 = 0
+    private var fedSamples: Int64 = 0
+    private var quietUntil: Int64 = -1
+    private var inUtterance = false
+
+    public static let modelDirectory = "/usr/share/pocketsphinx/model/en-us/en-us"
+
+    /// The threshold PocketSphinx uses for a sensitivity.
+    public static func threshold(forSensitivity sensitivity: Double) -> Double {
+        pow(10, -(5 + 30 * min(max(sensitivity, 0), 1)))
+    }
+
+    public init(settings: WakeSettings, modelDirectory: String = modelDirectory,
+                dictionaryPath: String = PronunciationDictionary.systemDictionary) throws(CubbyError) {
+        guard !settings.phrases.isEmpty else { throw CubbyError(.wake, "no wake phrase configured") }
+        self.settings = settings
+        let words = PronunciationDictionary.words(in: settings.phrases)
+        let lines = try PronunciationDictionary.lines(for: words, extra: settings.pronunciations, dictionaryPath: dictionaryPath)
+
+        let workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("cubby-kws-\(UUID().uuidString)").path
+        do {
+            try FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw CubbyError(.wake, "cannot create a working folder: \(error)", context: workDirectory)
+        }
+        defer { try? FileManager.default.removeItem(atPath: workDirectory) }
+        let dictionaryFile = workDirectory + "/phrases.dict"
+        let keywordFile = workDirectory + "/phrases.kws"
+        let threshold = Self.threshold(forSensitivity: settings.sensitivity)
+        let keywords = settings.phrases.map { "\($0.lowercased()) /\(String(format: "%.0e", threshold))/" }
+        do {
+            try FileBytes.writeAtomically(Array((lines.joined(separator: "\n") + "\n").utf8), to: dictionaryFile)
+            try FileBytes.writeAtomically(Array((keywords.joined(separator: "\n") + "\n").utf8), to: keywordFile)
+        }
+
+        let arguments = ["cubby", "-hmm", modelDirectory, "-dict", dictionaryFile, "-kws_plp", "1e-1", "-logfn", "/dev/null"]
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) }
+        defer { argv.forEach { free($0) } }
+        guard let config = cmd_ln_parse_r(nil, ps_args(), Int32(argv.count), &argv, 1) else {
+            throw CubbyError(.wake, "PocketSphinx rejected its configuration", context: modelDirectory)
+        }
+        guard let decoder = ps_init(config) else {
+            cmd_ln_free_r(config)
+            throw CubbyError(.wake, "PocketSphinx could not load its acoustic model", context: modelDirectory)
+        }
+        cmd_ln_free_r(config)
+        self.decoder = decoder
+        guard ps_set_kws(decoder, "kws", keywordFile) == 0, ps_set_search(decoder, "kws") == 0 else {
+            ps_free(decoder)
+            throw CubbyError(.wake, "PocketSphinx rejected the wake phrases \(settings.phrases)", context: keywordFile)
+        }
+    }
+
+    deinit { ps_free(decoder) }
+
+    public func process(_ chunk: AudioChunk) throws(CubbyError) -> WakeDetection? {
+        if !inUtterance {
+            guard ps_start_utt(decoder) == 0 else { throw CubbyError(.wake, "ps_start_utt failed") }
+            inUtterance = true
+            utteranceStart = chunk.startSample
+            fedSamples = 0
+        }
+        let result = chunk.samples.withUnsafeBufferPointer {
+            ps_process_raw(decoder, $0.baseAddress, $0.count, 0, 0)
+        }
+        guard result >= 0 else { throw CubbyError(.wake, "ps_process_raw failed (\(result))") }
+        fedSamples += Int64(chunk.samples.count)
+        var score: Int32 = 0
+        guard let hypothesis = ps_get_hyp(decoder, &score), hypothesis.pointee != 0 else { return nil }
+        let phrase = String(cString: hypothesis).trimmingSpaces()
+        let end = chunk.endSample
+        var start = end - Int64(AudioFormat.speech.samples(forMilliseconds: 700))
+        if let segment = ps_seg_iter(decoder) {
+            var first: Int32 = 0
+            var last: Int32 = 0
+            ps_seg_frames(segment, &first, &last)
+            ps_seg_free(segment)
+            start = utteranceStart + Int64(first) * 160
+        }
+        // Restart the utterance so the same phrase is not reported twice.
+        ps_end_utt(decoder)
+        inUtterance = false
+        guard end > quietUntil else { return nil }
+        quietUntil = end + Int64(AudioFormat.speech.samples(forMilliseconds: settings.refractoryMilliseconds))
+        return WakeDetection(phrase: phrase, startSample: max(start, 0), endSample: end,
+                             score: min(1, max(0, 1 + Double(score) / 5000)))
+    }
+
+    public func reset() throws(CubbyError) {
+        if inUtterance { ps_end_utt(decoder) }
+        inUtterance = false
+    }
+}
