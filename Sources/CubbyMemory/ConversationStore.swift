@@ -136,6 +136,16 @@ public final class ConversationStore: Sendable {
         }
     }
 
+    /// Closes the database (checkpointing the WAL); later calls fail. Called once at shutdown.
+    public func close() throws(CubbyError) {
+        do {
+            if let pool = writer as? DatabasePool { try pool.close() }
+            if let queue = writer as? DatabaseQueue { try queue.close() }
+        } catch {
+            throw CubbyError(.storage, "closing the database failed: \(error)", context: path ?? "in-memory database")
+        }
+    }
+
     /// Conversations whose end was never recorded (the process died); closed at start-up.
     public func closeDanglingConversations(at date: Date) throws(CubbyError) -> Int {
         try run("closing dangling conversations") { db in

@@ -13,6 +13,7 @@ public final class CaptureThread: @unchecked Sendable {
     private let paced: Bool
     private let lock = NSLock()
     private var stopRequested = false
+    private var captured: Int64 = 0
     private var thread: Thread?
 
     public init(reader: any AudioReader, paced: Bool) {
@@ -31,6 +32,7 @@ public final class CaptureThread: @unchecked Sendable {
                 while !isStopRequested, let samples = try reader.read() {
                     continuation.yield(AudioChunk(startSample: index, samples: samples))
                     index += Int64(samples.count)
+                    lock.withLock { captured = index }
                     if paced {
                         let due = start + UInt64(index) * 1_000_000_000 / UInt64(AudioFormat.speech.sampleRate)
                         let now = DispatchTime.now().uptimeNanoseconds
@@ -47,6 +49,9 @@ public final class CaptureThread: @unchecked Sendable {
         thread.start()
         return stream
     }
+
+    /// Samples read from the source so far: the absolute index of the next chunk.
+    public var samplesCaptured: Int64 { lock.withLock { captured } }
 
     public func stop() {
         lock.withLock { stopRequested = true }

@@ -49,9 +49,10 @@ public final class SpeakerQueue: @unchecked Sendable {
 
     public var samplesPlayed: Int { condition.withLock { played } }
 
-    /// Waits until everything queued has been written and drained.
+    /// Waits until everything queued has been written and drained, or the task is cancelled (the caller
+    /// then decides whether to `flush()`).
     public func waitUntilIdle() async throws(CubbyError) {
-        while true {
+        while !Task.isCancelled {
             let (idle, failure) = condition.withLock { (queue.isEmpty && !playing, self.failure) }
             if let failure { throw failure }
             if idle { return }

@@ -36,7 +36,7 @@ public final class Listener {
 
     public private(set) var state: State = .idle
     private var detector: (any WakeDetector)?
-    private let settings: EndpointerSettings
+    private var settings: EndpointerSettings
     private var endpointer: EnergyEndpointer?
     private var collected: [Int16] = []
     private var collectedStart: Int64 = 0
@@ -53,6 +53,11 @@ public final class Listener {
     /// Swaps the wake engine (the persona or its sensitivity changed on reload).
     public func replaceDetector(_ detector: (any WakeDetector)?) {
         self.detector = detector
+    }
+
+    /// New endpointing settings (a reload), used from the next utterance on.
+    public func replaceSettings(_ settings: EndpointerSettings) {
+        self.settings = settings
     }
 
     /// Opens a conversation without the wake phrase (the talk button).

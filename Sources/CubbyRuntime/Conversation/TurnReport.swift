@@ -7,6 +7,12 @@ public struct TurnTimings: Sendable, Equatable, Codable {
     public var toFirstTokenMs: Int?
     public var toFirstAudioMs: Int?
 
+    public init(toRequestMs: Int? = nil, toFirstTokenMs: Int? = nil, toFirstAudioMs: Int? = nil) {
+        self.toRequestMs = toRequestMs
+        self.toFirstTokenMs = toFirstTokenMs
+        self.toFirstAudioMs = toFirstAudioMs
+    }
+
     enum CodingKeys: String, CodingKey {
         case toRequestMs = "end_of_speech_to_request_ms"
         case toFirstTokenMs = "end_of_speech_to_first_token_ms"

@@ -1,0 +1,148 @@
+import CubbyAudio
+import CubbyCloud
+import CubbyCore
+import CubbyHardware
+import CubbyMemory
+import CubbyPersona
+import CubbySafety
+import CubbyVoice
+import CubbyWake
+import Foundation
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// Builds the daemon from its configuration and runs it as one `ServiceGroup`.
+///
+/// Everything that can fail on bad input (configuration, persona pack, board file, audio devices, the
+/// database) is opened in `init`, before any service starts: a broken setup stops the daemon with a
+/// precise error and systemd hears `READY=1` only when the toy can really listen.
+public final class Daemon: Sendable {
+    public let options: DaemonOptions
+    public let board: BoardDefinition
+    public let outputDescription: String
+    public let journal = ConversationJournal()
+    /// WAV output is written at espeak-ng's own rate, so the toy's voice is stored without resampling.
+    static let speakerFileSampleRate = 22_050
+    let live: LiveSettings
+    let parts: ConversationService.Parts
+    let logger: Logger
+
+    public init(options: DaemonOptions, environment: [String: String] = ProcessInfo.processInfo.environment,
+                logger baseLogger: Logger) throws(CubbyError) {
+        self.options = options
+        let configuration = try ConfigurationLoader.load(path: options.configurationPath, environment: environment)
+        var logger = baseLogger
+        logger.logLevel = configuration.logLevel
+        self.logger = logger
+        let persona = try PersonaPackLoader.load(directory: configuration.personaFolder)
+        let board = try BoardDefinition.load(folder: configuration.boardFolder)
+        self.board = board
+
+        let reader: any AudioReader
+        let paced = options.mode == .daemon
+        if let input = options.inputWAV {
+            reader = try WAVFileReader(path: input)
+        } else {
+            switch board.input {
+            case .wav(let path): reader = try WAVFileReader(path: path)
+            case .alsa(let spec, let rate, let channels):
+                reader = try ALSACaptureReader(spec: spec, format: AudioFormat(sampleRate: rate, channels: channels))
+            }
+        }
+
+        let writer: any AudioWriter
+        let defaultOutput = (configuration.dataDirectory as NSString).appendingPathComponent("speaker.wav")
+        switch (options.outputWAV, board.output) {
+        case (let path?, _), (nil, .wav(let path)?):
+            writer = try WAVFileWriter(path: path, sampleRate: Self.speakerFileSampleRate)
+        case (nil, .alsa(let spec, let rate, _)?):
+            writer = try ALSAPlaybackWriter(spec: spec, sampleRate: rate)
+        case (nil, nil):
+            writer = try WAVFileWriter(path: defaultOutput, sampleRate: Self.speakerFileSampleRate)
+        }
+        outputDescription = writer.name
+
+        let store = try ConversationStore(path: (configuration.dataDirectory as NSString).appendingPathComponent("cubby.sqlite"))
+        let events = try BoardEventLog(path: board.eventLog ?? (configuration.dataDirectory as NSString).appendingPathComponent("board-events.jsonl"))
+        let filter = RuleBasedFilter(rules: try RuleSet.builtIn())
+        let cloud = configuration.cloud.map { OpenAICompatibleClient(settings: $0, logger: logger) }
+        live = LiveSettings(configuration: configuration, persona: persona, cloud: cloud)
+        parts = ConversationService.Parts(
+            capture: CaptureThread(reader: reader, paced: paced),
+            speaker: SpeakerQueue(writer: writer),
+            store: store,
+            light: LoggedIndicator(name: "listening_light", log: events),
+            filter: filter,
+            synthesizer: EspeakSynthesizer(),
+            makeDetector: { settings throws(CubbyError) in try PocketSphinxSpotter(settings: settings) })
+        logger.info("cubbyd ready", metadata: [
+            "config": "\(options.configurationPath)", "board": "\(board.name)", "persona": "\(persona.id)",
+            "input": "\(reader.name)", "output": "\(writer.name)",
+            "cloud": "\(configuration.cloud.map { "\($0)" } ?? "none (offline lines only)")",
+        ])
+    }
+
+    /// The persona and configuration in force now.
+    public var current: LiveSettings.Snapshot { live.current }
+
+    /// Runs until SIGTERM/SIGINT (daemon) or the end of the conversation (`--once`), then closes audio and
+    /// the database.
+    public func run() async throws {
+        let heartbeat = Heartbeat()
+        let conversation = ConversationService(parts: parts, live: live, mode: options.mode, heartbeat: heartbeat,
+                                               journal: journal, logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: conversation, successTerminationBehavior: options.mode == .daemon ? .cancelGroup : .gracefullyShutdownGroup,
+                  serviceName: "conversation"),
+        ]
+        if options.mode == .daemon {
+            services.append(.init(service: ReloadService(logger: logger, reload: { [self] () throws(CubbyError) in try reload() }),
+                                  serviceName: "reload"))
+            let notifier = SystemdNotifier()
+            if notifier.isEnabled {
+                services.append(.init(service: SystemdWatchdogService(notifier: notifier, interval: SystemdNotifier.watchdogInterval(),
+                                                                      heartbeat: heartbeat, logger: logger),
+                                      serviceName: "systemd"))
+            }
+        }
+        var configuration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        configuration.maximumGracefulShutdownDuration = .milliseconds(1_200)
+        configuration.maximumCancellationDuration = .milliseconds(300)
+        let group = ServiceGroup(configuration: configuration)
+        var failure: (any Error)?
+        do {
+            try await group.run()
+        } catch {
+            failure = error
+        }
+        await close()
+        if let failure { throw failure }
+    }
+
+    /// Closes the speaker (after what is queued), the database and the cloud connections.
+    private func close() async {
+        parts.capture.stop()
+        do { try parts.speaker.close() } catch { logger.error("closing the speaker failed", metadata: ["error": "\(error)"]) }
+        do { try parts.store.close() } catch { logger.error("closing the database failed", metadata: ["error": "\(error)"]) }
+        await live.shutdown()
+        logger.info("cubbyd stopped")
+    }
+
+    /// SIGHUP: re-reads the configuration and persona; on any error nothing changes.
+    func reload() throws(CubbyError) {
+        let configuration = try ConfigurationLoader.load(path: options.configurationPath)
+        let persona = try PersonaPackLoader.load(directory: configuration.personaFolder)
+        let old = live.current.configuration
+        if configuration.boardFolder != old.boardFolder || configuration.dataDirectory != old.dataDirectory {
+            logger.warning("[device] board and data_dir take effect at the next restart")
+        }
+        let logger = self.logger
+        live.replace(configuration: configuration, persona: persona) { change in
+            switch change {
+            case .unchanged(let client): return client
+            case .changed(let settings): return settings.map { OpenAICompatibleClient(settings: $0, logger: logger) }
+            }
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import ArgumentParser
+import CubbyCore
+import CubbyHardware
+import CubbyPersona
+import CubbyRuntime
+import Foundation
+import Logging
+
+@main
+struct Cubbyd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cubbyd",
+        abstract: "The Cubby daemon: listens for the wake phrase, talks with the child, filters both directions.",
+        discussion: """
+            Without options it runs until SIGTERM/SIGINT, reading \(DaemonConfiguration.defaultPath). SIGHUP reloads the \
+            configuration and persona. With --once it answers one conversation from a WAV file and prints what happened \
+            as one JSON object on stdout.
+
+            Exit codes: 0 success; 66 the --input file cannot be read; 78 the configuration, persona or board file is \
+            invalid (the message names the file, the key and the problem); 1 anything else.
+            """,
+        version: "cubbyd \(CubbyVersion.string)")
+
+    @Option(name: .long, help: ArgumentHelp("The configuration file.", valueName: "path"))
+    var config: String = DaemonConfiguration.defaultPath
+
+    @Flag(name: .long, help: "Answer one conversation from --input, print it as JSON, and exit.")
+    var once = false
+
+    @Option(name: .long, help: ArgumentHelp("A WAV file to use as the microphone (any rate, mono or stereo, 16-bit).", valueName: "wav"))
+    var input: String?
+
+    @Option(name: .long, help: ArgumentHelp("A WAV file to write the toy's voice to.", valueName: "wav"))
+    var output: String?
+
+    @Flag(name: .long, help: "With --once: wait for the wake phrase instead of opening the conversation with the talk button.")
+    var wake = false
+
+    @Flag(name: .customLong("check-config"), help: "Validate the configuration, persona and board files, then exit.")
+    var checkConfig = false
+
+    func validate() throws {
+        if wake && !once { throw ValidationError("--wake only applies with --once") }
+        if once && input == nil { throw ValidationError("--once needs --input CHILD.wav") }
+    }
+
+    func run() async throws {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .info
+            return handler
+        }
+        let logger = Logger(label: "cubbyd")
+        if checkConfig {
+            try Self.exitOnSetupError { () throws(CubbyError) in try Self.check(config) }
+            return
+        }
+        let options = DaemonOptions(configurationPath: config, inputWAV: input, outputWAV: output,
+                                    mode: once ? .once(waitForWake: wake) : .daemon)
+        let daemon = try Self.exitOnSetupError { () throws(CubbyError) in try Daemon(options: options, logger: logger) }
+        do {
+            try await daemon.run()
+        } catch {
+            Self.fail("cubbyd: \(error)", code: 1)
+        }
+        if once {
+            let summary = OnceSummary(journal: daemon.journal, output: daemon.outputDescription, persona: daemon.current.persona.id)
+            print(summary.json())
+        }
+    }
+
+    /// Reads all three files the daemon needs, as the daemon would, without opening any device.
+    static func check(_ path: String) throws(CubbyError) {
+        let configuration = try ConfigurationLoader.load(path: path)
+        let persona = try PersonaPackLoader.load(directory: configuration.personaFolder)
+        let board = try BoardDefinition.load(folder: configuration.boardFolder)
+        print("\(path): ok (board \(board.name), persona \(persona.id), cloud \(configuration.cloud.map { "\($0)" } ?? "none"))")
+    }
+
+    static func exitOnSetupError<T>(_ body: () throws(CubbyError) -> T) throws -> T {
+        do {
+            return try body()
+        } catch {
+            switch error.code {
+            case .invalidConfiguration, .persona: fail("cubbyd: \(error)", code: 78)
+            case .io, .unsupportedAudio: fail("cubbyd: \(error)", code: 66)
+            default: fail("cubbyd: \(error)", code: 1)
+            }
+        }
+    }
+
+    static func fail(_ message: String, code: Int32) -> Never {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+        Foundation.exit(code)
+    }
+}
