@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "cubbyd", targets: ["cubbyd"]),
         .executable(name: "cubby", targets: ["cubby"]),
         .executable(name: "cubby-pack", targets: ["cubby-pack"]),
+        .executable(name: "cubby-sim-cloud", targets: ["cubby-sim-cloud"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -117,11 +118,28 @@ let package = Package(
             swiftSettings: swiftSettings),
 
         // MARK: Tests
+        .target(
+            name: "CubbyTesting",
+            dependencies: [
+                "CubbyCore", "CubbyAudio", "CPocketSphinx",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "cubby-sim-cloud",
+            dependencies: [
+                "CubbyTesting", "CubbyCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "CubbyTests",
             dependencies: [
                 "CubbyCore", "CubbyAudio", "CubbyWake", "CubbyVoice", "CubbySafety", "CubbyPersona",
-                "CubbyMemory", "CubbyCloud", "CubbyHardware", "CubbyRuntime",
+                "CubbyMemory", "CubbyCloud", "CubbyHardware", "CubbyRuntime", "CubbyTesting",
             ],
             swiftSettings: swiftSettings),
     ]

@@ -1,0 +1,46 @@
+import Foundation
+
+/// What the fake OpenAI-compatible server answers, and how it misbehaves.
+public struct FakeOpenAIScript: Sendable {
+    /// Turns the uploaded WAV into text (`POST /v1/audio/transcriptions`).
+    public var transcribe: @Sendable (_ wav: [UInt8]) -> String
+    /// The reply to a chat request, as the deltas to stream (`POST /v1/chat/completions`). The argument is
+    /// the last user message.
+    public var reply: @Sendable (_ lastUserMessage: String) -> [String]
+    /// Waited before the first token of a chat reply.
+    public var firstTokenDelay: Duration
+    /// Waited between deltas.
+    public var interChunkDelay: Duration
+    public var transcriptionFault: Fault?
+    public var chatFault: Fault?
+
+    public enum Fault: Sendable, Equatable {
+        /// Answer with this status and a JSON error body.
+        case status(Int)
+        /// Send the response head and this many deltas, then close the connection.
+        case dropAfter(deltas: Int)
+        /// Accept the request and never answer.
+        case stall
+        /// Send a line that is not valid SSE/JSON in the middle of the stream.
+        case malformedChunk
+        /// Stream deltas without end until the client gives up (for size limits).
+        case endless
+    }
+
+    public init(transcribe: @escaping @Sendable ([UInt8]) -> String = { _ in "" },
+                reply: @escaping @Sendable (String) -> [String] = { _ in [] },
+                firstTokenDelay: Duration = .zero, interChunkDelay: Duration = .zero,
+                transcriptionFault: Fault? = nil, chatFault: Fault? = nil) {
+        self.transcribe = transcribe
+        self.reply = reply
+        self.firstTokenDelay = firstTokenDelay
+        self.interChunkDelay = interChunkDelay
+        self.transcriptionFault = transcriptionFault
+        self.chatFault = chatFault
+    }
+
+    /// A server that always hears `heard` and answers with `deltas`.
+    public static func fixed(heard: String, reply deltas: [String]) -> FakeOpenAIScript {
+        FakeOpenAIScript(transcribe: { _ in heard }, reply: { _ in deltas })
+    }
+}
