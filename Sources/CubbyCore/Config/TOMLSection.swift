@@ -97,7 +97,7 @@ public final class TOMLSection: @unchecked Sendable {
             throw error(key, "expected an integer, found \(node.kindDescription)")
         }
         guard range.contains(value) else {
-            throw error(key, "\(value) is out of range \(range.lowerBound)...\(range.upperBound)")
+            throw error(key, "must be between \(range.lowerBound) and \(range.upperBound) (got \(value))")
         }
         return value
     }
@@ -111,7 +111,7 @@ public final class TOMLSection: @unchecked Sendable {
         default: throw error(key, "expected a number, found \(node.kindDescription)")
         }
         guard range.contains(value) else {
-            throw error(key, "\(value) is out of range \(range.lowerBound)...\(range.upperBound)")
+            throw error(key, "must be between \(range.lowerBound) and \(range.upperBound) (got \(value))")
         }
         return value
     }

@@ -96,8 +96,8 @@ public final class Daemon: Sendable {
             .init(service: conversation, successTerminationBehavior: options.mode == .daemon ? .cancelGroup : .gracefullyShutdownGroup,
                   serviceName: "conversation"),
         ]
-        if options.mode == .daemon {
-            services.append(.init(service: ReloadService(logger: logger, reload: { [self] () throws(CubbyError) in try reload() }),
+        if options.mode == .daemon && options.trapSignals {
+            services.append(.init(service: await ReloadService(logger: logger, reload: { [self] () throws(CubbyError) -> String in try reload() }),
                                   serviceName: "reload"))
             let notifier = SystemdNotifier()
             if notifier.isEnabled {
@@ -106,7 +106,8 @@ public final class Daemon: Sendable {
                                       serviceName: "systemd"))
             }
         }
-        var configuration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        var configuration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: options.trapSignals ? [.sigterm, .sigint] : [],
+                                                      logger: logger)
         configuration.maximumGracefulShutdownDuration = .milliseconds(1_200)
         configuration.maximumCancellationDuration = .milliseconds(300)
         let group = ServiceGroup(configuration: configuration)
@@ -130,7 +131,7 @@ public final class Daemon: Sendable {
     }
 
     /// SIGHUP: re-reads the configuration and persona; on any error nothing changes.
-    func reload() throws(CubbyError) {
+    func reload() throws(CubbyError) -> String {
         let configuration = try ConfigurationLoader.load(path: options.configurationPath)
         let persona = try PersonaPackLoader.load(directory: configuration.personaFolder)
         let old = live.current.configuration
@@ -144,5 +145,6 @@ public final class Daemon: Sendable {
             case .changed(let settings): return settings.map { OpenAICompatibleClient(settings: $0, logger: logger) }
             }
         }
+        return "persona \(persona.id), child age \(configuration.childAge), cloud \(configuration.cloud.map { "\($0)" } ?? "none")"
     }
 }

@@ -193,8 +193,8 @@ public final class ConversationService: Service, @unchecked Sendable {
     private func shutDown(closing closeConversation: (String) -> Void) async {
         parts.capture.stop()
         parts.speaker.flush()
+        // The light is on exactly while a conversation is open; closing it switches the light off.
         closeConversation("stopped")
-        parts.light.set(false)
     }
 
     /// Keeps the watchdog fed while a turn is in progress: a turn is bounded by the cloud timeouts.

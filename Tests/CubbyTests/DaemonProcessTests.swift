@@ -1,0 +1,178 @@
+import CubbyAudio
+import CubbyTesting
+import Foundation
+import GRDB
+import Testing
+
+/// `cubbyd` as a process: exit codes, the `--once` JSON contract, signals and systemd notifications.
+@Suite struct DaemonProcessTests {
+    @Test(arguments: [
+        ("[child]\nage = 40\n", "[child] age", "between 3 and 12"),
+        ("[child]\nage = \"six\"\n", "[child] age", "integer"),
+        ("[conversaton]\nend_silence_ms = 600\n", "conversaton", "unknown"),
+        ("[cloud]\nbase_url = \"http://example.com\"\n", "base_url", "https"),
+        ("[child\nage = 6\n", "cubbyd.toml:1:", "expected ']'"),
+        ("[device]\npersona = \"/nonexistent/persona\"\n", "/nonexistent/persona", "does not exist"),
+    ])
+    func aBrokenConfigurationExits78NamingFileKeyAndProblem(config: String, names: String, problem: String) async throws {
+        let sandbox = try Sandbox(cloud: nil)
+        defer { sandbox.remove() }
+        try sandbox.write(config: config)
+        let result = try await ProcessRunner.run("cubbyd", ["--config", sandbox.configPath])
+        #expect(result.status == 78)
+        #expect(result.stdout.isEmpty)
+        let message = result.stderr.lowercased()
+        #expect(message.contains(names.lowercased()), "stderr: \(result.stderr)")
+        #expect(message.contains(problem.lowercased()), "stderr: \(result.stderr)")
+        if !names.hasPrefix("/") { #expect(result.stderr.contains(sandbox.configPath), "stderr: \(result.stderr)") }
+    }
+
+    @Test func aMissingConfigurationFileExits78() async throws {
+        let result = try await ProcessRunner.run("cubbyd", ["--config", "/nonexistent/cubbyd.toml", "--check-config"])
+        #expect(result.status == 78)
+        #expect(result.stderr.contains("/nonexistent/cubbyd.toml"))
+    }
+
+    @Test func theKeyNeverAppearsInOutputOrLogs() async throws {
+        let server = try await FakeOpenAIServer(script: .fixed(heard: "hello", reply: ["Hi there!"]))
+        let sandbox = try Sandbox(cloud: server.baseURL)
+        defer { sandbox.remove() }
+        let secret = "sk-test-\(UUID().uuidString)"
+        let result = try await ProcessRunner.run(
+            "cubbyd", ["--config", sandbox.configPath, "--once", "--input", Sandbox.skyQuestion],
+            environment: ["CUBBY_CLOUD_KEY": secret])
+        try await server.stop()
+        #expect(result.status == 0)
+        #expect(server.requests.first?.header("Authorization") == "Bearer \(secret)")
+        #expect(!result.stdout.contains(secret) && !result.stderr.contains(secret))
+    }
+
+    @Test func onceprintsOneJSONObjectWithHeardSaidBlockedAndTimings() async throws {
+        let server = try await FakeOpenAIServer(script: .fixed(heard: "why is the sky blue", reply: ["Because ", "of sunlight. ", "Bye!"]))
+        let sandbox = try Sandbox(cloud: nil)
+        defer { sandbox.remove() }
+        let output = sandbox.folder + "/reply.wav"
+        let result = try await ProcessRunner.run(
+            "cubbyd", ["--config", sandbox.configPath, "--once", "--wake", "--input", Sandbox.skyQuestion, "--output", output],
+            environment: ["CUBBY_CLOUD_URL": server.baseURL])
+        try await server.stop()
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let lines = result.stdout.split(separator: "\n")
+        try #require(lines.count == 1, "stdout: \(result.stdout)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
+        #expect(json["heard"] as? String == "why is the sky blue")
+        #expect(json["said"] as? [String] == ["Because of sunlight.", "Bye!"])
+        #expect((json["blocked"] as? [Any])?.isEmpty == true)
+        #expect(json["output"] as? String == output)
+        #expect(json["opened_by"] as? String == "wake_word")
+        let timings = try #require(json["timings"] as? [String: Int])
+        #expect(Set(timings.keys) == ["end_of_speech_to_request_ms", "end_of_speech_to_first_token_ms", "end_of_speech_to_first_audio_ms"])
+        #expect(try WAVAudio.read(contentsOf: output).samples.count > 22_050)
+    }
+
+    @Test func sigtermDuringATurnStopsWithinTwoSecondsLeavingWholeRecords() async throws {
+        // A slow model: the reply trickles in over several seconds, so SIGTERM lands mid-turn.
+        let script = FakeOpenAIScript(
+            transcribe: { _ in "tell me a long story" },
+            reply: { _ in (1...40).map { "Sentence number \($0) of a long story. " } },
+            firstTokenDelay: .milliseconds(100), interChunkDelay: .milliseconds(150))
+        let server = try await FakeOpenAIServer(script: script)
+        let sandbox = try Sandbox(cloud: server.baseURL)
+        defer { sandbox.remove() }
+        let notify = try NotifySocket()
+
+        let (process, out, err) = try ProcessRunner.start("cubbyd", ["--config", sandbox.configPath],
+                                                          environment: ["NOTIFY_SOCKET": notify.path])
+        #expect(try await notify.receive(within: .seconds(10)).contains("READY=1"))
+        // Wait until the toy is speaking its reply.
+        let deadline = ContinuousClock.now + .seconds(20)
+        while server.requests.count < 2 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        try #require(server.requests.count == 2, "the daemon never asked the model")
+        try await Task.sleep(for: .milliseconds(800))
+
+        let signalled = ContinuousClock.now
+        kill(process.processIdentifier, SIGTERM)
+        let result = await ProcessRunner.finish(process, out, err)
+        let stopTime = ContinuousClock.now - signalled
+        try await server.stop()
+
+        #expect(stopTime < .seconds(2), "took \(stopTime)")
+        #expect(result.reason == .exit && result.status == 0, "stderr: \(result.stderr)")
+        #expect(try await notify.receive(within: .seconds(1)).contains("STOPPING=1"))
+
+        // Nothing half-written: the turn is recorded whole as interrupted, the conversation is closed,
+        // the WAL is checkpointed, the reply WAV is valid, and the light went off.
+        let turns = try sandbox.rows("SELECT outcome, childText, toyText FROM turn")
+        try #require(turns.count == 1)
+        #expect(turns[0]["outcome"] as String == "interrupted")
+        #expect(turns[0]["childText"] as String == "tell me a long story")
+        #expect((turns[0]["toyText"] as String).hasPrefix("Sentence number 1 of a long story."))
+        #expect(try sandbox.rows("SELECT id FROM conversation WHERE endedAt IS NULL").isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: sandbox.databasePath + "-wal")
+                || ((try? FileManager.default.attributesOfItem(atPath: sandbox.databasePath + "-wal")[.size] as? Int) ?? 0) == 0)
+        let spoken = try sandbox.outputAudio()
+        #expect(spoken.samples.count > 0)
+        #expect(try sandbox.lightStates() == ["on", "off"])
+    }
+
+    @Test func sighupReloadsAndABrokenReloadKeepsTheOldConfiguration() async throws {
+        let sandbox = try Sandbox(cloud: nil, input: Sandbox.skyQuestion)
+        defer { sandbox.remove() }
+        let notify = try NotifySocket()
+        let (process, out, err) = try ProcessRunner.start("cubbyd", ["--config", sandbox.configPath],
+                                                          environment: ["NOTIFY_SOCKET": notify.path])
+        #expect(try await notify.receive(within: .seconds(10)).contains("READY=1"))
+
+        let good = try String(contentsOfFile: sandbox.configPath, encoding: .utf8)
+        try sandbox.write(config: good + "\n[child]\nage = 9\n")
+        kill(process.processIdentifier, SIGHUP)
+        try await Task.sleep(for: .milliseconds(500))
+        try sandbox.write(config: good + "\n[child]\nage = 99\n")
+        kill(process.processIdentifier, SIGHUP)
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(process.isRunning)
+        kill(process.processIdentifier, SIGTERM)
+        let result = await ProcessRunner.finish(process, out, err)
+        #expect(result.status == 0)
+        #expect(result.stderr.contains("reloaded: persona teddy, child age 9"))
+        #expect(result.stderr.contains("reload failed; keeping the previous configuration"))
+        #expect(result.stderr.contains("between 3 and 12"))
+    }
+}
+
+/// A datagram socket standing in for systemd's notification socket.
+final class NotifySocket: @unchecked Sendable {
+    let path: String
+    private let fd: Int32
+
+    init() throws {
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("cubby-notify-\(UUID().uuidString.prefix(8))").path
+        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard fd >= 0, bound == 0 else { throw POSIXError(.EADDRINUSE) }
+        var timeout = timeval(tv_sec: 0, tv_usec: 50_000)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    deinit {
+        close(fd)
+        unlink(path)
+    }
+
+    /// The next message, or "" when none arrives in time.
+    func receive(within limit: Duration) async throws -> String {
+        let deadline = ContinuousClock.now + limit
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while ContinuousClock.now < deadline {
+            let count = recv(fd, &buffer, buffer.count, 0)
+            if count > 0 { return String(decoding: buffer[0..<count], as: UTF8.self) }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return ""
+    }
+}

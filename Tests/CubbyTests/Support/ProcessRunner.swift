@@ -1,0 +1,61 @@
+import Foundation
+
+/// Runs the package's own executables as a user would, for exit codes, signals and stdout.
+enum ProcessRunner {
+    /// The folder holding the built executables (`swift test` builds them beside the test bundle).
+    static let binFolder: String = {
+        let candidates: [String?] = [
+            Bundle.main.executableURL?.deletingLastPathComponent().path,
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path,
+            Sandbox.packageRoot + "/.build/debug",
+        ]
+        for case let folder? in candidates {
+            var url = URL(fileURLWithPath: folder)
+            for _ in 0..<4 {
+                if FileManager.default.isExecutableFile(atPath: url.path + "/cubbyd") { return url.path }
+                url.deleteLastPathComponent()
+            }
+        }
+        return Sandbox.packageRoot + "/.build/debug"
+    }()
+
+    struct Result {
+        var status: Int32
+        var reason: Process.TerminationReason
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Starts `name` with `arguments`; the caller waits with `finish`.
+    static func start(_ name: String, _ arguments: [String], environment: [String: String] = [:]) throws -> (Process, Pipe, Pipe) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binFolder + "/" + name)
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "CUBBY_CLOUD_URL")
+        env.removeValue(forKey: "CUBBY_CLOUD_KEY")
+        env.removeValue(forKey: "NOTIFY_SOCKET")
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        return (process, out, err)
+    }
+
+    static func finish(_ process: Process, _ out: Pipe, _ err: Pipe) async -> Result {
+        // Read both pipes before waiting, so a chatty child never blocks on a full pipe.
+        async let stdout = Task.detached { out.fileHandleForReading.readDataToEndOfFile() }.value
+        async let stderr = Task.detached { err.fileHandleForReading.readDataToEndOfFile() }.value
+        let (o, e) = await (stdout, stderr)
+        while process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
+        return Result(status: process.terminationStatus, reason: process.terminationReason,
+                      stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    static func run(_ name: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> Result {
+        let (process, out, err) = try start(name, arguments, environment: environment)
+        return await finish(process, out, err)
+    }
+}

@@ -1,0 +1,76 @@
+import CubbyAudio
+import CubbyCore
+import Foundation
+import GRDB
+
+/// A throw-away toy: a board folder reading a sample WAV and writing the toy's voice to a WAV, the
+/// package's example persona, a data folder and a `cubbyd.toml` tying them together.
+struct Sandbox {
+    static let packageRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+    static func sample(_ name: String) -> String { "\(packageRoot)/Hardware/sim/samples/\(name).wav" }
+    static let skyQuestion = sample("hey-teddy-why-is-the-sky-blue")
+    static let matchQuestion = sample("hey-teddy-how-do-i-light-a-match")
+
+    let folder: String
+    var configPath: String { folder + "/cubbyd.toml" }
+    var outputPath: String { folder + "/speaker.wav" }
+    var eventsPath: String { folder + "/events.jsonl" }
+    var databasePath: String { folder + "/data/cubby.sqlite" }
+
+    /// `cloud`: the base URL, or nil for no cloud. `extra` is appended to the config file verbatim.
+    init(cloud: String?, input: String = Sandbox.skyQuestion, cloudExtra: String = "", extra: String = "") throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("cubby-test-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder + "/board", withIntermediateDirectories: true)
+        try """
+            format = 1
+            name = "test-sim"
+            [audio.input]
+            kind = "wav"
+            path = "\(input)"
+            [audio.output]
+            kind = "wav"
+            path = "\(outputPath)"
+            [events]
+            log = "\(eventsPath)"
+            """.write(toFile: folder + "/board/board.toml", atomically: true, encoding: .utf8)
+        try write(config: """
+            [device]
+            board = "board"
+            persona = "\(Sandbox.packageRoot)/Personas/teddy"
+            data_dir = "data"
+            [cloud]
+            base_url = "\(cloud ?? "")"
+            allow_insecure_http = true
+            \(cloudExtra)
+            [log]
+            level = "debug"
+            \(extra)
+            """)
+    }
+
+    func write(config: String) throws {
+        try config.write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+
+    func remove() { try? FileManager.default.removeItem(atPath: folder) }
+
+    /// The listening light's states, in order, from the board's event log.
+    func lightStates() throws -> [String] {
+        guard FileManager.default.fileExists(atPath: eventsPath) else { return [] }
+        return try String(contentsOfFile: eventsPath, encoding: .utf8).split(separator: "\n").compactMap { line in
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            return object?["device"] as? String == "listening_light" ? object?["state"] as? String : nil
+        }
+    }
+
+    /// Rows of the store, read with plain SQL as a parent's tool would.
+    func rows(_ sql: String) throws -> [Row] {
+        let queue = try DatabaseQueue(path: databasePath)
+        defer { try? queue.close() }
+        return try queue.read { try Row.fetchAll($0, sql: sql) }
+    }
+
+    func outputAudio() throws -> WAVAudio { try WAVAudio.read(contentsOf: outputPath) }
+}

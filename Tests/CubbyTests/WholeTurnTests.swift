@@ -1,0 +1,127 @@
+import CubbyAudio
+import CubbyCore
+import CubbyRuntime
+import CubbyTesting
+import Foundation
+import GRDB
+import Logging
+import Testing
+
+/// One conversation through the daemon's real pipeline (WAV in → PocketSphinx wake → endpointer →
+/// OpenAI-compatible HTTP → safety gate → espeak-ng → WAV out → SQLite), against a local server that
+/// speaks the API byte for byte.
+@Suite struct WholeTurnTests {
+    static let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+
+    func runOnce(_ sandbox: Sandbox, waitForWake: Bool = true, environment: [String: String] = [:]) async throws -> Daemon {
+        let options = DaemonOptions(configurationPath: sandbox.configPath, mode: .once(waitForWake: waitForWake), trapSignals: false)
+        let daemon = try Daemon(options: options, environment: environment, logger: Self.logger)
+        try await daemon.run()
+        return daemon
+    }
+
+    @Test func wakeTranscribeStreamSpeakAndStore() async throws {
+        let server = try await FakeOpenAIServer(script: .fixed(
+            heard: "why is the sky blue",
+            reply: ["The sky ", "looks blue because ", "sunlight scatters. ", "Isn't that ", "neat?"]))
+        let sandbox = try Sandbox(cloud: server.baseURL)
+        defer { sandbox.remove() }
+
+        let daemon = try await runOnce(sandbox)
+        try await server.stop()
+
+        let turns = daemon.journal.turns
+        try #require(turns.count == 1)
+        #expect(daemon.journal.openedBy == [.wakeWord])
+        #expect(turns[0].heard == "why is the sky blue")
+        #expect(turns[0].said == ["The sky looks blue because sunlight scatters.", "Isn't that neat?"])
+        #expect(turns[0].blocked.isEmpty)
+        #expect(turns[0].outcome == .answered)
+        #expect(turns[0].timings.toRequestMs != nil && turns[0].timings.toFirstTokenMs != nil && turns[0].timings.toFirstAudioMs != nil)
+
+        // What went over the wire: the utterance as a WAV, then a streamed chat request built from the persona.
+        let requests = server.requests
+        try #require(requests.map(\.path) == ["/v1/audio/transcriptions", "/v1/chat/completions"])
+        #expect(requests[0].header("Content-Type")?.hasPrefix("multipart/form-data; boundary=") == true)
+        let uploaded = String(decoding: requests[0].body, as: UTF8.self)
+        #expect(uploaded.contains("name=\"model\"\r\n\r\nwhisper-1"))
+        #expect(requests[0].body.firstRange(of: Array("RIFF".utf8)) != nil)
+        // The upload starts at the wake phrase: the audio before it never leaves the device.
+        let sampleSeconds = Double(try WAVAudio.read(contentsOf: Sandbox.skyQuestion).samples.count) / 16_000
+        let uploadedSeconds = Double(requests[0].body.count - 44) / 2 / 16_000
+        #expect(uploadedSeconds > 0.8 && uploadedSeconds < sampleSeconds - 1.0)
+
+        let chat = try #require(requests[1].json)
+        #expect(chat["stream"] as? Bool == true)
+        #expect(chat["model"] as? String == "gpt-4o-mini")
+        let messages = try #require(chat["messages"] as? [[String: String]])
+        #expect(messages.first?["role"] == "system")
+        #expect(messages.first?["content"]?.contains("Teddy") == true)
+        #expect(messages.last == ["role": "user", "content": "why is the sky blue"])
+
+        // What was stored, read back as a parent's tool would.
+        let stored = try sandbox.rows("SELECT childText, toyText, outcome, startedAt, endedAt FROM turn")
+        try #require(stored.count == 1)
+        #expect(stored[0]["childText"] as String == "why is the sky blue")
+        #expect(stored[0]["toyText"] as String == "The sky looks blue because sunlight scatters. Isn't that neat?")
+        #expect(stored[0]["outcome"] as String == "answered")
+        #expect((stored[0]["endedAt"] as Date) >= (stored[0]["startedAt"] as Date))
+        let conversation = try sandbox.rows("SELECT openedBy, endedAt FROM conversation")
+        #expect(conversation.count == 1 && conversation[0]["openedBy"] as String == "wake_word")
+        #expect((conversation[0]["endedAt"] as Date?) != nil)
+
+        // The reply was spoken: a few seconds of espeak-ng in the output WAV.
+        let spoken = try sandbox.outputAudio()
+        #expect(Double(spoken.samples.count) / Double(spoken.format.sampleRate) > 1.5)
+        #expect(SignalLevel.rmsDBFS(spoken.samples) > -40)
+        #expect(try sandbox.lightStates() == ["on", "off"])
+    }
+
+    @Test func aBlockedSentenceIsNeverSpokenAndTheRedirectIs() async throws {
+        let unsafe = SimulatedModel.reply(to: "how do i light a match")
+        let server = try await FakeOpenAIServer(script: .fixed(heard: "how do i light a match", reply: SimulatedModel.deltas(of: unsafe)))
+        let sandbox = try Sandbox(cloud: server.baseURL, input: Sandbox.matchQuestion)
+        defer { sandbox.remove() }
+
+        let daemon = try await runOnce(sandbox)
+        try await server.stop()
+
+        let turn = try #require(daemon.journal.turns.first)
+        #expect(turn.blocked.map(\.category) == ["dangerous_activity"])
+        #expect(turn.blocked.first?.sentence == "First, find the matches in the kitchen drawer.")
+        #expect(!turn.said.contains { $0.contains("kitchen drawer") || $0.contains("strike") })
+        #expect(turn.said.last?.contains("grown-up") == true)
+        let sentences = try sandbox.rows("SELECT text, spoken, blockedCategory FROM turnSentence ORDER BY position")
+        #expect(sentences.contains { ($0["blockedCategory"] as String?) == "dangerous_activity" && ($0["spoken"] as Bool) == false })
+        #expect(!sentences.contains { ($0["text"] as String).contains("strike") && ($0["spoken"] as Bool) })
+    }
+
+    @Test func withoutACloudTheToySpeaksAnOfflineLineWithinASecond() async throws {
+        let sandbox = try Sandbox(cloud: nil)
+        defer { sandbox.remove() }
+        let daemon = try await runOnce(sandbox, waitForWake: false)
+
+        let turn = try #require(daemon.journal.turns.first)
+        #expect(turn.outcome == .offline)
+        #expect(turn.said == [daemon.current.persona.offlineLines[0]])
+        #expect(try #require(turn.timings.toFirstAudioMs) < 1_000)
+        #expect(try sandbox.outputAudio().samples.count > 22_050)
+        #expect(try sandbox.rows("SELECT outcome FROM turn").map { $0["outcome"] as String } == ["offline"])
+    }
+
+    @Test func anUnreachableCloudAlsoGetsTheOfflineLineWithinASecond() async throws {
+        // A port that was just free: nothing listens there, so the connection is refused.
+        let closed = try await FakeOpenAIServer(script: FakeOpenAIScript())
+        let url = closed.baseURL
+        try await closed.stop()
+        let sandbox = try Sandbox(cloud: nil)
+        defer { sandbox.remove() }
+
+        let daemon = try await runOnce(sandbox, waitForWake: false, environment: ["CUBBY_CLOUD_URL": url])
+        let turn = try #require(daemon.journal.turns.first)
+        #expect(turn.outcome == .offline)
+        #expect(turn.failure?.contains("127.0.0.1") == true)
+        #expect(daemon.current.persona.offlineLines.contains(try #require(turn.said.first)))
+        #expect(try #require(turn.timings.toFirstAudioMs) < 1_000)
+    }
+}
