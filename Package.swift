@@ -105,14 +105,14 @@ let package = Package(
         .executableTarget(
             name: "cubby",
             dependencies: [
-                "CubbyRuntime", "CubbyMemory",
+                "CubbyRuntime", "CubbyMemory", "CubbyHardware", "CubbyPersona",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "cubby-pack",
             dependencies: [
-                "CubbyPersona",
+                "CubbyPersona", "CubbyCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),

@@ -18,6 +18,15 @@ public struct TurnTimings: Sendable, Equatable, Codable {
         case toFirstTokenMs = "end_of_speech_to_first_token_ms"
         case toFirstAudioMs = "end_of_speech_to_first_audio_ms"
     }
+
+    /// Every key is always present, null when that moment never came (an offline turn sends no request),
+    /// so scripts reading `--once` output see a stable shape.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(toRequestMs, forKey: .toRequestMs)
+        try container.encode(toFirstTokenMs, forKey: .toFirstTokenMs)
+        try container.encode(toFirstAudioMs, forKey: .toFirstAudioMs)
+    }
 }
 
 /// What happened in one turn, for the store, the log and `--once`'s JSON.

@@ -1,0 +1,53 @@
+import ArgumentParser
+import CubbyCore
+
+// Commands the parents' app will have. Each says plainly that it is not built yet and exits 2.
+
+struct Limits: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Daily time limits. (not yet available)")
+    func run() throws { PlannedFeature.refuse("cubby limits", comesWith: "the parents' app") }
+}
+
+struct QuietHours: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "quiet-hours", abstract: "Hours when the toy stays asleep. (not yet available)")
+    func run() throws { PlannedFeature.refuse("cubby quiet-hours", comesWith: "the parents' app") }
+}
+
+struct Age: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Set the child's age; for now edit [child] age in cubbyd.toml. (not yet available)")
+    func run() throws { PlannedFeature.refuse("cubby age", comesWith: "the parents' app") }
+}
+
+struct PersonaCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "persona", abstract: "Choose or move the toy's persona. (not yet available)")
+    func run() throws { PlannedFeature.refuse("cubby persona", comesWith: "persona packs") }
+}
+
+struct Memories: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "See and delete what the toy remembers. (not yet available)")
+    func run() throws { PlannedFeature.refuse("cubby memories", comesWith: "long-term memory") }
+}
+
+struct Alerts: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Disclosures and safety events to read. (not yet available)")
+    func run() throws { PlannedFeature.refuse("cubby alerts", comesWith: "the safety filter") }
+}
+
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Export everything the toy stored. (not yet available)")
+    func run() throws { PlannedFeature.refuse("cubby export", comesWith: "the parents' app") }
+}
+
+struct Erase: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Erase everything the toy stored. (not yet available)")
+    func run() throws { PlannedFeature.refuse("cubby erase", comesWith: "the parents' app") }
+}
+
+struct Wake: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Wake-word tools.", subcommands: [Scan.self])
+
+    struct Scan: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Find the wake phrase in WAV files. (not yet available)")
+        func run() throws { PlannedFeature.refuse("cubby wake scan", comesWith: "audio and wake-word gating") }
+    }
+}

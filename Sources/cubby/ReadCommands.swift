@@ -1,0 +1,79 @@
+import ArgumentParser
+import CubbyCore
+import CubbyHardware
+import CubbyMemory
+import CubbyPersona
+import CubbyRuntime
+import Foundation
+
+/// Opens the toy's store for reading, without creating one where there is none.
+func openStore(_ configuration: DaemonConfiguration) throws -> ConversationStore {
+    let path = (configuration.dataDirectory as NSString).appendingPathComponent("cubby.sqlite")
+    guard FileManager.default.fileExists(atPath: path) else {
+        throw ValidationError("no conversations yet: \(path) does not exist (has cubbyd run with this configuration?)")
+    }
+    return try ConversationStore(path: path)
+}
+
+func loadConfiguration(_ options: ConfigOption) throws -> DaemonConfiguration {
+    do {
+        return try ConfigurationLoader.load(path: options.config)
+    } catch {
+        throw ValidationError("\(error)")
+    }
+}
+
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show the toy's persona, board, child settings and recent activity.")
+    @OptionGroup var options: ConfigOption
+
+    func run() throws {
+        let configuration = try loadConfiguration(options)
+        let persona = try PersonaPackLoader.load(directory: configuration.personaFolder)
+        let board = try BoardDefinition.load(folder: configuration.boardFolder)
+        print("persona:  \(persona.name) (\(persona.id)), wake phrase \(persona.wake.phrases.map { "\"\($0)\"" }.joined(separator: ", "))")
+        print("board:    \(board.name)")
+        print("child:    age \(configuration.childAge)\(configuration.childName.map { ", \($0)" } ?? "")")
+        print("cloud:    \(configuration.cloud.map { "\($0)" } ?? "none (offline lines only)")")
+        if let store = try? openStore(configuration), let last = try store.recentTurns(limit: 1).last {
+            print("last turn: \(last.startedAt.formatted(date: .abbreviated, time: .shortened)) (\(last.outcome.rawValue))")
+        } else {
+            print("last turn: none yet")
+        }
+    }
+}
+
+struct Transcripts: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show what the child said and what the toy answered, oldest first.")
+    @OptionGroup var options: ConfigOption
+
+    @Option(help: "How many of the most recent turns to show.")
+    var limit = 20
+
+    @Flag(help: "One JSON object per turn instead of text.")
+    var json = false
+
+    func run() throws {
+        let store = try openStore(try loadConfiguration(options))
+        let turns = try store.recentTurns(limit: limit)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            encoder.dateEncodingStrategy = .iso8601
+            for turn in turns { print(String(decoding: try encoder.encode(turn), as: UTF8.self)) }
+            return
+        }
+        if turns.isEmpty { print("No turns yet.") }
+        for turn in turns {
+            print("\(turn.startedAt.formatted(date: .abbreviated, time: .standard))  [\(turn.outcome.rawValue)]")
+            print("  child: \(turn.childText.isEmpty ? "(nothing heard)" : turn.childText)")
+            for sentence in turn.sentences {
+                if let category = sentence.blockedCategory {
+                    print("  held back (\(category)): \(sentence.text)")
+                } else if sentence.spoken {
+                    print("  toy:   \(sentence.text)")
+                }
+            }
+        }
+    }
+}
