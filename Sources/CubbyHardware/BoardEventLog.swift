@@ -19,7 +19,7 @@ public final class BoardEventLog: @unchecked Sendable {
         } catch {
             throw CubbyError(.io, "cannot create the folder for board events: \(error)", context: path)
         }
-        if !manager.fileExists(atPath: path) { manager.createFile(atPath: path, contents: nil) }
+        if !manager.fileExists(atPath: path) { _ = manager.createFile(atPath: path, contents: nil) }
         guard let handle = FileHandle(forWritingAtPath: path) else {
             throw CubbyError(.io, "cannot open the board event log", context: path)
         }

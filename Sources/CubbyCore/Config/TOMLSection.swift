@@ -102,6 +102,12 @@ public final class TOMLSection: @unchecked Sendable {
         return value
     }
 
+    /// A number that may be left unset (nil), e.g. to defer to another source.
+    public func number(_ key: String, in range: ClosedRange<Double>) throws(CubbyError) -> Double? {
+        guard raw(key) != nil else { return nil }
+        return try number(key, default: range.lowerBound, in: range)
+    }
+
     public func number(_ key: String, default fallback: Double, in range: ClosedRange<Double>) throws(CubbyError) -> Double {
         guard let node = raw(key) else { return fallback }
         let value: Double
@@ -160,6 +166,15 @@ public final class TOMLSection: @unchecked Sendable {
             result[name] = try child.string(name)
         }
         return result
+    }
+
+    /// Every key an accessor asked for, present in the file or not, as "table.key": what the reader
+    /// understands. Lets a test check that the reference documents each one.
+    public var requestedKeys: Set<String> {
+        let tableNames = Set(children.compactMap { $0.path.last })
+        var keys = Set(readKeys.subtracting(tableNames).map { (path + [$0]).joined(separator: ".") })
+        for child in children { keys.formUnion(child.requestedKeys) }
+        return keys
     }
 
     /// Throws for the first key, here or in any sub-table read, that no accessor asked for.

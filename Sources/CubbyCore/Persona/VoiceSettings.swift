@@ -1,5 +1,5 @@
 /// How the persona sounds when synthesized on the device.
-public struct VoiceSettings: Sendable, Equatable {
+public struct VoiceSettings: Sendable, Hashable {
     /// An espeak-ng voice name, e.g. "en-us" or "cmn".
     public var voice: String
     /// Words per minute (espeak-ng accepts 80…450).

@@ -37,7 +37,7 @@ public enum ConfigurationLoader {
         let name = try child.string("name").flatMap { $0.trimmingSpaces().isEmpty ? nil : $0 }
 
         let wake = try root.section("wake")
-        let sensitivity: Double? = wake.contains("sensitivity") ? try wake.number("sensitivity", default: 0.5, in: 0...1) : nil
+        let sensitivity = try wake.number("sensitivity", in: 0...1)
 
         let conversation = try root.section("conversation")
         var endpointer = EndpointerSettings()

@@ -34,6 +34,7 @@ public final class ConversationService: Service, @unchecked Sendable {
         public var light: any Indicator
         public var filter: any SafetyFilter
         public var synthesizer: any SpeechSynthesizer
+        public var phrases = PhraseCache()
         public var makeDetector: @Sendable (WakeSettings) throws(CubbyError) -> any WakeDetector
 
         public init(capture: CaptureThread, speaker: SpeakerQueue, store: ConversationStore, light: any Indicator,
@@ -120,6 +121,7 @@ public final class ConversationService: Service, @unchecked Sendable {
                 logger.info("wake phrase updated", metadata: ["phrases": "\(newWake.phrases)"])
             }
             listener.replaceSettings(current.configuration.endpointer)
+            warmPhrases(current)
         }
 
         func handle(_ events: [ListenerEvent]) async throws(CubbyError) -> Bool {
@@ -133,7 +135,8 @@ public final class ConversationService: Service, @unchecked Sendable {
                     logger.debug("utterance", metadata: ["from": "\(start)", "to": "\(end)"])
                     let runner = TurnRunner(
                         persona: open.snapshot.persona, configuration: open.snapshot.configuration, cloud: open.snapshot.cloud,
-                        filter: parts.filter, synthesizer: parts.synthesizer, speaker: parts.speaker, store: parts.store, logger: logger)
+                        filter: parts.filter, synthesizer: parts.synthesizer, speaker: parts.speaker, store: parts.store,
+                        phrases: parts.phrases, logger: logger)
                     let report = await withHeartbeat {
                         await runner.run(utterance: samples, conversationID: open.id, turnIndex: open.turns, endOfSpeech: endOfSpeech)
                     }
@@ -157,6 +160,7 @@ public final class ConversationService: Service, @unchecked Sendable {
             return true
         }
 
+        warmPhrases(snapshot)
         let stream = parts.capture.start(depthChunks: liveCapture ? 500 : Int.max / 2)
         logger.info("listening", metadata: ["persona": "\(snapshot.persona.name)", "wake": "\(wakeSettings.phrases)"])
         if case .once(waitForWake: false) = mode {
@@ -195,6 +199,17 @@ public final class ConversationService: Service, @unchecked Sendable {
         parts.speaker.flush()
         // The light is on exactly while a conversation is open; closing it switches the light off.
         closeConversation("stopped")
+    }
+
+    /// Synthesizes the persona's fixed lines in the background; a turn that needs one before it is ready
+    /// synthesizes it itself.
+    private func warmPhrases(_ snapshot: LiveSettings.Snapshot) {
+        let persona = snapshot.persona
+        let lines = persona.offlineLines + [persona.defaultRedirect] + persona.redirects.keys.sorted().compactMap { persona.redirects[$0] }
+        let (phrases, synthesizer, rate) = (parts.phrases, parts.synthesizer, parts.speaker.format.sampleRate)
+        Task.detached(priority: .utility) {
+            await phrases.warm(lines, voice: persona.voice, rate: rate, synthesizer: synthesizer)
+        }
     }
 
     /// Keeps the watchdog fed while a turn is in progress: a turn is bounded by the cloud timeouts.

@@ -20,10 +20,14 @@ public struct TurnRunner: Sendable {
     public var synthesizer: any SpeechSynthesizer
     public var speaker: SpeakerQueue
     public var store: ConversationStore
+    /// Pre-synthesized fixed lines (offline lines, redirects).
+    public var phrases: PhraseCache?
     public var logger: Logger
 
     public init(persona: Persona, configuration: DaemonConfiguration, cloud: OpenAICompatibleClient?, filter: any SafetyFilter,
-                synthesizer: any SpeechSynthesizer, speaker: SpeakerQueue, store: ConversationStore, logger: Logger) {
+                synthesizer: any SpeechSynthesizer, speaker: SpeakerQueue, store: ConversationStore, phrases: PhraseCache? = nil,
+                logger: Logger) {
+        self.phrases = phrases
         self.persona = persona
         self.configuration = configuration
         self.cloud = cloud
@@ -174,8 +178,14 @@ public struct TurnRunner: Sendable {
     private func speak(_ text: String, progress: TurnProgress, record: Bool = true) async {
         if record { progress.sentences.append(SentenceRecord(text: text, spoken: true)) }
         do {
-            let speech = try await synthesizer.synthesize(text, voice: persona.voice)
-            let samples = try Resampler.convert(speech.samples, from: speech.sampleRate, to: speaker.format.sampleRate)
+            let rate = speaker.format.sampleRate
+            let samples: [Int16]
+            if let cached = phrases?.samples(for: text, voice: persona.voice, rate: rate) {
+                samples = cached
+            } else {
+                let speech = try await synthesizer.synthesize(text, voice: persona.voice)
+                samples = try Resampler.convert(speech.samples, from: speech.sampleRate, to: rate)
+            }
             progress.markFirstAudio()
             try speaker.enqueue(samples)
             progress.spokeAnything = true
