@@ -1,0 +1,120 @@
+import CubbyAudio
+import CubbyCore
+import CubbyRuntime
+import CubbyTesting
+import Foundation
+import Logging
+import Testing
+
+/// The real libasound, with PCMs defined by ALSA's `file` plugin over the `null` PCM: capture returns the
+/// bytes of `infile`, playback writes the samples to `file`. No sound card needed.
+@Suite struct ALSATests {
+    static func rawBytes(_ samples: [Int16]) -> Data {
+        samples.withUnsafeBufferPointer { Data(buffer: $0) }
+    }
+
+    static func samples(inRaw path: String) throws -> [Int16] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        return data.withUnsafeBytes { Array($0.bindMemory(to: Int16.self)) }
+    }
+
+    static func folder() throws -> String {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cubby-alsa-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        return folder
+    }
+
+    static func writeConfig(in folder: String, infile: String) throws -> String {
+        let path = folder + "/asound.conf"
+        try """
+            pcm.mic { type file slave { pcm { type null } } file "/dev/null" infile "\(infile)" }
+            pcm.speaker { type file slave { pcm { type null } } file "\(folder)/speaker.raw" perm 0644 }
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func playbackWritesExactlyTheSamplesThroughLibasound() throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let config = try Self.writeConfig(in: folder, infile: "/dev/null")
+        let tone = (0..<22_050).map { Int16(8_000 * sin(Double($0) * 2 * .pi * 440 / 22_050)) }
+
+        let writer = try ALSAPlaybackWriter(spec: ALSADeviceSpec(name: "speaker", configFile: config), sampleRate: 22_050)
+        #expect(writer.format.sampleRate == 22_050)
+        try writer.write(tone)
+        try writer.drain()
+        try writer.close()
+        #expect(try Self.samples(inRaw: folder + "/speaker.raw") == tone)
+    }
+
+    @Test func captureAt48kStereoArrivesAs16kMono() throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        // One second of a 300 Hz tone on the left channel only, at 48 kHz stereo.
+        var interleaved: [Int16] = []
+        for i in 0..<48_000 {
+            interleaved.append(Int16(10_000 * sin(Double(i) * 2 * .pi * 300 / 48_000)))
+            interleaved.append(0)
+        }
+        try Self.rawBytes(interleaved).write(to: URL(fileURLWithPath: folder + "/in.raw"))
+        let config = try Self.writeConfig(in: folder, infile: folder + "/in.raw")
+
+        let reader = try ALSACaptureReader(spec: ALSADeviceSpec(name: "mic", configFile: config, periodMilliseconds: 20),
+                                           format: AudioFormat(sampleRate: 48_000, channels: 2))
+        var captured: [Int16] = []
+        while captured.count < 16_000, let chunk = try reader.read() { captured += chunk }
+        // 20 ms periods come out as about 320 samples each at 16 kHz (the resampler's delay shifts a few).
+        #expect(captured.count >= 16_000 && captured.count < 16_000 + 2 * 320)
+        let level = SignalLevel.rmsDBFS(Array(captured[1_000..<15_000]))
+        // A 10000-peak tone is about -13 dBFS; mixed down with a silent channel, half of it: about -19 dBFS.
+        #expect(level > -22 && level < -16, "level \(level)")
+        #expect(reader.xrunCount == 0)
+    }
+
+    @Test func aMissingPCMIsAClearError() {
+        #expect {
+            _ = try ALSACaptureReader(spec: ALSADeviceSpec(name: "nosuchpcm", configFile: "/dev/null"), format: .speech)
+        } throws: { error in
+            guard let error = error as? CubbyError else { return false }
+            return error.code == .audio && "\(error)".contains("nosuchpcm")
+        }
+    }
+
+    @Test func theDaemonRunsAWholeTurnOnALSADevices() async throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let request = try WAVAudio.read(contentsOf: Sandbox.skyQuestion)
+        try Self.rawBytes(request.samples).write(to: URL(fileURLWithPath: folder + "/in.raw"))
+        let config = try Self.writeConfig(in: folder, infile: folder + "/in.raw")
+
+        let server = try await FakeOpenAIServer(script: .fixed(heard: "why is the sky blue", reply: ["Because sunlight scatters."]))
+        let sandbox = try Sandbox(cloud: server.baseURL)
+        defer { sandbox.remove() }
+        try """
+            format = 1
+            name = "alsa-files"
+            [audio.input]
+            kind = "alsa"
+            device = "mic"
+            alsa_config = "\(config)"
+            [audio.output]
+            kind = "alsa"
+            device = "speaker"
+            alsa_config = "\(config)"
+            sample_rate = 16000
+            [events]
+            log = "\(sandbox.eventsPath)"
+            """.write(toFile: sandbox.folder + "/board/board.toml", atomically: true, encoding: .utf8)
+
+        let options = DaemonOptions(configurationPath: sandbox.configPath, mode: .once(waitForWake: true), trapSignals: false)
+        let daemon = try Daemon(options: options, environment: [:], logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+        try await daemon.run()
+        try await server.stop()
+
+        #expect(daemon.journal.turns.first?.said == ["Because sunlight scatters."])
+        #expect(daemon.journal.openedBy == [.wakeWord])
+        let spoken = try Self.samples(inRaw: folder + "/speaker.raw")
+        #expect(spoken.count > 16_000 / 2, "played \(spoken.count) samples")
+        #expect(SignalLevel.rmsDBFS(spoken) > -40)
+    }
+}
