@@ -78,6 +78,7 @@ public final class ConversationService: Service, @unchecked Sendable {
         var wakeSettings = Self.wakeSettings(snapshot)
         let needsDetector = mode != .once(waitForWake: false)
         var detector: (any WakeDetector)? = needsDetector ? try parts.makeDetector(wakeSettings) : nil
+        heartbeat.beat()
         let listener = Listener(detector: detector, settings: snapshot.configuration.endpointer)
         var conversation: Open?
         var lastSample: Int64 = 0

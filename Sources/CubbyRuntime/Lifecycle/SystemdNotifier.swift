@@ -21,7 +21,8 @@ public struct SystemdNotifier: Sendable {
         return .microseconds(usec)
     }
 
-    /// Sends e.g. "READY=1"; returns false when it could not be delivered.
+    /// Sends e.g. "READY=1"; returns false when it could not be delivered. Never blocks: when the receiver's
+    /// queue is full the message is dropped, so a slow reader can never wedge the daemon.
     @discardableResult
     public func send(_ state: String) -> Bool {
         guard let socketPath else { return false }
@@ -44,7 +45,7 @@ public struct SystemdNotifier: Sendable {
         let message = Array(state.utf8)
         let sent = withUnsafePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sockaddrPointer in
-                sendto(fd, message, message.count, Int32(MSG_NOSIGNAL), sockaddrPointer, socklen_t(length))
+                sendto(fd, message, message.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT), sockaddrPointer, socklen_t(length))
             }
         }
         return sent == message.count
