@@ -124,4 +124,19 @@ import Testing
         #expect(daemon.current.persona.offlineLines.contains(try #require(turn.said.first)))
         #expect(try #require(turn.timings.toFirstAudioMs) < 1_000)
     }
+
+    @Test func talkWithoutTheWakePhraseSendsNothingAndNeverLights() async throws {
+        let server = try await FakeOpenAIServer(script: .fixed(heard: "should never be asked", reply: ["No."]))
+        let sandbox = try Sandbox(cloud: server.baseURL, input: Sandbox.sample("no-wake-phrase-talk"))
+        defer { sandbox.remove() }
+
+        let daemon = try await runOnce(sandbox)
+        try await server.stop()
+
+        #expect(daemon.journal.openedBy.isEmpty)
+        #expect(daemon.journal.turns.isEmpty)
+        #expect(server.connectionsAccepted == 0 && server.bytesReceived == 0)
+        #expect(try sandbox.lightStates().isEmpty)
+        #expect(try sandbox.rows("SELECT id FROM conversation").isEmpty)
+    }
 }
