@@ -105,7 +105,7 @@ let package = Package(
         .executableTarget(
             name: "cubby",
             dependencies: [
-                "CubbyRuntime", "CubbyMemory", "CubbyHardware", "CubbyPersona",
+                "CubbyRuntime", "CubbyMemory", "CubbyHardware", "CubbyPersona", "CubbyWake", "CubbyAudio",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),

@@ -42,12 +42,3 @@ struct Erase: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Erase everything the toy stored. (not yet available)")
     func run() throws { PlannedFeature.refuse("cubby erase", comesWith: "the parents' app") }
 }
-
-struct Wake: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Wake-word tools.", subcommands: [Scan.self])
-
-    struct Scan: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Find the wake phrase in WAV files. (not yet available)")
-        func run() throws { PlannedFeature.refuse("cubby wake scan", comesWith: "audio and wake-word gating") }
-    }
-}

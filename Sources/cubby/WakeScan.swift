@@ -1,0 +1,77 @@
+import ArgumentParser
+import CubbyAudio
+import CubbyCore
+import CubbyWake
+import Foundation
+
+struct Wake: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Wake-word tools.", subcommands: [Scan.self])
+
+    /// Runs the toy's own wake engine over recordings: for makers choosing a phrase and sensitivity, and for
+    /// the wake-word benchmark.
+    struct Scan: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Find a wake phrase in WAV files; one JSON object per detection on stdout.",
+            discussion: """
+                Prints {"file": …, "start": s, "end": s, "score": 0…1} per detection (seconds from the file's start) and \
+                nothing else on stdout. Reads 16-bit PCM WAV of any rate, mono or stereo. Files that cannot be read are \
+                reported on stderr; the others are still scanned, and the exit code is 1.
+                """)
+
+        @Option(help: ArgumentHelp("The wake phrase to look for.", valueName: "phrase"))
+        var phrase: String
+
+        @Option(help: ArgumentHelp("0…1; higher hears the phrase more readily. Default: the engine's shipping default (\(WakeSettings.defaultSensitivity)).", valueName: "s"))
+        var sensitivity: Double?
+
+        @Argument(help: ArgumentHelp("WAV files.", valueName: "file.wav"))
+        var files: [String]
+
+        func validate() throws {
+            if let sensitivity, !(0...1).contains(sensitivity) { throw ValidationError("--sensitivity must be between 0 and 1") }
+            if phrase.trimmingSpaces().isEmpty { throw ValidationError("--phrase must not be empty") }
+        }
+
+        func run() throws {
+            let settings = WakeSettings(phrases: [phrase.lowercased().trimmingSpaces()],
+                                        sensitivity: sensitivity ?? WakeSettings.defaultSensitivity)
+            var failed = false
+            for file in files {
+                do {
+                    for detection in try Self.scan(file, settings: settings) {
+                        print(Self.json(file: file, detection))
+                    }
+                } catch {
+                    failed = true
+                    FileHandle.standardError.write(Data("cubby wake scan: \(error)\n".utf8))
+                }
+            }
+            if failed { throw ExitCode(1) }
+        }
+
+        /// A fresh engine per file, fed in 20 ms chunks as the daemon feeds it from the microphone.
+        static func scan(_ file: String, settings: WakeSettings) throws(CubbyError) -> [WakeDetection] {
+            let reader = try WAVFileReader(path: file)
+            let spotter = try PocketSphinxSpotter(settings: settings)
+            var detections: [WakeDetection] = []
+            var index: Int64 = 0
+            while let samples = try reader.read() {
+                if let detection = try spotter.process(AudioChunk(startSample: index, samples: samples)) { detections.append(detection) }
+                index += Int64(samples.count)
+            }
+            return detections
+        }
+
+        static func json(file: String, _ detection: WakeDetection) -> String {
+            let rate = Double(AudioFormat.speech.sampleRate)
+            let object: [String: Any] = [
+                "file": file,
+                "start": (Double(detection.startSample) / rate * 1000).rounded() / 1000,
+                "end": (Double(detection.endSample) / rate * 1000).rounded() / 1000,
+                "score": (detection.score * 1000).rounded() / 1000,
+            ]
+            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+            return String(decoding: data, as: UTF8.self)
+        }
+    }
+}

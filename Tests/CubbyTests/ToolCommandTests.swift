@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+
+/// `cubby` and `cubby-pack` as a parent or maker runs them.
+@Suite struct ToolCommandTests {
+    @Test func wakeScanPrintsOneJSONLinePerDetectionAndReportsUnreadableFiles() async throws {
+        let result = try await ProcessRunner.run("cubby", [
+            "wake", "scan", "--phrase", "hey teddy",
+            Sandbox.skyQuestion, "/nonexistent/missing.wav", Sandbox.sample("no-wake-phrase-talk"),
+        ])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("/nonexistent/missing.wav"))
+        let lines = result.stdout.split(separator: "\n")
+        try #require(lines.count == 1, "stdout: \(result.stdout)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
+        #expect(json["file"] as? String == Sandbox.skyQuestion)
+        let start = try #require(json["start"] as? Double), end = try #require(json["end"] as? Double)
+        // "hey teddy" is spoken from 0.5 s to about 1.2 s in the sample.
+        #expect(start >= 0.3 && start < end && end < 1.6, "\(start)...\(end)")
+        #expect((0...1).contains(try #require(json["score"] as? Double)))
+    }
+
+    @Test func plannedCommandsSaySoAndExit2() async throws {
+        for arguments in [["limits"], ["memories"], ["erase"]] {
+            let result = try await ProcessRunner.run("cubby", arguments)
+            #expect(result.status == 2)
+            #expect(result.stderr.contains("not yet available"))
+            #expect(result.stdout.isEmpty)
+        }
+        let sign = try await ProcessRunner.run("cubby-pack", ["sign"])
+        #expect(sign.status == 2 && sign.stderr.contains("not yet available"))
+    }
+
+    @Test func everyExecutableAnswersHelpAndVersion() async throws {
+        for name in ["cubbyd", "cubby", "cubby-pack"] {
+            let version = try await ProcessRunner.run(name, ["--version"])
+            #expect(version.status == 0 && version.stdout.hasPrefix("\(name) 0."), "\(name): \(version.stdout)")
+            let help = try await ProcessRunner.run(name, ["--help"])
+            #expect(help.status == 0 && help.stdout.contains("USAGE: \(name)"))
+        }
+    }
+
+    @Test func packValidateAcceptsTheExampleAndRefusesABrokenPack() async throws {
+        let good = try await ProcessRunner.run("cubby-pack", ["validate", Sandbox.packageRoot + "/Personas/teddy"])
+        #expect(good.status == 0 && good.stdout.contains("Teddy"))
+        let bad = try await ProcessRunner.run("cubby-pack", ["validate", "/nonexistent/pack"])
+        #expect(bad.status == 65 && bad.stderr.contains("/nonexistent/pack"))
+    }
+
+    @Test func transcriptsShowWhatTheToyHeardSaidAndHeldBack() async throws {
+        let sandbox = try Sandbox(cloud: nil)
+        defer { sandbox.remove() }
+        let run = try await ProcessRunner.run("cubbyd", ["--config", sandbox.configPath, "--once", "--input", Sandbox.skyQuestion])
+        #expect(run.status == 0)
+        let transcripts = try await ProcessRunner.run("cubby", ["transcripts", "--config", sandbox.configPath])
+        #expect(transcripts.status == 0)
+        #expect(transcripts.stdout.contains("[offline]") && transcripts.stdout.contains("thinking cloud"))
+    }
+}
