@@ -38,24 +38,20 @@ public struct BoardDefinition: Sendable, Equatable {
         let outputTable = try audio.section("output")
         let output = outputTable.values.isEmpty ? nil : try endpoint(outputTable, folder: folder, direction: .playback)
         let events = try root.section("events")
-        let eventLog = try events.string("log").map { resolve($0, in: folder) }
+        let eventLog = try events.string("log").map { ConfigPath.resolve($0, against: folder) }
         try root.finish()
         return BoardDefinition(name: name, description: description, input: input, output: output, eventLog: eventLog, folder: folder)
-    }
-
-    static func resolve(_ path: String, in folder: String) -> String {
-        path.hasPrefix("/") ? path : (folder as NSString).appendingPathComponent(path)
     }
 
     private static func endpoint(_ table: TOMLSection, folder: String, direction: ALSAPCM.Direction) throws(CubbyError) -> AudioEndpointSpec {
         let kind = try table.choice("kind", of: ["wav", "alsa"], default: "alsa")
         switch kind {
         case "wav":
-            return .wav(path: resolve(try table.requiredString("path"), in: folder))
+            return .wav(path: ConfigPath.resolve(try table.requiredString("path"), against: folder))
         default:
             let spec = ALSADeviceSpec(
                 name: try table.string("device", default: "default"),
-                configFile: try table.string("alsa_config").map { resolve($0, in: folder) },
+                configFile: try table.string("alsa_config").map { ConfigPath.resolve($0, against: folder) },
                 periodMilliseconds: try table.integer("period_ms", default: 20, in: 5...100),
                 bufferMilliseconds: try table.integer("buffer_ms", default: direction == .capture ? 200 : 120, in: 20...2000))
             return .alsa(spec,

@@ -20,17 +20,11 @@ public enum ConfigurationLoader {
         return try decode(root, folder: (path as NSString).deletingLastPathComponent, environment: environment)
     }
 
-    static func resolve(_ path: String, in folder: String) -> String {
-        if path.hasPrefix("/") { return path }
-        let base = folder.isEmpty ? FileManager.default.currentDirectoryPath : folder
-        return ((base as NSString).appendingPathComponent(path) as NSString).standardizingPath
-    }
-
     public static func decode(_ root: TOMLSection, folder: String, environment: [String: String]) throws(CubbyError) -> DaemonConfiguration {
         let device = try root.section("device")
-        let board = resolve(try device.string("board", default: "/usr/share/cubby/hardware/sim"), in: folder)
-        let persona = resolve(try device.string("persona", default: "/usr/share/cubby/personas/teddy"), in: folder)
-        let dataDirectory = resolve(try device.string("data_dir", default: "/var/lib/cubby"), in: folder)
+        let board = ConfigPath.resolve(try device.string("board", default: "/usr/share/cubby/hardware/sim"), against: folder)
+        let persona = ConfigPath.resolve(try device.string("persona", default: "/usr/share/cubby/personas/teddy"), against: folder)
+        let dataDirectory = ConfigPath.resolve(try device.string("data_dir", default: "/var/lib/cubby"), against: folder)
 
         let child = try root.section("child")
         let age = try child.integer("age", default: 6, in: 3...12)
@@ -79,7 +73,7 @@ public enum ConfigurationLoader {
             allowInsecureHTTP: allowInsecure)
 
         let inlineKey = try table.string("api_key")
-        let keyFile = try table.string("api_key_file").map { resolve($0, in: folder) }
+        let keyFile = try table.string("api_key_file").map { ConfigPath.resolve($0, against: folder) }
         if inlineKey != nil && keyFile != nil {
             throw table.error("api_key_file", "set either api_key or api_key_file, not both")
         }
