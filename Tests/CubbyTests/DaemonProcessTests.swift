@@ -80,6 +80,7 @@ import Testing
         let sandbox = try Sandbox(cloud: server.baseURL)
         defer { sandbox.remove() }
         let notify = try NotifySocket()
+        defer { notify.stop() }
 
         let (process, out, err) = try ProcessRunner.start("cubbyd", ["--config", sandbox.configPath],
                                                           environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "1000000"])
@@ -123,6 +124,7 @@ import Testing
         let sandbox = try Sandbox(cloud: nil, input: Sandbox.skyQuestion)
         defer { sandbox.remove() }
         let notify = try NotifySocket()
+        defer { notify.stop() }
         let (process, out, err) = try ProcessRunner.start("cubbyd", ["--config", sandbox.configPath],
                                                           environment: ["NOTIFY_SOCKET": notify.path])
         #expect(try await notify.receive(within: .seconds(10)).contains("READY=1"))
@@ -144,10 +146,16 @@ import Testing
     }
 }
 
-/// A datagram socket standing in for systemd's notification socket.
+/// A datagram socket standing in for systemd's notification socket. Like systemd it reads all the time
+/// (on a thread of its own), so the kernel's small datagram queue never fills and drops messages.
 final class NotifySocket: @unchecked Sendable {
+    // @unchecked: `messages`, `consumed` and `closed` are only touched under `lock`; `fd` is immutable.
     let path: String
     private let fd: Int32
+    private let lock = NSLock()
+    private var messages: [String] = []
+    private var consumed = 0
+    private var closed = false
 
     init() throws {
         path = FileManager.default.temporaryDirectory.appendingPathComponent("cubby-notify-\(UUID().uuidString.prefix(8))").path
@@ -161,30 +169,48 @@ final class NotifySocket: @unchecked Sendable {
         guard fd >= 0, bound == 0 else { throw POSIXError(.EADDRINUSE) }
         var timeout = timeval(tv_sec: 0, tv_usec: 50_000)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        Thread { [self] in
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while !lock.withLock({ closed }) {
+                let count = recv(fd, &buffer, buffer.count, 0)
+                if count > 0 {
+                    let message = String(decoding: buffer[0..<count], as: UTF8.self)
+                    lock.withLock { messages.append(message) }
+                }
+            }
+            close(fd)
+        }.start()
     }
 
-    deinit {
-        close(fd)
-        unlink(path)
-    }
+    deinit { unlink(path) }
 
-    /// Every message that arrives until nothing has come for `quiet`.
+    func stop() { lock.withLock { closed = true } }
+
+    /// Every message not yet returned, once nothing new has come for `quiet`.
     func receiveAll(for quiet: Duration) async throws -> [String] {
-        var messages: [String] = []
+        var seen = lock.withLock { messages.count }
         while true {
-            let message = try await receive(within: quiet)
-            if message.isEmpty { return messages }
-            messages.append(message)
+            try await Task.sleep(for: quiet)
+            let now = lock.withLock { messages.count }
+            if now == seen { break }
+            seen = now
+        }
+        return lock.withLock {
+            defer { consumed = messages.count }
+            return Array(messages[consumed...])
         }
     }
 
-    /// The next message, or "" when none arrives in time.
+    /// The next message not yet returned, or "" when none arrives in time.
     func receive(within limit: Duration) async throws -> String {
         let deadline = ContinuousClock.now + limit
-        var buffer = [UInt8](repeating: 0, count: 4096)
         while ContinuousClock.now < deadline {
-            let count = recv(fd, &buffer, buffer.count, 0)
-            if count > 0 { return String(decoding: buffer[0..<count], as: UTF8.self) }
+            let next: String? = lock.withLock {
+                guard consumed < messages.count else { return nil }
+                consumed += 1
+                return messages[consumed - 1]
+            }
+            if let next { return next }
             try await Task.sleep(for: .milliseconds(10))
         }
         return ""
