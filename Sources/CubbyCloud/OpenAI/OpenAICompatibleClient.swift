@@ -20,6 +20,10 @@ public final class OpenAICompatibleClient: Sendable {
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: .milliseconds(Int64(settings.connectTimeoutMilliseconds)))
         configuration.redirectConfiguration = .disallow
+        // A refused or failed connection fails the request at once instead of being retried until the connect
+        // timeout: the toy has a second to say its offline line, and retries belong to the turn, which knows
+        // which steps are safe to repeat.
+        configuration.connectionPool.retryConnectionEstablishment = false
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 

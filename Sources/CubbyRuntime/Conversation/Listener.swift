@@ -40,8 +40,14 @@ public final class Listener {
     private var endpointer: EnergyEndpointer?
     private var collected: [Int16] = []
     private var collectedStart: Int64 = 0
-    /// Audio kept from before speech was detected, so the first syllable is not clipped.
-    private let prerollSamples = AudioFormat.speech.samples(forMilliseconds: 300)
+    /// Audio kept from before speech was detected, so the first syllable is not clipped; and, at a wake,
+    /// how far before the end of the wake phrase the utterance starts, so a child who runs the name into
+    /// the question ("hey teddy why…") is heard whole.
+    private let prerollSamples = AudioFormat.speech.samples(forMilliseconds: 500)
+    /// While idle, the last `prerollSamples` of audio, in memory only: it leaves the Listener only if the
+    /// wake phrase opens a conversation, and is overwritten otherwise.
+    private var recent: [Int16] = []
+    private var recentStart: Int64 = 0
 
     public init(detector: (any WakeDetector)?, settings: EndpointerSettings) {
         self.detector = detector
@@ -82,8 +88,10 @@ public final class Listener {
         case .answering:
             return []
         case .idle:
+            remember(chunk)
             guard let detector, let detection = try detector.process(chunk) else { return [] }
             startListening(at: chunk.endSample)
+            seedFromRecent(from: detection.endSample - Int64(prerollSamples))
             return [.opened(.wakeWord, atSample: detection.endSample, phrase: detection.phrase)]
         case .listening:
             return collect(chunk)
@@ -106,6 +114,28 @@ public final class Listener {
         return events
     }
 
+    private func remember(_ chunk: AudioChunk) {
+        if recent.isEmpty || recentStart + Int64(recent.count) != chunk.startSample {
+            // First chunk, or audio was lost: start over from this chunk.
+            recent = []
+            recentStart = chunk.startSample
+        }
+        recent += chunk.samples
+        if recent.count > prerollSamples {
+            let drop = recent.count - prerollSamples
+            recent.removeFirst(drop)
+            recentStart += Int64(drop)
+        }
+    }
+
+    /// Starts the utterance with the remembered audio from `sample` on (the tail of the wake phrase).
+    private func seedFromRecent(from sample: Int64) {
+        let skip = Int(max(0, min(Int64(recent.count), sample - recentStart)))
+        collected = Array(recent[skip...])
+        collectedStart = recentStart + Int64(skip)
+        recent = []
+    }
+
     private func startListening(at sample: Int64) {
         state = .listening
         endpointer = EnergyEndpointer(settings: settings, startingAt: sample)
@@ -116,6 +146,7 @@ public final class Listener {
 
     private func close() {
         state = .idle
+        recent = []
         endpointer = nil
         collected = []
         try? detector?.reset()
@@ -127,9 +158,11 @@ public final class Listener {
         collected += chunk.samples
         let events = endpointer.process(chunk)
         self.endpointer = endpointer
-        if !endpointer.isInSpeech && collected.count > prerollSamples {
-            // Before speech starts, keep only the pre-roll.
-            let drop = collected.count - prerollSamples
+        // Before speech is confirmed, keep only the pre-roll plus the stretch the endpointer needs to confirm
+        // it, so the utterance still starts a full pre-roll before the speech onset.
+        let keepBeforeSpeech = prerollSamples + AudioFormat.speech.samples(forMilliseconds: settings.minimumSpeechMilliseconds + 20)
+        if !endpointer.isInSpeech && collected.count > keepBeforeSpeech {
+            let drop = collected.count - keepBeforeSpeech
             collected.removeFirst(drop)
             collectedStart += Int64(drop)
         }
