@@ -125,6 +125,15 @@ public final class ConversationService: Service, @unchecked Sendable {
             warmPhrases(current)
         }
 
+        /// Closes the conversation, however it ended; `--once` then stops, the daemon picks up any reload.
+        /// Returns whether to keep listening.
+        func conversationEnded(_ reason: String) throws(CubbyError) -> Bool {
+            closeConversation(reason)
+            if case .once = mode { return false }
+            try refreshIfReloaded()
+            return true
+        }
+
         func handle(_ events: [ListenerEvent]) async throws(CubbyError) -> Bool {
             for event in events {
                 switch event {
@@ -148,14 +157,11 @@ public final class ConversationService: Service, @unchecked Sendable {
                     let resumeAt = liveCapture ? max(lastSample, parts.capture.samplesCaptured) : end
                     skipUntilSample = liveCapture ? resumeAt : 0
                     if let closed = listener.answerFinished(atSample: resumeAt, followUp: open.snapshot.configuration.followUp),
-                       case .closed(_, let reason) = closed {
-                        closeConversation(reason.rawValue)
-                        if case .once = mode { return false }
+                       case .closed(_, let reason) = closed, try !conversationEnded(reason.rawValue) {
+                        return false
                     }
                 case .closed(_, let reason):
-                    closeConversation(reason.rawValue)
-                    if case .once = mode { return false }
-                    try refreshIfReloaded()
+                    if try !conversationEnded(reason.rawValue) { return false }
                 }
             }
             return true
