@@ -10,8 +10,8 @@ import Foundation
 public final class PocketSphinxSpotter: WakeDetector {
     public let settings: WakeSettings
     private let decoder: OpaquePointer
-    private var utteranceStart: Int64 = 0
-    private var fedSamples: Int64 = 0
+    /// Samples fed since the decoder was created: PocketSphinx numbers frames from there.
+    private var decoderSamples: Int64 = 0
     private var quietUntil: Int64 = -1
     private var inUtterance = false
 
@@ -20,6 +20,20 @@ public final class PocketSphinxSpotter: WakeDetector {
     /// The threshold PocketSphinx uses for a sensitivity.
     public static func threshold(forSensitivity sensitivity: Double) -> Double {
         pow(10, -(5 + 30 * min(max(sensitivity, 0), 1)))
+    }
+
+    /// The score of a detection, in 0…1, on the same scale as sensitivity: a detection with score x is
+    /// reported at every sensitivity of at least 1 − x, so "score ≥ 1 − sensitivity" is the decision.
+    ///
+    /// PocketSphinx 0.8 reports a detection's probability as the margin by which the keyphrase path beat
+    /// the phone loop, minus its constant `KWS_MAX` (1500), in its score units (log base 1.0001, shifted
+    /// right by 10 bits). The margin is what was compared with the threshold, so it converts back through
+    /// `threshold(forSensitivity:)`. Checked by bisecting the sensitivity at which a detection appears.
+    public static func score(forDetectionProbability probability: Int32) -> Double {
+        let margin = Double(probability) + 1500
+        let log10Probability = margin * 1024 * log10(1.0001)
+        let neededSensitivity = (-log10Probability - 5) / 30
+        return min(1, max(0, 1 - neededSensitivity))
     }
 
     public init(settings: WakeSettings, modelDirectory: String = modelDirectory,
@@ -39,7 +53,7 @@ public final class PocketSphinxSpotter: WakeDetector {
         let dictionaryFile = workDirectory + "/phrases.dict"
         let keywordFile = workDirectory + "/phrases.kws"
         let threshold = Self.threshold(forSensitivity: settings.sensitivity)
-        let keywords = settings.phrases.map { "\($0.lowercased()) /\(String(format: "%.0e", threshold))/" }
+        let keywords = settings.phrases.map { "\($0.lowercased()) /\(String(format: "%.3e", threshold))/" }
         do {
             try FileBytes.writeAtomically(Array((lines.joined(separator: "\n") + "\n").utf8), to: dictionaryFile)
             try FileBytes.writeAtomically(Array((keywords.joined(separator: "\n") + "\n").utf8), to: keywordFile)
@@ -69,25 +83,27 @@ public final class PocketSphinxSpotter: WakeDetector {
         if !inUtterance {
             guard ps_start_utt(decoder) == 0 else { throw CubbyError(.wake, "ps_start_utt failed") }
             inUtterance = true
-            utteranceStart = chunk.startSample
-            fedSamples = 0
         }
         let result = chunk.samples.withUnsafeBufferPointer {
             ps_process_raw(decoder, $0.baseAddress, $0.count, 0, 0)
         }
         guard result >= 0 else { throw CubbyError(.wake, "ps_process_raw failed (\(result))") }
-        fedSamples += Int64(chunk.samples.count)
-        var score: Int32 = 0
-        guard let hypothesis = ps_get_hyp(decoder, &score), hypothesis.pointee != 0 else { return nil }
+        decoderSamples += Int64(chunk.samples.count)
+        var bestScore: Int32 = 0
+        guard let hypothesis = ps_get_hyp(decoder, &bestScore), hypothesis.pointee != 0 else { return nil }
         let phrase = String(cString: hypothesis).trimmingSpaces()
         let end = chunk.endSample
         var start = end - Int64(AudioFormat.speech.samples(forMilliseconds: 700))
+        var confidence = 1.0
         if let segment = ps_seg_iter(decoder) {
             var first: Int32 = 0
             var last: Int32 = 0
             ps_seg_frames(segment, &first, &last)
+            var acoustic: Int32 = 0, language: Int32 = 0, backoff: Int32 = 0
+            confidence = Self.score(forDetectionProbability: ps_seg_prob(segment, &acoustic, &language, &backoff))
             ps_seg_free(segment)
-            start = utteranceStart + Int64(first) * 160
+            // Frame numbers count from the decoder's creation, across utterances.
+            start = end - (decoderSamples / 160 - Int64(first)) * 160
         }
         // Restart the utterance so the same phrase is not reported twice.
         ps_end_utt(decoder)
@@ -95,7 +111,7 @@ public final class PocketSphinxSpotter: WakeDetector {
         guard end > quietUntil else { return nil }
         quietUntil = end + Int64(AudioFormat.speech.samples(forMilliseconds: settings.refractoryMilliseconds))
         return WakeDetection(phrase: phrase, startSample: max(start, 0), endSample: end,
-                             score: min(1, max(0, 1 + Double(score) / 5000)))
+                             score: confidence)
     }
 
     public func reset() throws(CubbyError) {
