@@ -46,7 +46,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .target(
             name: "CubbyAudio",
-            dependencies: ["CubbyCore", "CALSA", "COpus", "CSpeexDSP"],
+            dependencies: ["CubbyCore", "CALSA", "COpus", "CSpeexDSP", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings),
         .target(
             name: "CubbyWake",

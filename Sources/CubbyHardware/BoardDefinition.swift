@@ -10,10 +10,16 @@ public enum AudioEndpointSpec: Sendable, Equatable {
     case alsa(ALSADeviceSpec, sampleRate: Int, channels: Int)
 }
 
+/// How the board's own controls are read.
+public enum InputSpec: Sendable, Equatable {
+    /// A named pipe; each line is a press (the simulated board, scripts, tests).
+    case fifo(path: String)
+}
+
 /// A board described as data (`Hardware/NAME/board.toml`): what it has and how to reach it.
 ///
-/// The skeleton knows audio and the listening light; the hardware issue adds motors, LEDs, buttons, touch
-/// pads and sensors to the same file.
+/// Audio, the microphone's front end, the listening light and the board's buttons; the hardware issue
+/// adds motors, LEDs, GPIO inputs and sensors to the same file.
 public struct BoardDefinition: Sendable, Equatable {
     public var name: String
     public var description: String
@@ -22,6 +28,10 @@ public struct BoardDefinition: Sendable, Equatable {
     /// Where logged actuators and sensors write their events (JSON lines); nil for the default.
     public var eventLog: String?
     public var folder: String
+    /// Echo cancellation, noise suppression and gain for this board's microphone and speaker.
+    public var frontEnd = FrontEndSettings()
+    /// The talk button, touch pad and mute button, where the board has them.
+    public var inputs: [BoardInput: InputSpec] = [:]
 
     public static let fileName = "board.toml"
 
@@ -37,10 +47,36 @@ public struct BoardDefinition: Sendable, Equatable {
         let input = try endpoint(try audio.section("input"), folder: folder, direction: .capture)
         let outputTable = try audio.section("output")
         let output = outputTable.values.isEmpty ? nil : try endpoint(outputTable, folder: folder, direction: .playback)
+        let frontEnd = try frontEndSettings(try audio.section("front_end"))
         let events = try root.section("events")
         let eventLog = try events.string("log").map { ConfigPath.resolve($0, against: folder) }
+        let inputsTable = try root.section("inputs")
+        var inputs: [BoardInput: InputSpec] = [:]
+        for input in BoardInput.allCases {
+            let table = try inputsTable.section(input.rawValue)
+            guard !table.values.isEmpty else { continue }
+            let kind = try table.choice("kind", of: ["fifo", "gpio"], default: "fifo")
+            guard kind == "fifo" else {
+                throw table.error("kind", "\"gpio\" inputs come with the hardware layer (libgpiod); this build reads \"fifo\" inputs")
+            }
+            inputs[input] = .fifo(path: ConfigPath.resolve(try table.requiredString("path"), against: folder))
+        }
         try root.finish()
-        return BoardDefinition(name: name, description: description, input: input, output: output, eventLog: eventLog, folder: folder)
+        var board = BoardDefinition(name: name, description: description, input: input, output: output, eventLog: eventLog, folder: folder)
+        board.frontEnd = frontEnd
+        board.inputs = inputs
+        return board
+    }
+
+    private static func frontEndSettings(_ table: TOMLSection) throws(CubbyError) -> FrontEndSettings {
+        var settings = FrontEndSettings()
+        settings.echoCancellation = try table.boolean("echo_cancellation", default: settings.echoCancellation)
+        settings.echoTailMilliseconds = try table.integer("echo_tail_ms", default: settings.echoTailMilliseconds, in: 20...1_000)
+        let suppression = try table.integer("noise_suppression_db", default: settings.noiseSuppressionDB ?? 0, in: -60...0)
+        settings.noiseSuppressionDB = suppression == 0 ? nil : suppression
+        settings.automaticGain = try table.boolean("automatic_gain", default: settings.automaticGain)
+        settings.maximumGainDB = try table.integer("max_gain_db", default: settings.maximumGainDB, in: 0...40)
+        return settings
     }
 
     private static func endpoint(_ table: TOMLSection, folder: String, direction: ALSAPCM.Direction) throws(CubbyError) -> AudioEndpointSpec {

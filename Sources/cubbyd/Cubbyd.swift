@@ -36,11 +36,15 @@ struct Cubbyd: AsyncParsableCommand {
     @Flag(name: .long, help: "With --once: wait for the wake phrase instead of opening the conversation with the talk button.")
     var wake = false
 
+    @Flag(name: .long, help: "With --once: hear the input and speak at real-time speed, as on a board, so the toy can be interrupted.")
+    var realtime = false
+
     @Flag(name: .customLong("check-config"), help: "Validate the configuration, persona and board files, then exit.")
     var checkConfig = false
 
     func validate() throws {
         if wake && !once { throw ValidationError("--wake only applies with --once") }
+        if realtime && !once { throw ValidationError("--realtime only applies with --once (the daemon is always real-time)") }
         if once && input == nil { throw ValidationError("--once needs --input CHILD.wav") }
     }
 
@@ -55,8 +59,9 @@ struct Cubbyd: AsyncParsableCommand {
             try Self.exitOnSetupError { () throws(CubbyError) in try Self.check(config) }
             return
         }
-        let options = DaemonOptions(configurationPath: config, inputWAV: input, outputWAV: output,
+        var options = DaemonOptions(configurationPath: config, inputWAV: input, outputWAV: output,
                                     mode: once ? .once(waitForWake: wake) : .daemon)
+        options.realtime = realtime
         let daemon = try Self.exitOnSetupError { () throws(CubbyError) in try Daemon(options: options, logger: logger) }
         do {
             try await daemon.run()

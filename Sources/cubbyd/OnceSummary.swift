@@ -25,12 +25,14 @@ struct OnceSummary: Encodable {
     var outcome: String
     var openedBy: String?
     var turns: [Turn]
+    var bargeIns: [BargeIn]
     var output: String
     var persona: String
 
     enum CodingKeys: String, CodingKey {
         case heard, said, blocked, timings, outcome, turns, output, persona
         case openedBy = "opened_by"
+        case bargeIns = "barge_ins"
     }
 
     init(journal: ConversationJournal, output: String, persona: String) {
@@ -40,6 +42,7 @@ struct OnceSummary: Encodable {
                  outcome: report.outcome.rawValue, failure: report.failure, timings: report.timings)
         }
         self.turns = turns
+        bargeIns = journal.bargeIns
         heard = turns.map(\.heard).filter { !$0.isEmpty }.joined(separator: " ")
         said = turns.flatMap(\.said)
         blocked = turns.flatMap(\.blocked)

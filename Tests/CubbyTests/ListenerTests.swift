@@ -5,17 +5,26 @@ import CubbyWake
 import Foundation
 import Testing
 
-/// A wake engine that fires once, at the chunk ending at `endSample`.
+/// A wake engine that fires at the chunks ending at `endSamples`.
 final class ScriptedWake: WakeDetector {
-    let endSample: Int64
-    private var fired = false
-    init(endSample: Int64) { self.endSample = endSample }
+    let endSamples: Set<Int64>
+    init(endSample: Int64) { self.endSamples = [endSample] }
+    init(endSamples: Set<Int64>) { self.endSamples = endSamples }
     func process(_ chunk: AudioChunk) throws(CubbyError) -> WakeDetection? {
-        guard !fired, chunk.endSample == endSample else { return nil }
-        fired = true
-        return WakeDetection(phrase: "hey teddy", startSample: endSample - 8_000, endSample: endSample, score: 0.9)
+        guard endSamples.contains(chunk.endSample) else { return nil }
+        return WakeDetection(phrase: "hey teddy", startSample: chunk.endSample - 8_000, endSample: chunk.endSample, score: 0.9)
     }
     func reset() throws(CubbyError) {}
+}
+
+/// Feeds chunks as the capture thread and the conversation loop do: into the ring, then the listener.
+func feed(_ listener: Listener, _ ring: AudioRing, _ chunks: [AudioChunk]) throws -> [ListenerEvent] {
+    var events: [ListenerEvent] = []
+    for chunk in chunks {
+        ring.write(chunk.samples)
+        events += try listener.process(chunk)
+    }
+    return events
 }
 
 @Suite struct ListenerTests {
@@ -33,9 +42,9 @@ final class ScriptedWake: WakeDetector {
 
     @Test func aQuestionRunIntoTheNameStartsHalfASecondBeforeTheWakeEnded() throws {
         // One second of "hey teddy", the question straight after it, then silence.
-        let listener = Listener(detector: ScriptedWake(endSample: 16_000), settings: EndpointerSettings())
-        var events: [ListenerEvent] = []
-        for chunk in Self.chunks([(1, true), (1, true), (1, false)]) { events += try listener.process(chunk) }
+        let ring = AudioRing()
+        let listener = Listener(detector: ScriptedWake(endSample: 16_000), settings: EndpointerSettings(), ring: ring)
+        let events = try feed(listener, ring, Self.chunks([(1, true), (1, true), (1, false)]))
         #expect(events.first == .opened(.wakeWord, atSample: 16_000, phrase: "hey teddy"))
         let utterance = try #require(events.compactMap { event -> (Int64, Int64)? in
             if case .utterance(_, let start, let end) = event { return (start, end) } else { return nil }
@@ -45,20 +54,47 @@ final class ScriptedWake: WakeDetector {
     }
 
     @Test func nothingIsCollectedWhileIdle() throws {
-        let listener = Listener(detector: ScriptedWake(endSample: -1), settings: EndpointerSettings())
-        for chunk in Self.chunks([(3, true)]) { #expect(try listener.process(chunk).isEmpty) }
+        let ring = AudioRing()
+        let listener = Listener(detector: ScriptedWake(endSample: -1), settings: EndpointerSettings(), ring: ring)
+        #expect(try feed(listener, ring, Self.chunks([(3, true)])).isEmpty)
         #expect(!listener.isConversationOpen)
     }
 
     @Test func afterAPauseOnlyThePreRollBeforeSpeechIsKept() throws {
-        let listener = Listener(detector: ScriptedWake(endSample: 16_000), settings: EndpointerSettings())
-        var events: [ListenerEvent] = []
+        let ring = AudioRing()
+        let listener = Listener(detector: ScriptedWake(endSample: 16_000), settings: EndpointerSettings(), ring: ring)
         // Name, two seconds of silence, a question, silence.
-        for chunk in Self.chunks([(1, true), (2, false), (1, true), (1, false)]) { events += try listener.process(chunk) }
+        let events = try feed(listener, ring, Self.chunks([(1, true), (2, false), (1, true), (1, false)]))
         let start = try #require(events.compactMap { event -> Int64? in
             if case .utterance(_, let start, _) = event { return start } else { return nil }
         }.first)
         // Speech begins at 3 s (48000); the utterance starts about half a second before it.
         #expect(start >= 48_000 - 8_000 - 3_000 && start <= 48_000 - 8_000, "starts at \(start)")
+    }
+
+    @Test func theWakePhraseWhileTheToyAnswersInterruptsAndStartsTheNextUtterance() throws {
+        let ring = AudioRing()
+        // Wake at 1 s, question to 2 s, silence while the toy answers, the name again at 4 s, a new question.
+        let listener = Listener(detector: ScriptedWake(endSamples: [16_000, 64_000]), settings: EndpointerSettings(), ring: ring)
+        let chunks = Self.chunks([(2, true), (2, false), (1, true), (1, false)])
+        var events = try feed(listener, ring, Array(chunks.prefix(150)))  // up to 3 s: the question has ended
+        #expect(listener.state == .answering)
+        events = try feed(listener, ring, Array(chunks.dropFirst(150)))
+        #expect(events.first == .bargeIn(.wakeWord, atSample: 64_000, phrase: "hey teddy"))
+        let next = try #require(events.compactMap { event -> Int64? in
+            if case .utterance(_, let start, _) = event { return start } else { return nil }
+        }.first)
+        #expect(next == 64_000 - 8_000, "the new utterance starts half a second before the name ended, at \(next)")
+    }
+
+    @Test func theTalkButtonWhileTheToyAnswersIsABargeIn() throws {
+        let ring = AudioRing()
+        let listener = Listener(detector: ScriptedWake(endSample: 16_000), settings: EndpointerSettings(), ring: ring)
+        _ = try feed(listener, ring, Self.chunks([(2, true), (1, false)]))
+        #expect(listener.state == .answering)
+        #expect(listener.open(by: .talkButton, atSample: 48_000) == .bargeIn(.talkButton, atSample: 48_000, phrase: nil))
+        #expect(listener.state == .listening)
+        #expect(listener.closeNow(atSample: 48_320) == .closed(atSample: 48_320, reason: .muted))
+        #expect(!listener.isConversationOpen)
     }
 }

@@ -1,5 +1,6 @@
 @preconcurrency import CALSA
 import CubbyCore
+import Logging
 
 /// Where a PCM is: an ALSA device name, optionally defined by a private configuration file (used by the
 /// simulated board and the tests, whose PCMs are ALSA `file` plugins over `null`).
@@ -31,6 +32,7 @@ public final class ALSAPCM {
     /// Over- and underruns recovered so far.
     public private(set) var xrunCount = 0
     private var handle: OpaquePointer?
+    private let logger = Logger(label: "cubby.alsa")
     private var privateConfig: OpaquePointer?
 
     public init(spec: ALSADeviceSpec, direction: Direction, format: AudioFormat) throws(CubbyError) {
@@ -132,12 +134,23 @@ public final class ALSAPCM {
         if let handle { snd_pcm_drain(handle) }
     }
 
+    /// Throws away buffered playback at once (barge-in) and makes the PCM ready for the next write.
+    public func discard() {
+        guard let handle else { return }
+        snd_pcm_drop(handle)
+        snd_pcm_prepare(handle)
+    }
+
     private func recover(_ code: Int32, _ operation: String) throws(CubbyError) {
         guard let handle else { return }
         if code == -EINTR { return }
-        if code == -EPIPE || code == -ESTRPIPE { xrunCount += 1 }
         let recovered = snd_pcm_recover(handle, code, 1)
         if recovered < 0 { throw ALSAResult.error(code, operation, device: spec.name) }
+        if code == -EPIPE || code == -ESTRPIPE {
+            xrunCount += 1
+            logger.warning(direction == .capture ? "capture overrun recovered" : "playback underrun recovered",
+                           metadata: ["device": "\(spec.name)", "count": "\(xrunCount)"])
+        }
     }
 }
 

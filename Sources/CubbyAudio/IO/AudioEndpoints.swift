@@ -16,7 +16,13 @@ public protocol AudioWriter: AnyObject {
     func write(_ samples: [Int16]) throws(CubbyError)
     /// Waits for written audio to finish playing (a device) or reach storage (a file).
     func drain() throws(CubbyError)
+    /// Throws away audio written but not yet played (barge-in).
+    func discard()
     func close() throws(CubbyError)
+}
+
+extension AudioWriter {
+    public func discard() {}
 }
 
 /// Reads a WAV file as the microphone: any rate, mono or stereo, converted to 16 kHz mono.
@@ -93,5 +99,6 @@ public final class ALSAPlaybackWriter: AudioWriter {
 
     public func write(_ samples: [Int16]) throws(CubbyError) { try pcm.write(samples) }
     public func drain() throws(CubbyError) { pcm.drain() }
+    public func discard() { pcm.discard() }
     public func close() throws(CubbyError) { pcm.close() }
 }

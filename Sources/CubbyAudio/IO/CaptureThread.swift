@@ -11,14 +11,28 @@ public final class CaptureThread: @unchecked Sendable {
     // @unchecked: `reader` is touched only by the capture thread after `start`; `stopRequested` is behind `lock`.
     private let reader: any AudioReader
     private let paced: Bool
+    private let frontEnd: VoiceFrontEnd?
+    /// The last seconds of cleaned audio, for readers that look back (the uplink starts before the wake
+    /// phrase ended).
+    public let ring: AudioRing
     private let lock = NSLock()
     private var stopRequested = false
+    private var muted = false
+    /// How far the consumer has got; an unpaced source (a file) waits for it, so the ring's look-back
+    /// is always there. A live microphone never waits.
+    private var consumed: Int64 = 0
+    private let consumedChanged = NSCondition()
     private var captured: Int64 = 0
     private var thread: Thread?
 
-    public init(reader: any AudioReader, paced: Bool) {
+    /// `frontEnd` (echo cancellation, noise suppression, gain) runs on the capture thread, frame-locked to
+    /// the microphone, so its pairing with the speaker's reference does not depend on how busy the
+    /// consumer is.
+    public init(reader: any AudioReader, paced: Bool, frontEnd: VoiceFrontEnd? = nil, ring: AudioRing = AudioRing()) {
         self.reader = reader
         self.paced = paced
+        self.frontEnd = frontEnd
+        self.ring = ring
     }
 
     /// Starts capturing; the stream finishes at the end of the source, on `stop()`, or with the reader's error.
@@ -29,9 +43,25 @@ public final class CaptureThread: @unchecked Sendable {
             var index: Int64 = 0
             let start = DispatchTime.now().uptimeNanoseconds
             do {
+                var cleanedIndex: Int64 = 0
                 while !isStopRequested, let samples = try reader.read() {
-                    continuation.yield(AudioChunk(startSample: index, samples: samples))
+                    if isMuted {
+                        // Nothing captured while muted is kept or passed on; the empty chunk keeps the
+                        // consumer's heartbeat and button polling going.
+                        continuation.yield(AudioChunk(startSample: cleanedIndex, samples: []))
+                        continue
+                    }
+                    if !paced { waitForConsumer(upTo: cleanedIndex) }
+                    let raw = AudioChunk(startSample: index, samples: samples)
                     index += Int64(samples.count)
+                    // The front end works in whole 10 ms frames; its output keeps its own index, which trails
+                    // the raw one by under a frame.
+                    let cleaned = frontEnd?.process(raw) ?? raw
+                    if !cleaned.samples.isEmpty {
+                        ring.write(cleaned.samples)
+                        continuation.yield(AudioChunk(startSample: cleanedIndex, samples: cleaned.samples))
+                        cleanedIndex += Int64(cleaned.samples.count)
+                    }
                     lock.withLock { captured = index }
                     if paced {
                         let due = start + UInt64(index) * 1_000_000_000 / UInt64(AudioFormat.speech.sampleRate)
@@ -55,6 +85,26 @@ public final class CaptureThread: @unchecked Sendable {
 
     public func stop() {
         lock.withLock { stopRequested = true }
+        consumedChanged.withLock { consumedChanged.broadcast() }
+    }
+
+    /// Mute: the microphone's audio is read and dropped at once, before the front end and the ring.
+    public func setMuted(_ muted: Bool) { lock.withLock { self.muted = muted } }
+    public var isMuted: Bool { lock.withLock { muted } }
+
+    /// The consumer has processed everything before `index`.
+    public func markConsumed(upTo index: Int64) {
+        consumedChanged.withLock {
+            consumed = max(consumed, index)
+            consumedChanged.broadcast()
+        }
+    }
+
+    private func waitForConsumer(upTo index: Int64) {
+        let allowed = Int64(ring.capacity / 2)
+        consumedChanged.withLock {
+            while index - consumed > allowed && !isStopRequested { consumedChanged.wait(until: Date() + 0.05) }
+        }
     }
 
     private var isStopRequested: Bool { lock.withLock { stopRequested } }

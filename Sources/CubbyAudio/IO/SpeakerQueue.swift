@@ -4,11 +4,13 @@ import Foundation
 /// The toy's mouth: a queue of audio played by a thread of its own, so that blocking device writes never
 /// occupy the Swift concurrency pool, and synthesis of the next sentence overlaps playback of this one.
 ///
-/// `flush()` drops everything not yet played (barge-in, a blocked reply). The queue holds whole sentences
-/// of at most a few seconds each, enqueued one at a time by the conversation loop.
+/// Audio goes to the device in blocks of `blockMilliseconds`, so `stop()` (barge-in) takes effect within
+/// one block: the rest of the sentence and everything queued is dropped, and the device's own buffer is
+/// discarded. Each block is also handed, at 16 kHz, to the `EchoReference`, so the front end can cancel
+/// the toy's own voice from the microphone. `paced` plays a file at real-time speed, as a speaker would.
 public final class SpeakerQueue: @unchecked Sendable {
-    // @unchecked: all mutable state is behind `condition`; `writer` is used only by the playback thread
-    // (and by `close()` after that thread has finished).
+    // @unchecked: all mutable state is behind `condition`; `writer`, `echoResampler` and the pacing clock
+    // are used only by the playback thread (and `writer` by `close()` after that thread has finished).
     private let writer: any AudioWriter
     private let condition = NSCondition()
     private var queue: [[Int16]] = []
@@ -16,11 +18,25 @@ public final class SpeakerQueue: @unchecked Sendable {
     private var closed = false
     private var failure: CubbyError?
     private var finishedThread = false
+    /// Bumped by `stop()`; the playback thread abandons a sentence whose generation is old.
+    private var generation = 0
+    private var acknowledgedGeneration = 0
     /// Samples handed to the device so far, for timings and tests.
     private var played = 0
+    private let blockSamples: Int
+    private let paced: Bool
+    private let echoReference: EchoReference?
+    private let echoResampler: Resampler?
+    private var pacingStart: UInt64 = 0
+    private var pacedSamples = 0
 
-    public init(writer: any AudioWriter) {
+    public init(writer: any AudioWriter, paced: Bool = false, echoReference: EchoReference? = nil, blockMilliseconds: Int = 20) {
         self.writer = writer
+        self.paced = paced
+        self.echoReference = echoReference
+        blockSamples = writer.format.samples(forMilliseconds: blockMilliseconds)
+        echoResampler = echoReference == nil || writer.format.sampleRate == AudioFormat.speech.sampleRate
+            ? nil : try? Resampler(from: writer.format.sampleRate, to: AudioFormat.speech.sampleRate)
         let thread = Thread { [self] in run() }
         thread.name = "cubby-speaker"
         thread.start()
@@ -39,7 +55,7 @@ public final class SpeakerQueue: @unchecked Sendable {
         condition.broadcast()
     }
 
-    /// Drops audio that has not started playing.
+    /// Drops audio that has not started playing; the sentence playing now finishes.
     public func flush() {
         condition.lock()
         queue.removeAll()
@@ -47,10 +63,29 @@ public final class SpeakerQueue: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Stops playback now (barge-in): drops the queue and the rest of the sentence playing, and discards
+    /// what the device still buffers. Returns once the playback thread has let go of the device, so the
+    /// caller can measure how long silencing the toy took.
+    @discardableResult
+    public func stop() -> Duration {
+        let started = ContinuousClock.now
+        condition.lock()
+        generation += 1
+        let target = generation
+        queue.removeAll()
+        condition.broadcast()
+        while playing && acknowledgedGeneration < target && !finishedThread { condition.wait() }
+        acknowledgedGeneration = max(acknowledgedGeneration, target)
+        condition.unlock()
+        echoReference?.clear()
+        return ContinuousClock.now - started
+    }
+
     public var samplesPlayed: Int { condition.withLock { played } }
+    public var isPlaying: Bool { condition.withLock { playing || !queue.isEmpty } }
 
     /// Waits until everything queued has been written and drained, or the task is cancelled (the caller
-    /// then decides whether to `flush()`).
+    /// then decides whether to `flush()` or `stop()`).
     public func waitUntilIdle() async throws(CubbyError) {
         while !Task.isCancelled {
             let (idle, failure) = condition.withLock { (queue.isEmpty && !playing, self.failure) }
@@ -78,16 +113,14 @@ public final class SpeakerQueue: @unchecked Sendable {
             while queue.isEmpty && !closed { condition.wait() }
             if queue.isEmpty && closed { break }
             let next = queue.removeFirst()
+            let sentenceGeneration = generation
             playing = true
             condition.unlock()
-            var error: CubbyError?
-            do {
-                try writer.write(next)
-                if isQueueEmpty { try writer.drain() }
-            } catch let caught { error = caught }
+            let (written, error, stopped) = play(next, generation: sentenceGeneration)
             condition.lock()
-            played += next.count
+            played += written
             playing = false
+            if stopped { acknowledgedGeneration = max(acknowledgedGeneration, sentenceGeneration + 1) }
             if let error { failure = error; queue.removeAll() }
             condition.broadcast()
         }
@@ -96,5 +129,40 @@ public final class SpeakerQueue: @unchecked Sendable {
         condition.unlock()
     }
 
-    private var isQueueEmpty: Bool { condition.withLock { queue.isEmpty } }
+    /// Writes one sentence block by block; returns early when `stop()` was called meanwhile.
+    private func play(_ samples: [Int16], generation sentenceGeneration: Int) -> (written: Int, error: CubbyError?, stopped: Bool) {
+        var offset = 0
+        do {
+            while offset < samples.count {
+                if condition.withLock({ generation != sentenceGeneration }) {
+                    writer.discard()
+                    return (offset, nil, true)
+                }
+                let block = Array(samples[offset..<min(offset + blockSamples, samples.count)])
+                pace(block.count)
+                if let echoReference { echoReference.push(echoResampler?.process(block) ?? block) }
+                try writer.write(block)
+                offset += block.count
+            }
+            if condition.withLock({ queue.isEmpty }) { try writer.drain() }
+            return (offset, nil, false)
+        } catch {
+            return (offset, error, false)
+        }
+    }
+
+    /// A file plays at real-time speed when paced: block i is written when it would start playing.
+    private func pace(_ count: Int) {
+        guard paced else { return }
+        let now = DispatchTime.now().uptimeNanoseconds
+        let rate = UInt64(writer.format.sampleRate)
+        if pacingStart == 0 || now > pacingStart + UInt64(pacedSamples) * 1_000_000_000 / rate + 100_000_000 {
+            // First block, or the speaker was idle: the clock restarts now.
+            pacingStart = now
+            pacedSamples = 0
+        }
+        let due = pacingStart + UInt64(pacedSamples) * 1_000_000_000 / rate
+        if due > now { usleep(UInt32((due - now) / 1000)) }
+        pacedSamples += count
+    }
 }

@@ -27,6 +27,8 @@ public final class Daemon: Sendable {
     let live: LiveSettings
     let parts: ConversationService.Parts
     let logger: Logger
+    /// The board's button readers; kept so they live as long as the daemon.
+    let inputReaders: [FIFOInputReader]
 
     public init(options: DaemonOptions, environment: [String: String] = ProcessInfo.processInfo.environment,
                 logger baseLogger: Logger) throws(CubbyError) {
@@ -40,14 +42,17 @@ public final class Daemon: Sendable {
         self.board = board
 
         let reader: any AudioReader
-        let paced = options.mode == .daemon
+        let paced = options.isRealtime
         if let input = options.inputWAV {
             reader = try WAVFileReader(path: input)
         } else {
             switch board.input {
             case .wav(let path): reader = try WAVFileReader(path: path)
             case .alsa(let spec, let rate, let channels):
-                reader = try ALSACaptureReader(spec: spec, format: AudioFormat(sampleRate: rate, channels: channels))
+                let format = AudioFormat(sampleRate: rate, channels: channels)
+                reader = ReopeningReader(name: spec.name, initial: try ALSACaptureReader(spec: spec, format: format), logger: logger) {
+                    () throws(CubbyError) -> any AudioReader in try ALSACaptureReader(spec: spec, format: format)
+                }
             }
         }
 
@@ -57,7 +62,9 @@ public final class Daemon: Sendable {
         case (let path?, _), (nil, .wav(let path)?):
             writer = try WAVFileWriter(path: path, sampleRate: Self.speakerFileSampleRate)
         case (nil, .alsa(let spec, let rate, _)?):
-            writer = try ALSAPlaybackWriter(spec: spec, sampleRate: rate)
+            writer = ReopeningWriter(initial: try ALSAPlaybackWriter(spec: spec, sampleRate: rate), logger: logger) {
+                () throws(CubbyError) -> any AudioWriter in try ALSAPlaybackWriter(spec: spec, sampleRate: rate)
+            }
         case (nil, nil):
             writer = try WAVFileWriter(path: defaultOutput, sampleRate: Self.speakerFileSampleRate)
         }
@@ -68,14 +75,28 @@ public final class Daemon: Sendable {
         let filter = RuleBasedFilter(rules: try RuleSet.builtIn())
         let cloud = configuration.cloud.map { OpenAICompatibleClient(settings: $0, logger: logger) }
         live = LiveSettings(configuration: configuration, persona: persona, cloud: cloud)
-        parts = ConversationService.Parts(
-            capture: CaptureThread(reader: reader, paced: paced),
-            speaker: SpeakerQueue(writer: writer),
+        // The speaker's reference only makes sense when the speaker is heard by the microphone in real time.
+        let echoReference = paced && board.frontEnd.echoCancellation ? EchoReference() : nil
+        let frontEnd = board.frontEnd.isBypass ? nil : try VoiceFrontEnd(settings: board.frontEnd, reference: echoReference)
+        let writerIsFile = writer is WAVFileWriter
+        var parts = ConversationService.Parts(
+            capture: CaptureThread(reader: reader, paced: paced, frontEnd: frontEnd),
+            speaker: SpeakerQueue(writer: writer, paced: paced && writerIsFile, echoReference: echoReference),
             store: store,
             light: LoggedIndicator(name: "listening_light", log: events),
             filter: filter,
             synthesizer: EspeakSynthesizer(),
             makeDetector: { settings throws(CubbyError) in try PocketSphinxSpotter(settings: settings) })
+        parts.muteLight = LoggedIndicator(name: "mute_light", log: events)
+        var readers: [FIFOInputReader] = []
+        for (input, spec) in board.inputs.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            switch spec {
+            case .fifo(let path):
+                readers.append(try FIFOInputReader(input: input, path: path, inbox: parts.inputs, logger: logger))
+            }
+        }
+        inputReaders = readers
+        self.parts = parts
         logger.info("cubbyd ready", metadata: [
             "config": "\(options.configurationPath)", "board": "\(board.name)", "persona": "\(persona.id)",
             "input": "\(reader.name)", "output": "\(writer.name)",
@@ -90,7 +111,7 @@ public final class Daemon: Sendable {
     /// the database.
     public func run() async throws {
         let heartbeat = Heartbeat()
-        let conversation = ConversationService(parts: parts, live: live, mode: options.mode, heartbeat: heartbeat,
+        let conversation = ConversationService(parts: parts, live: live, mode: options.mode, realtime: options.isRealtime, heartbeat: heartbeat,
                                                journal: journal, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: conversation, successTerminationBehavior: options.mode == .daemon ? .cancelGroup : .gracefullyShutdownGroup,

@@ -8,6 +8,12 @@ public struct DaemonOptions: Sendable {
     public var mode: ConversationService.Mode
     /// Stop gracefully on SIGTERM/SIGINT. Off only when the daemon runs inside another program (tests).
     public var trapSignals: Bool
+    /// With `--once`: the input file is heard, and the toy speaks, at real-time speed, as on a board, so
+    /// the toy can be interrupted. The daemon is always real-time.
+    public var realtime = false
+
+    /// Audio is paced like a microphone and a speaker.
+    public var isRealtime: Bool { mode == .daemon || realtime }
 
     public init(configurationPath: String, inputWAV: String? = nil, outputWAV: String? = nil, mode: ConversationService.Mode = .daemon,
                 trapSignals: Bool = true) {

@@ -25,6 +25,7 @@ public enum ConfigurationLoader {
         let board = ConfigPath.resolve(try device.string("board", default: "/usr/share/cubby/hardware/sim"), against: folder)
         let persona = ConfigPath.resolve(try device.string("persona", default: "/usr/share/cubby/personas/teddy"), against: folder)
         let dataDirectory = ConfigPath.resolve(try device.string("data_dir", default: "/var/lib/cubby"), against: folder)
+        let muted = try device.boolean("muted", default: false)
 
         let child = try root.section("child")
         let age = try child.integer("age", default: 6, in: 3...12)
@@ -32,6 +33,7 @@ public enum ConfigurationLoader {
 
         let wake = try root.section("wake")
         let sensitivity = try wake.number("sensitivity", in: 0...1)
+        let bargeIn = try wake.boolean("barge_in", default: true)
 
         let conversation = try root.section("conversation")
         var endpointer = EndpointerSettings()
@@ -48,11 +50,14 @@ public enum ConfigurationLoader {
         let levelName = try log.choice("level", of: ["trace", "debug", "info", "notice", "warning", "error", "critical"], default: "info")
 
         try root.finish()
-        return DaemonConfiguration(
+        var configuration = DaemonConfiguration(
             sourcePath: root.file, boardFolder: board, personaFolder: persona, dataDirectory: dataDirectory,
             childAge: age, childName: name, wakeSensitivity: sensitivity, endpointer: endpointer,
             historyTurns: historyTurns, followUp: followUp, cloud: cloud,
             logLevel: Logger.Level(rawValue: levelName) ?? .info)
+        configuration.muted = muted
+        configuration.bargeIn = bargeIn
+        return configuration
     }
 
     private static func decodeCloud(_ table: TOMLSection, folder: String, environment: [String: String]) throws(CubbyError) -> CloudSettings? {

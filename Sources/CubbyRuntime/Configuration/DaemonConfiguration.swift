@@ -13,6 +13,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var boardFolder: String
     public var personaFolder: String
     public var dataDirectory: String
+    /// The parent muted the microphone: nothing is captured until it is unmuted.
+    public var muted = false
 
     // [child]
     public var childAge: Int
@@ -21,6 +23,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     // [wake]
     /// Overrides the persona's sensitivity when set.
     public var wakeSensitivity: Double?
+    /// The wake phrase (or the talk button) interrupts the toy while it speaks.
+    public var bargeIn = true
 
     // [conversation]
     public var endpointer: EndpointerSettings

@@ -9,13 +9,16 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
-/// The daemon's main loop: microphone → wake word → utterance → turn → speaker, one conversation at a time.
+/// The daemon's main loop: microphone → front end → wake word → utterance → turn → speaker, one
+/// conversation at a time.
 ///
 /// Every chunk of captured audio passes through the `Listener`, which keeps nothing while no conversation
 /// is open. The listening light is switched on when a conversation opens and off when it closes, so it is
-/// lit for the whole time audio may leave the device. Turns run inline: while the toy answers, the audio
-/// captured meanwhile is its own voice (echo cancellation and barge-in come with the audio issue), so in
-/// live mode it is skipped, not answered.
+/// lit for the whole time audio may leave the device. With live (paced) audio, a turn runs beside the
+/// capture loop: while the toy speaks, the echo-cancelled microphone still reaches the wake detector and
+/// the buttons are still read, so a child can interrupt (barge-in) — playback stops within one speaker
+/// block and the turn is cancelled. From a file at full speed (`--once` without `--realtime`) turns run
+/// inline instead: there is no "meanwhile" to listen to.
 public final class ConversationService: Service, @unchecked Sendable {
     // @unchecked: the mutable conversation state is confined to `run()`, which runs once.
 
@@ -32,9 +35,11 @@ public final class ConversationService: Service, @unchecked Sendable {
         public var speaker: SpeakerQueue
         public var store: ConversationStore
         public var light: any Indicator
+        public var muteLight: (any Indicator)?
         public var filter: any SafetyFilter
         public var synthesizer: any SpeechSynthesizer
         public var phrases = PhraseCache()
+        public var inputs = InputInbox()
         public var makeDetector: @Sendable (WakeSettings) throws(CubbyError) -> any WakeDetector
 
         public init(capture: CaptureThread, speaker: SpeakerQueue, store: ConversationStore, light: any Indicator,
@@ -53,14 +58,18 @@ public final class ConversationService: Service, @unchecked Sendable {
     let parts: Parts
     let live: LiveSettings
     let mode: Mode
+    /// Audio arrives at real-time pace (a microphone, or `--realtime`): turns run beside capture.
+    let realtime: Bool
     let heartbeat: Heartbeat
     let journal: ConversationJournal
     let logger: Logger
 
-    public init(parts: Parts, live: LiveSettings, mode: Mode, heartbeat: Heartbeat, journal: ConversationJournal, logger: Logger) {
+    public init(parts: Parts, live: LiveSettings, mode: Mode, realtime: Bool, heartbeat: Heartbeat, journal: ConversationJournal,
+                logger: Logger) {
         self.parts = parts
         self.live = live
         self.mode = mode
+        self.realtime = realtime
         self.heartbeat = heartbeat
         self.journal = journal
         self.logger = logger
@@ -73,17 +82,24 @@ public final class ConversationService: Service, @unchecked Sendable {
         var snapshot: LiveSettings.Snapshot
     }
 
+    /// A turn running beside the capture loop.
+    private struct ActiveTurn {
+        var task: Task<TurnReport, Never>
+        var done: DoneFlag
+    }
+
     public func run() async throws {
         var snapshot = live.current
         var wakeSettings = Self.wakeSettings(snapshot)
         let needsDetector = mode != .once(waitForWake: false)
         var detector: (any WakeDetector)? = needsDetector ? try parts.makeDetector(wakeSettings) : nil
         heartbeat.beat()
-        let listener = Listener(detector: detector, settings: snapshot.configuration.endpointer)
+        let listener = Listener(detector: detector, settings: snapshot.configuration.endpointer, ring: parts.capture.ring,
+                                bargeInEnabled: realtime && snapshot.configuration.bargeIn)
         var conversation: Open?
+        var active: ActiveTurn?
         var lastSample: Int64 = 0
-        var skipUntilSample: Int64 = 0
-        let liveCapture = mode == .daemon
+        var buttonMuted = false
 
         if let closed = try? parts.store.closeDanglingConversations(at: Date()), closed > 0 {
             logger.notice("closed conversations left open by an earlier run", metadata: ["count": "\(closed)"])
@@ -122,6 +138,8 @@ public final class ConversationService: Service, @unchecked Sendable {
                 logger.info("wake phrase updated", metadata: ["phrases": "\(newWake.phrases)"])
             }
             listener.replaceSettings(current.configuration.endpointer)
+            listener.bargeInEnabled = realtime && current.configuration.bargeIn
+            buttonMuted = false
             warmPhrases(current)
         }
 
@@ -134,31 +152,69 @@ public final class ConversationService: Service, @unchecked Sendable {
             return true
         }
 
+        func makeTurn(_ samples: [Int16], _ open: Open) -> @Sendable () async -> TurnReport {
+            let endOfSpeech = ContinuousClock.now
+            let runner = TurnRunner(
+                persona: open.snapshot.persona, configuration: open.snapshot.configuration, cloud: open.snapshot.cloud,
+                filter: parts.filter, synthesizer: parts.synthesizer, speaker: parts.speaker, store: parts.store,
+                phrases: parts.phrases, logger: logger)
+            let (id, index) = (open.id, open.turns)
+            return { await runner.run(utterance: samples, conversationID: id, turnIndex: index, endOfSpeech: endOfSpeech) }
+        }
+
+        /// A turn has ended (answered, or interrupted): count it, then listen for a follow-up or close.
+        func turnFinished(_ report: TurnReport, resumeAt sample: Int64) throws(CubbyError) -> Bool {
+            guard var open = conversation else { return true }
+            open.turns += 1
+            conversation = open
+            journal.answered(report)
+            if Task.isCancelled { return false }
+            if let closed = listener.answerFinished(atSample: sample, followUp: open.snapshot.configuration.followUp),
+               case .closed(_, let reason) = closed {
+                return try conversationEnded(reason.rawValue)
+            }
+            return true
+        }
+
+        /// The child interrupted: silence the toy now, then let the cancelled turn record itself.
+        func interrupt(_ reason: OpenReason, at sample: Int64, phrase: String?) async {
+            let stopTook = parts.speaker.stop()
+            guard let turn = active else { return }
+            active = nil
+            turn.task.cancel()
+            let report = await turn.task.value
+            if var open = conversation {
+                open.turns += 1
+                conversation = open
+            }
+            journal.answered(report)
+            journal.bargedIn(BargeIn(by: reason, atSample: sample, stopMilliseconds: stopTook.milliseconds))
+            logger.info("barge-in", metadata: ["by": "\(reason.rawValue)", "phrase": "\(phrase ?? "")",
+                                               "stop_ms": "\(stopTook.milliseconds)"])
+        }
+
         func handle(_ events: [ListenerEvent]) async throws(CubbyError) -> Bool {
             for event in events {
                 switch event {
                 case .opened(let reason, let sample, let phrase):
                     try openConversation(reason, at: sample, phrase: phrase)
+                case .bargeIn(let reason, let sample, let phrase):
+                    await interrupt(reason, at: sample, phrase: phrase)
+                    if conversation == nil { try openConversation(reason, at: sample, phrase: phrase) }
                 case .utterance(let samples, let start, let end):
-                    guard var open = conversation else { continue }
-                    let endOfSpeech = ContinuousClock.now
+                    guard let open = conversation else { continue }
                     logger.debug("utterance", metadata: ["from": "\(start)", "to": "\(end)"])
-                    let runner = TurnRunner(
-                        persona: open.snapshot.persona, configuration: open.snapshot.configuration, cloud: open.snapshot.cloud,
-                        filter: parts.filter, synthesizer: parts.synthesizer, speaker: parts.speaker, store: parts.store,
-                        phrases: parts.phrases, logger: logger)
-                    let report = await withHeartbeat {
-                        await runner.run(utterance: samples, conversationID: open.id, turnIndex: open.turns, endOfSpeech: endOfSpeech)
-                    }
-                    open.turns += 1
-                    conversation = open
-                    journal.answered(report)
-                    if Task.isCancelled { return false }
-                    let resumeAt = liveCapture ? max(lastSample, parts.capture.samplesCaptured) : end
-                    skipUntilSample = liveCapture ? resumeAt : 0
-                    if let closed = listener.answerFinished(atSample: resumeAt, followUp: open.snapshot.configuration.followUp),
-                       case .closed(_, let reason) = closed, try !conversationEnded(reason.rawValue) {
-                        return false
+                    let turn = makeTurn(samples, open)
+                    if realtime {
+                        let done = DoneFlag()
+                        let heartbeat = self.heartbeat
+                        active = ActiveTurn(task: Task {
+                            defer { done.set() }
+                            return await Self.withHeartbeat(heartbeat, turn)
+                        }, done: done)
+                    } else {
+                        let report = await Self.withHeartbeat(heartbeat, turn)
+                        if try !turnFinished(report, resumeAt: end) { return false }
                     }
                 case .closed(_, let reason):
                     if try !conversationEnded(reason.rawValue) { return false }
@@ -167,9 +223,39 @@ public final class ConversationService: Service, @unchecked Sendable {
             return true
         }
 
+        /// Buttons pressed since the last chunk.
+        func handleInputs(at sample: Int64) async throws(CubbyError) -> Bool {
+            for input in parts.inputs.drain() {
+                logger.info("button", metadata: ["input": "\(input.rawValue)"])
+                switch input {
+                case .muteButton:
+                    buttonMuted.toggle()
+                case .talkButton, .touchPad:
+                    guard !isMuted(buttonMuted) else { continue }
+                    let reason: OpenReason = input == .talkButton ? .talkButton : .touchPad
+                    if try await !handle([listener.open(by: reason, atSample: sample)]) { return false }
+                }
+            }
+            return try await applyMute(isMuted(buttonMuted), at: sample)
+        }
+
+        func applyMute(_ muted: Bool, at sample: Int64) async throws(CubbyError) -> Bool {
+            guard muted != parts.capture.isMuted else { return true }
+            parts.capture.setMuted(muted)
+            parts.muteLight?.set(muted)
+            logger.notice(muted ? "microphone muted" : "microphone unmuted")
+            guard muted else { return true }
+            if active != nil { await interrupt(.talkButton, at: sample, phrase: nil) }
+            if let closed = listener.closeNow(atSample: sample), case .closed(_, let reason) = closed {
+                return try conversationEnded(reason.rawValue)
+            }
+            return true
+        }
+
         warmPhrases(snapshot)
-        let stream = parts.capture.start(depthChunks: liveCapture ? 500 : Int.max / 2)
+        let stream = parts.capture.start(depthChunks: realtime ? 500 : Int.max / 2)
         logger.info("listening", metadata: ["persona": "\(snapshot.persona.name)", "wake": "\(wakeSettings.phrases)"])
+        if try await !applyMute(isMuted(buttonMuted), at: 0) { return }
         if case .once(waitForWake: false) = mode {
             _ = try await handle([listener.open(by: .talkButton, atSample: 0)])
         }
@@ -179,31 +265,57 @@ public final class ConversationService: Service, @unchecked Sendable {
         do {
             for try await chunk in stream.cancelOnGracefulShutdown() {
                 heartbeat.beat()
+                parts.capture.markConsumed(upTo: chunk.endSample)
+                if let turn = active, turn.done.isSet {
+                    active = nil
+                    keepGoing = try turnFinished(await turn.task.value, resumeAt: chunk.startSample)
+                    if !keepGoing { break }
+                }
+                keepGoing = try await handleInputs(at: chunk.startSample)
+                if !keepGoing { break }
+                guard !chunk.samples.isEmpty else { continue }
                 lastSample = chunk.endSample
-                if chunk.endSample <= skipUntilSample { continue }
                 keepGoing = try await handle(try listener.process(chunk))
                 if !keepGoing { break }
             }
             inputEnded = keepGoing && !Task.isCancelled && !Task.isShuttingDownGracefully
         } catch let error as CubbyError {
             logger.error("capture failed", metadata: ["error": "\(error)"])
-            await shutDown(closing: closeConversation)
+            await shutDown(active, closing: closeConversation)
             throw error
         }
         if inputEnded {
+            if let turn = active {
+                // The input ended while the toy was answering: let it finish.
+                active = nil
+                _ = try? turnFinished(await turn.task.value, resumeAt: lastSample)
+            }
             _ = try? await handle(listener.finishStream(atSample: lastSample))
+            if let turn = active {
+                active = nil
+                _ = try? turnFinished(await turn.task.value, resumeAt: lastSample)
+            }
             if mode == .daemon {
                 logger.notice("the audio input ended; waiting to be stopped")
-                await withHeartbeat { try? await gracefulShutdown() }
+                await Self.withHeartbeat(heartbeat) { try? await gracefulShutdown() }
             }
         }
-        await shutDown(closing: closeConversation)
+        await shutDown(active, closing: closeConversation)
     }
 
-    /// Stops capture, silences the speaker and closes whatever conversation was open.
-    private func shutDown(closing closeConversation: (String) -> Void) async {
+    private func isMuted(_ buttonMuted: Bool) -> Bool {
+        live.current.configuration.muted || buttonMuted
+    }
+
+    /// Stops capture, silences the speaker, lets a running turn record itself as interrupted, and closes
+    /// whatever conversation was open.
+    private func shutDown(_ active: ActiveTurn?, closing closeConversation: (String) -> Void) async {
         parts.capture.stop()
         parts.speaker.flush()
+        if let active {
+            active.task.cancel()
+            journal.answered(await active.task.value)
+        }
         // The light is on exactly while a conversation is open; closing it switches the light off.
         closeConversation("stopped")
     }
@@ -220,8 +332,7 @@ public final class ConversationService: Service, @unchecked Sendable {
     }
 
     /// Keeps the watchdog fed while a turn is in progress: a turn is bounded by the cloud timeouts.
-    private func withHeartbeat<T: Sendable>(_ body: () async -> T) async -> T {
-        let heartbeat = self.heartbeat
+    private static func withHeartbeat<T: Sendable>(_ heartbeat: Heartbeat, _ body: () async -> T) async -> T {
         let pulse = Task {
             while !Task.isCancelled {
                 heartbeat.beat()
@@ -237,4 +348,17 @@ public final class ConversationService: Service, @unchecked Sendable {
         if let sensitivity = snapshot.configuration.wakeSensitivity { settings.sensitivity = sensitivity }
         return settings
     }
+}
+
+/// Set once by a turn's task when it has finished, read by the capture loop between chunks.
+final class DoneFlag: @unchecked Sendable {
+    // @unchecked: state behind `lock`.
+    private let lock = NSLock()
+    private var done = false
+    func set() { lock.withLock { done = true } }
+    var isSet: Bool { lock.withLock { done } }
+}
+
+extension Duration {
+    var milliseconds: Int { Int(components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000) }
 }

@@ -6,11 +6,15 @@ import CubbyWake
 public enum OpenReason: String, Sendable, Codable {
     case wakeWord = "wake_word"
     case talkButton = "talk_button"
+    case touchPad = "touch_pad"
 }
 
 /// What the listener noticed in the capture stream.
 public enum ListenerEvent: Sendable, Equatable {
     case opened(OpenReason, atSample: Int64, phrase: String?)
+    /// The child interrupted the toy (wake phrase or button while it was answering): stop speaking now.
+    /// The listener is already listening for what comes next.
+    case bargeIn(OpenReason, atSample: Int64, phrase: String?)
     /// A complete utterance to answer; the samples run from just before speech started to its end.
     case utterance(samples: [Int16], startSample: Int64, endSample: Int64)
     case closed(atSample: Int64, reason: CloseReason)
@@ -18,6 +22,7 @@ public enum ListenerEvent: Sendable, Equatable {
     public enum CloseReason: String, Sendable, Equatable {
         case noSpeech = "no_speech"
         case endOfStream = "end_of_stream"
+        case muted
     }
 }
 
@@ -25,7 +30,9 @@ public enum ListenerEvent: Sendable, Equatable {
 /// then collecting one utterance at a time until nobody speaks.
 ///
 /// Audio is kept only while a conversation is open, and only the current utterance; outside a
-/// conversation every chunk goes to the wake detector and nowhere else. Not thread-safe: one task feeds it.
+/// conversation every chunk goes to the wake detector and nowhere else. Looking back (the utterance starts
+/// half a second before the wake phrase ended) reads the capture ring, which stays in memory. While the
+/// toy answers, chunks go to the wake detector only, for barge-in. Not thread-safe: one task feeds it.
 public final class Listener {
     public enum State: Equatable, Sendable {
         case idle
@@ -44,14 +51,16 @@ public final class Listener {
     /// how far before the end of the wake phrase the utterance starts, so a child who runs the name into
     /// the question ("hey teddy why…") is heard whole.
     private let prerollSamples = AudioFormat.speech.samples(forMilliseconds: 500)
-    /// While idle, the last `prerollSamples` of audio, in memory only: it leaves the Listener only if the
-    /// wake phrase opens a conversation, and is overwritten otherwise.
-    private var recent: [Int16] = []
-    private var recentStart: Int64 = 0
+    /// The capture ring, in the same sample indices as the chunks fed here.
+    private let ring: AudioRing
+    /// Whether the wake phrase interrupts the toy while it speaks (needs echo cancellation to be useful).
+    public var bargeInEnabled: Bool
 
-    public init(detector: (any WakeDetector)?, settings: EndpointerSettings) {
+    public init(detector: (any WakeDetector)?, settings: EndpointerSettings, ring: AudioRing, bargeInEnabled: Bool = true) {
         self.detector = detector
         self.settings = settings
+        self.ring = ring
+        self.bargeInEnabled = bargeInEnabled
     }
 
     public var isConversationOpen: Bool { state != .idle }
@@ -66,10 +75,19 @@ public final class Listener {
         self.settings = settings
     }
 
-    /// Opens a conversation without the wake phrase (the talk button).
+    /// Opens a conversation without the wake phrase (the talk button, the touch pad); while the toy is
+    /// answering, the press interrupts it.
     public func open(by reason: OpenReason, atSample sample: Int64) -> ListenerEvent {
+        let wasAnswering = state == .answering
         startListening(at: sample)
-        return .opened(reason, atSample: sample, phrase: nil)
+        return wasAnswering ? .bargeIn(reason, atSample: sample, phrase: nil) : .opened(reason, atSample: sample, phrase: nil)
+    }
+
+    /// Closes whatever is open (mute): nothing more is collected.
+    public func closeNow(atSample sample: Int64) -> ListenerEvent? {
+        guard state != .idle else { return nil }
+        close()
+        return .closed(atSample: sample, reason: .muted)
     }
 
     /// The answer has been spoken: listen for a follow-up, or close.
@@ -86,12 +104,14 @@ public final class Listener {
     public func process(_ chunk: AudioChunk) throws(CubbyError) -> [ListenerEvent] {
         switch state {
         case .answering:
-            return []
+            guard bargeInEnabled, let detector, let detection = try detector.process(chunk) else { return [] }
+            startListening(at: chunk.endSample)
+            seedFromRing(from: detection.endSample - Int64(prerollSamples), to: chunk.endSample)
+            return [.bargeIn(.wakeWord, atSample: detection.endSample, phrase: detection.phrase)]
         case .idle:
-            remember(chunk)
             guard let detector, let detection = try detector.process(chunk) else { return [] }
             startListening(at: chunk.endSample)
-            seedFromRecent(from: detection.endSample - Int64(prerollSamples))
+            seedFromRing(from: detection.endSample - Int64(prerollSamples), to: chunk.endSample)
             return [.opened(.wakeWord, atSample: detection.endSample, phrase: detection.phrase)]
         case .listening:
             return collect(chunk)
@@ -114,26 +134,12 @@ public final class Listener {
         return events
     }
 
-    private func remember(_ chunk: AudioChunk) {
-        if recent.isEmpty || recentStart + Int64(recent.count) != chunk.startSample {
-            // First chunk, or audio was lost: start over from this chunk.
-            recent = []
-            recentStart = chunk.startSample
-        }
-        recent += chunk.samples
-        if recent.count > prerollSamples {
-            let drop = recent.count - prerollSamples
-            recent.removeFirst(drop)
-            recentStart += Int64(drop)
-        }
-    }
-
-    /// Starts the utterance with the remembered audio from `sample` on (the tail of the wake phrase).
-    private func seedFromRecent(from sample: Int64) {
-        let skip = Int(max(0, min(Int64(recent.count), sample - recentStart)))
-        collected = Array(recent[skip...])
-        collectedStart = recentStart + Int64(skip)
-        recent = []
+    /// Starts the utterance with the ring's audio from `start` (the tail of the wake phrase) up to the end
+    /// of the chunk just processed.
+    private func seedFromRing(from start: Int64, to end: Int64) {
+        let (chunk, _) = ring.read(from: max(0, start), maxCount: Int(max(0, end - max(0, start))))
+        collected = chunk.samples
+        collectedStart = chunk.startSample
     }
 
     private func startListening(at sample: Int64) {
@@ -146,7 +152,6 @@ public final class Listener {
 
     private func close() {
         state = .idle
-        recent = []
         endpointer = nil
         collected = []
         try? detector?.reset()

@@ -1,0 +1,47 @@
+import CubbyCore
+import Foundation
+import Logging
+
+/// The simulated board's buttons: a named pipe per control. Each line written to it is one press
+/// (`echo press > talk-button`), so a test, a demo script or a person at a terminal can press the button.
+/// The pipe is created when missing and read on a thread of its own, reopened after each writer leaves.
+public final class FIFOInputReader: @unchecked Sendable {
+    // @unchecked: immutable after init; the thread owns the file descriptor.
+    public let input: BoardInput
+    public let path: String
+
+    public init(input: BoardInput, path: String, inbox: InputInbox, logger: Logger) throws(CubbyError) {
+        self.input = input
+        self.path = path
+        var status = stat()
+        if stat(path, &status) == 0 {
+            guard status.st_mode & S_IFMT == S_IFIFO else {
+                throw CubbyError(.invalidConfiguration, "\(input.rawValue) must be a named pipe, and this is another kind of file", context: path)
+            }
+        } else if mkfifo(path, 0o600) != 0 {
+            throw CubbyError(.invalidConfiguration, "cannot create the \(input.rawValue) pipe: \(String(cString: strerror(errno)))", context: path)
+        }
+        let thread = Thread {
+            while true {
+                // Opening for reading and writing keeps the pipe open across writers and never sees EOF.
+                let fd = open(path, O_RDWR)
+                guard fd >= 0 else {
+                    logger.error("cannot open the input pipe", metadata: ["input": "\(input.rawValue)", "path": "\(path)"])
+                    sleep(1)
+                    continue
+                }
+                var buffer = [UInt8](repeating: 0, count: 256)
+                while true {
+                    let count = read(fd, &buffer, buffer.count)
+                    if count <= 0 { break }
+                    for byte in buffer.prefix(count) where byte == UInt8(ascii: "\n") {
+                        inbox.post(input)
+                    }
+                }
+                close(fd)
+            }
+        }
+        thread.name = "cubby-input-\(input.rawValue)"
+        thread.start()
+    }
+}
