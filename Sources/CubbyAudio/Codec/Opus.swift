@@ -11,7 +11,50 @@ public struct OpusSettings: Sendable, Equatable {
 
     public init() {}
 
+    /// Opus frames are 2.5–120 ms; these are the whole-millisecond ones libopus accepts.
+    public static let frameDurations = [10, 20, 40, 60, 80, 100, 120]
+
+    public init(frameMilliseconds: Int, bitrate: Int = 24_000) throws(CubbyError) {
+        guard Self.frameDurations.contains(frameMilliseconds) else {
+            throw CubbyError(.invalidConfiguration, "Opus frames must last one of \(Self.frameDurations) ms, not \(frameMilliseconds)", context: "opus")
+        }
+        self.frameMilliseconds = frameMilliseconds
+        self.bitrate = bitrate
+    }
+
     public var samplesPerFrame: Int { sampleRate * frameMilliseconds / 1000 * channels }
+}
+
+/// Cuts a stream of chunks of any length into Opus packets, one per frame; the uplink to a
+/// xiaozhi-compatible server sends one packet per WebSocket message.
+public final class OpusPacketizer {
+    private let encoder: OpusEncoder
+    private var pending: [Int16] = []
+
+    public init(settings: OpusSettings = OpusSettings()) throws(CubbyError) {
+        encoder = try OpusEncoder(settings: settings)
+    }
+
+    /// Packets for every whole frame now available.
+    public func append(_ samples: [Int16]) throws(CubbyError) -> [[UInt8]] {
+        pending += samples
+        let frame = encoder.settings.samplesPerFrame
+        var packets: [[UInt8]] = []
+        while pending.count >= frame {
+            packets.append(try encoder.encode(frame: Array(pending.prefix(frame))))
+            pending.removeFirst(frame)
+        }
+        return packets
+    }
+
+    /// The last partial frame, padded with silence (end of the utterance); nil when nothing is left.
+    public func finish() throws(CubbyError) -> [UInt8]? {
+        guard !pending.isEmpty else { return nil }
+        let frame = encoder.settings.samplesPerFrame
+        let last = pending + [Int16](repeating: 0, count: frame - pending.count)
+        pending = []
+        return try encoder.encode(frame: last)
+    }
 }
 
 enum OpusResult {
