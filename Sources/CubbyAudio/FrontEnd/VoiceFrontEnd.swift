@@ -54,7 +54,7 @@ public final class VoiceFrontEnd {
         speex_preprocess_ctl(state, SPEEX_PREPROCESS_SET_AGC_LEVEL, &agcLevel)
         var maxGain = Int32(settings.maximumGainDB)
         speex_preprocess_ctl(state, SPEEX_PREPROCESS_SET_AGC_MAX_GAIN, &maxGain)
-        speex_preprocess_ctl(state, SPEEX_PREPROCESS_SET_VAD, &off)
+        // speexdsp's own VAD stays off (its default): it is a stub that prints a warning when touched.
         if let echo {
             speex_preprocess_ctl(state, SPEEX_PREPROCESS_SET_ECHO_STATE, UnsafeMutableRawPointer(echo))
         }

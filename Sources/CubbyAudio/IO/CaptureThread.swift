@@ -44,7 +44,14 @@ public final class CaptureThread: @unchecked Sendable {
             let start = DispatchTime.now().uptimeNanoseconds
             do {
                 var cleanedIndex: Int64 = 0
+                var readSamples: Int64 = 0
                 while !isStopRequested, let samples = try reader.read() {
+                    readSamples += Int64(samples.count)
+                    if paced {
+                        let due = start + UInt64(readSamples) * 1_000_000_000 / UInt64(AudioFormat.speech.sampleRate)
+                        let now = DispatchTime.now().uptimeNanoseconds
+                        if due > now { usleep(UInt32((due - now) / 1000)) }
+                    }
                     if isMuted {
                         // Nothing captured while muted is kept or passed on; the empty chunk keeps the
                         // consumer's heartbeat and button polling going.
@@ -63,11 +70,6 @@ public final class CaptureThread: @unchecked Sendable {
                         cleanedIndex += Int64(cleaned.samples.count)
                     }
                     lock.withLock { captured = index }
-                    if paced {
-                        let due = start + UInt64(index) * 1_000_000_000 / UInt64(AudioFormat.speech.sampleRate)
-                        let now = DispatchTime.now().uptimeNanoseconds
-                        if due > now { usleep(UInt32((due - now) / 1000)) }
-                    }
                 }
                 continuation.finish()
             } catch {

@@ -20,7 +20,7 @@ struct Sandbox {
     var databasePath: String { folder + "/data/cubby.sqlite" }
 
     /// `cloud`: the base URL, or nil for no cloud. `extra` is appended to the config file verbatim.
-    init(cloud: String?, input: String = Sandbox.skyQuestion, cloudExtra: String = "", extra: String = "") throws {
+    init(cloud: String?, input: String = Sandbox.skyQuestion, cloudExtra: String = "", extra: String = "", boardExtra: String = "") throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("cubby-test-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder + "/board", withIntermediateDirectories: true)
         try """
@@ -34,6 +34,7 @@ struct Sandbox {
             path = "\(outputPath)"
             [events]
             log = "\(eventsPath)"
+            \(boardExtra)
             """.write(toFile: folder + "/board/board.toml", atomically: true, encoding: .utf8)
         try write(config: """
             [device]
@@ -57,12 +58,34 @@ struct Sandbox {
     func remove() { try? FileManager.default.removeItem(atPath: folder) }
 
     /// The listening light's states, in order, from the board's event log.
-    func lightStates() throws -> [String] {
+    func lightStates(_ device: String = "listening_light") throws -> [String] {
         guard FileManager.default.fileExists(atPath: eventsPath) else { return [] }
         return try String(contentsOfFile: eventsPath, encoding: .utf8).split(separator: "\n").compactMap { line in
             let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
-            return object?["device"] as? String == "listening_light" ? object?["state"] as? String : nil
+            return object?["device"] as? String == device ? object?["state"] as? String : nil
         }
+    }
+
+    /// Writes a mono 16 kHz WAV made of sample files and silences (seconds), for scripted sessions.
+    func compose(_ name: String, _ parts: [Either]) throws -> String {
+        var samples: [Int16] = []
+        for part in parts {
+            switch part {
+            case .sample(let path): samples += try WAVAudio.read(contentsOf: path).mono()
+            case .slice(let path, let seconds): samples += try WAVAudio.read(contentsOf: path).mono().prefix(Int(seconds * 16_000))
+            case .silence(let seconds): samples += [Int16](repeating: 0, count: Int(seconds * 16_000))
+            }
+        }
+        let path = folder + "/" + name
+        try Data(WAVAudio(format: .speech, samples: samples).encoded()).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    enum Either {
+        case sample(String)
+        /// The first `seconds` of a sample.
+        case slice(String, seconds: Double)
+        case silence(Double)
     }
 
     /// Rows of the store, read with plain SQL as a parent's tool would.
