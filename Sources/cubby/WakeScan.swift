@@ -24,6 +24,9 @@ struct Wake: ParsableCommand {
         @Option(help: ArgumentHelp("0…1; higher hears the phrase more readily. Default: the engine's shipping default (\(WakeSettings.defaultSensitivity)).", valueName: "s"))
         var sensitivity: Double?
 
+        @Flag(name: .customLong("front-end"), help: "Clean the audio first as the toy does (echo cancellation, noise suppression, gain).")
+        var frontEnd = false
+
         @Argument(help: ArgumentHelp("WAV files.", valueName: "file.wav"))
         var files: [String]
 
@@ -38,7 +41,7 @@ struct Wake: ParsableCommand {
             var failed = false
             for file in files {
                 do {
-                    for detection in try Self.scan(file, settings: settings) {
+                    for detection in try Self.scan(file, settings: settings, frontEnd: frontEnd) {
                         print(Self.json(file: file, detection))
                     }
                 } catch {
@@ -49,14 +52,17 @@ struct Wake: ParsableCommand {
             if failed { throw ExitCode(1) }
         }
 
-        /// A fresh engine per file, fed in 20 ms chunks as the daemon feeds it from the microphone.
-        static func scan(_ file: String, settings: WakeSettings) throws(CubbyError) -> [WakeDetection] {
+        /// A fresh engine per file, fed in 20 ms chunks as the daemon feeds it from the microphone. With the
+        /// front end, the echo canceller runs against a silent reference: the same work as on the toy.
+        static func scan(_ file: String, settings: WakeSettings, frontEnd useFrontEnd: Bool = false) throws(CubbyError) -> [WakeDetection] {
             let reader = try WAVFileReader(path: file)
             let spotter = try PocketSphinxSpotter(settings: settings)
+            let frontEnd = useFrontEnd ? try VoiceFrontEnd(settings: FrontEndSettings(), reference: EchoReference()) : nil
             var detections: [WakeDetection] = []
             var index: Int64 = 0
             while let samples = try reader.read() {
-                if let detection = try spotter.process(AudioChunk(startSample: index, samples: samples)) { detections.append(detection) }
+                let chunk = frontEnd?.process(AudioChunk(startSample: index, samples: samples)) ?? AudioChunk(startSample: index, samples: samples)
+                if let detection = try spotter.process(chunk) { detections.append(detection) }
                 index += Int64(samples.count)
             }
             return detections
