@@ -65,8 +65,9 @@ public final class CaptureThread: @unchecked Sendable {
                     // the raw one by under a frame.
                     let cleaned = frontEnd?.process(raw) ?? raw
                     if !cleaned.samples.isEmpty {
-                        ring.write(cleaned.samples)
-                        continuation.yield(AudioChunk(startSample: cleanedIndex, samples: cleaned.samples))
+                        // The ring holds what may be sent, for the uplink's look-back.
+                        ring.write(cleaned.uplinkSamples)
+                        continuation.yield(AudioChunk(startSample: cleanedIndex, samples: cleaned.samples, uplink: cleaned.uplink))
                         cleanedIndex += Int64(cleaned.samples.count)
                     }
                     lock.withLock { captured = index }

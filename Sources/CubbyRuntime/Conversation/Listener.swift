@@ -160,7 +160,7 @@ public final class Listener {
     private func collect(_ chunk: AudioChunk) -> [ListenerEvent] {
         guard var endpointer else { return [] }
         if collected.isEmpty { collectedStart = chunk.startSample }
-        collected += chunk.samples
+        collected += chunk.uplinkSamples
         let events = endpointer.process(chunk)
         self.endpointer = endpointer
         // Before speech is confirmed, keep only the pre-roll plus the stretch the endpointer needs to confirm
