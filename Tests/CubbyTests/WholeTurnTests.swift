@@ -1,6 +1,6 @@
 import CubbyAudio
 import CubbyCore
-import CubbyRuntime
+@testable import CubbyRuntime
 import CubbyTesting
 import Foundation
 import GRDB
@@ -138,5 +138,21 @@ import Testing
         #expect(server.connectionsAccepted == 0 && server.bytesReceived == 0)
         #expect(try sandbox.lightStates().isEmpty)
         #expect(try sandbox.rows("SELECT id FROM conversation").isEmpty)
+    }
+
+    @Test func aStoreThatCannotWriteDoesNotSilenceTheToy() async throws {
+        let server = try await FakeOpenAIServer(script: .fixed(heard: "why is the sky blue", reply: ["Because sunlight scatters."]))
+        let sandbox = try Sandbox(cloud: server.baseURL)
+        defer { sandbox.remove() }
+        let options = DaemonOptions(configurationPath: sandbox.configPath, mode: .once(waitForWake: true), trapSignals: false)
+        let daemon = try Daemon(options: options, environment: [:], logger: Self.logger)
+        // The database fails under the running daemon, as on a full disk: every write now throws.
+        try daemon.parts.store.close()
+        try await daemon.run()
+        try await server.stop()
+        #expect(daemon.journal.turns.first?.said == ["Because sunlight scatters."])
+        #expect(daemon.journal.turns.first?.outcome == .answered)
+        #expect(try sandbox.lightStates() == ["on", "off"])
+        #expect(try sandbox.rows("SELECT id FROM turn").isEmpty, "nothing could be recorded")
     }
 }

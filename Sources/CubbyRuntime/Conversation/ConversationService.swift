@@ -77,7 +77,8 @@ public final class ConversationService: Service, @unchecked Sendable {
 
     /// One open conversation.
     private struct Open {
-        var id: Int64
+        /// nil when the store could not record the conversation (a full disk): the toy still answers.
+        var id: Int64?
         var turns = 0
         var snapshot: LiveSettings.Snapshot
     }
@@ -105,9 +106,15 @@ public final class ConversationService: Service, @unchecked Sendable {
             logger.notice("closed conversations left open by an earlier run", metadata: ["count": "\(closed)"])
         }
 
-        func openConversation(_ reason: OpenReason, at sample: Int64, phrase: String?) throws(CubbyError) {
+        func openConversation(_ reason: OpenReason, at sample: Int64, phrase: String?) {
             let current = live.current
-            let id = try parts.store.openConversation(personaID: current.persona.id, openedBy: reason.rawValue, at: Date())
+            var id: Int64?
+            do {
+                id = try parts.store.openConversation(personaID: current.persona.id, openedBy: reason.rawValue, at: Date())
+            } catch {
+                // A full or failing disk must not silence the toy: this conversation goes unrecorded.
+                logger.error("could not record the conversation; answering without recording it", metadata: ["error": "\(error)"])
+            }
             conversation = Open(id: id, snapshot: current)
             parts.light.set(true)
             journal.opened(reason)
@@ -117,7 +124,7 @@ public final class ConversationService: Service, @unchecked Sendable {
         func closeConversation(_ reason: String) {
             guard let open = conversation else { return }
             conversation = nil
-            do { try parts.store.closeConversation(open.id, at: Date()) } catch {
+            do { if let id = open.id { try parts.store.closeConversation(id, at: Date()) } } catch {
                 logger.error("could not record the end of the conversation", metadata: ["error": "\(error)"])
             }
             parts.light.set(false)
@@ -197,10 +204,10 @@ public final class ConversationService: Service, @unchecked Sendable {
             for event in events {
                 switch event {
                 case .opened(let reason, let sample, let phrase):
-                    try openConversation(reason, at: sample, phrase: phrase)
+                    openConversation(reason, at: sample, phrase: phrase)
                 case .bargeIn(let reason, let sample, let phrase):
                     await interrupt(reason, at: sample, phrase: phrase)
-                    if conversation == nil { try openConversation(reason, at: sample, phrase: phrase) }
+                    if conversation == nil { openConversation(reason, at: sample, phrase: phrase) }
                 case .utterance(let samples, let start, let end):
                     guard let open = conversation else { continue }
                     logger.debug("utterance", metadata: ["from": "\(start)", "to": "\(end)"])

@@ -39,12 +39,15 @@ public struct TurnRunner: Sendable {
     }
 
     /// Runs a turn. `endOfSpeech` is when the endpointer decided the child had finished.
-    public func run(utterance: [Int16], conversationID: Int64, turnIndex: Int, endOfSpeech: ContinuousClock.Instant) async -> TurnReport {
+    /// `conversationID` is nil when the conversation could not be recorded (a full disk): the turn is
+    /// answered and reported but not stored.
+    public func run(utterance: [Int16], conversationID: Int64?, turnIndex: Int, endOfSpeech: ContinuousClock.Instant) async -> TurnReport {
         let startedAt = Date()
         let progress = TurnProgress(endOfSpeech: endOfSpeech)
         await answer(utterance: utterance, turnIndex: turnIndex, progress: progress)
         var report = progress.report()
         if Task.isCancelled && report.outcome != .offline { report.outcome = .interrupted }
+        guard let conversationID else { return report }
         let record = TurnRecord(conversationID: conversationID, startedAt: startedAt, endedAt: Date(), childText: report.heard,
                                 outcome: report.outcome, sentences: report.sentences, failure: report.failure)
         do {
