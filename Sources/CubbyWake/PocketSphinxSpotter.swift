@@ -12,6 +12,15 @@ public final class PocketSphinxSpotter: WakeDetector {
     private let decoder: OpaquePointer
     /// Samples fed since the decoder was created: PocketSphinx numbers frames from there.
     private var decoderSamples: Int64 = 0
+    /// Where the current PocketSphinx utterance began, in stream samples.
+    private var utteranceStart: Int64 = 0
+    private let verifier: NearMissVerifier?
+    /// The last seconds fed, in memory only, for the verifier to decode a detection again.
+    private var history: [Int16] = []
+    private var historyEnd: Int64 = 0
+    private static let historySamples = AudioFormat.speech.samples(forMilliseconds: 3_000)
+    /// Detections the verifier turned down, for logs and the benchmark.
+    public private(set) var rejectedNearMisses = 0
     private var quietUntil: Int64 = -1
     private var inUtterance = false
 
@@ -75,6 +84,15 @@ public final class PocketSphinxSpotter: WakeDetector {
             ps_free(decoder)
             throw CubbyError(.wake, "PocketSphinx rejected the wake phrases \(settings.phrases)", context: keywordFile)
         }
+        do {
+            verifier = settings.verifyNearMisses
+                ? try NearMissVerifier(phrases: settings.phrases, pronunciations: settings.pronunciations, modelDirectory: modelDirectory,
+                                       dictionaryPath: dictionaryPath)
+                : nil
+        } catch {
+            ps_free(decoder)
+            throw error
+        }
     }
 
     deinit { ps_free(decoder) }
@@ -83,12 +101,14 @@ public final class PocketSphinxSpotter: WakeDetector {
         if !inUtterance {
             guard ps_start_utt(decoder) == 0 else { throw CubbyError(.wake, "ps_start_utt failed") }
             inUtterance = true
+            utteranceStart = chunk.startSample
         }
         let result = chunk.samples.withUnsafeBufferPointer {
             ps_process_raw(decoder, $0.baseAddress, $0.count, 0, 0)
         }
         guard result >= 0 else { throw CubbyError(.wake, "ps_process_raw failed (\(result))") }
         decoderSamples += Int64(chunk.samples.count)
+        if verifier != nil { remember(chunk) }
         var bestScore: Int32 = 0
         guard let hypothesis = ps_get_hyp(decoder, &bestScore), hypothesis.pointee != 0 else { return nil }
         let phrase = String(cString: hypothesis).trimmingSpaces()
@@ -103,15 +123,41 @@ public final class PocketSphinxSpotter: WakeDetector {
             confidence = Self.score(forDetectionProbability: ps_seg_prob(segment, &acoustic, &language, &backoff))
             ps_seg_free(segment)
             // Frame numbers count from the decoder's creation, across utterances.
-            start = end - (decoderSamples / 160 - Int64(first)) * 160
+            // PocketSphinx 0.8 numbers frames from the decoder's creation in some states and from the
+            // utterance's start in others; a phrase lasts between a tenth of a second and three seconds,
+            // which tells the two apart. Otherwise the default (700 ms) stands.
+            let plausible = (end - 48_000)...(end - 1_600)
+            let sinceCreation = end - (decoderSamples / 160 - Int64(first)) * 160
+            let sinceUtterance = utteranceStart + Int64(first) * 160
+            if plausible.contains(sinceCreation) {
+                start = sinceCreation
+            } else if plausible.contains(sinceUtterance) {
+                start = sinceUtterance
+            }
         }
         // Restart the utterance so the same phrase is not reported twice.
         ps_end_utt(decoder)
         inUtterance = false
         guard end > quietUntil else { return nil }
+        if let verifier {
+            // From a little before the phrase to its end: room for the grammar's first word to start.
+            let from = min(max(start - Int64(AudioFormat.speech.samples(forMilliseconds: 200)), historyEnd - Int64(history.count)), historyEnd)
+            let segment = Array(history.suffix(Int(historyEnd - from)))
+            guard verifier.confirms(segment) else {
+                rejectedNearMisses += 1
+                return nil
+            }
+        }
         quietUntil = end + Int64(AudioFormat.speech.samples(forMilliseconds: settings.refractoryMilliseconds))
         return WakeDetection(phrase: phrase, startSample: max(start, 0), endSample: end,
                              score: confidence)
+    }
+
+    private func remember(_ chunk: AudioChunk) {
+        if historyEnd != chunk.startSample { history.removeAll() }
+        history += chunk.samples
+        historyEnd = chunk.endSample
+        if history.count > Self.historySamples { history.removeFirst(history.count - Self.historySamples) }
     }
 
     public func reset() throws(CubbyError) {

@@ -24,6 +24,9 @@ struct Wake: ParsableCommand {
         @Option(help: ArgumentHelp("0…1; higher hears the phrase more readily. Default: the engine's shipping default (\(WakeSettings.defaultSensitivity)).", valueName: "s"))
         var sensitivity: Double?
 
+        @Flag(name: .customLong("verify"), help: "Check each detection against the phrase's near misses (a second decode).")
+        var verify = false
+
         @Flag(name: .customLong("front-end"), help: "Clean the audio first as the toy does (echo cancellation, noise suppression, gain).")
         var frontEnd = false
 
@@ -36,8 +39,9 @@ struct Wake: ParsableCommand {
         }
 
         func run() throws {
-            let settings = WakeSettings(phrases: [phrase.lowercased().trimmingSpaces()],
+            var settings = WakeSettings(phrases: [phrase.lowercased().trimmingSpaces()],
                                         sensitivity: sensitivity ?? WakeSettings.defaultSensitivity)
+            settings.verifyNearMisses = verify
             var failed = false
             for file in files {
                 do {

@@ -7,6 +7,9 @@ public struct WakeSettings: Sendable, Equatable {
     public var refractoryMilliseconds: Int
     /// Pronunciations (ARPAbet) for words the dictionary lacks, e.g. "momo": "M OW M OW".
     public var pronunciations: [String: String]
+    /// Decode each detection again against the phrase's near misses ("hey daddy" for "hey teddy") and keep
+    /// it only if the phrase wins.
+    public var verifyNearMisses = false
 
     public static let defaultSensitivity = 0.5
 

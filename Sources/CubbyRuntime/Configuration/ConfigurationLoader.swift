@@ -34,6 +34,7 @@ public enum ConfigurationLoader {
         let wake = try root.section("wake")
         let sensitivity = try wake.number("sensitivity", in: 0...1)
         let bargeIn = try wake.boolean("barge_in", default: true)
+        let verifyNearMisses = try wake.boolean("verify_near_misses", default: true)
 
         let conversation = try root.section("conversation")
         var endpointer = EndpointerSettings()
@@ -57,6 +58,7 @@ public enum ConfigurationLoader {
             logLevel: Logger.Level(rawValue: levelName) ?? .info)
         configuration.muted = muted
         configuration.bargeIn = bargeIn
+        configuration.verifyNearMisses = verifyNearMisses
         return configuration
     }
 

@@ -25,6 +25,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var wakeSensitivity: Double?
     /// The wake phrase (or the talk button) interrupts the toy while it speaks.
     public var bargeIn = true
+    /// Each wake detection is decoded again against the phrase's near misses.
+    public var verifyNearMisses = true
 
     // [conversation]
     public var endpointer: EndpointerSettings

@@ -353,6 +353,7 @@ public final class ConversationService: Service, @unchecked Sendable {
     static func wakeSettings(_ snapshot: LiveSettings.Snapshot) -> WakeSettings {
         var settings = snapshot.persona.wake
         if let sensitivity = snapshot.configuration.wakeSensitivity { settings.sensitivity = sensitivity }
+        settings.verifyNearMisses = snapshot.configuration.verifyNearMisses
         return settings
     }
 }
