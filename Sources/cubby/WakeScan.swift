@@ -24,8 +24,8 @@ struct Wake: ParsableCommand {
         @Option(help: ArgumentHelp("0…1; higher hears the phrase more readily. Default: the engine's shipping default (\(WakeSettings.defaultSensitivity)).", valueName: "s"))
         var sensitivity: Double?
 
-        @Flag(name: .customLong("verify"), help: "Check each detection against the phrase's near misses (a second decode).")
-        var verify = false
+        @Flag(inversion: .prefixedNo, help: "Check each detection against the phrase's near misses (a second decode), as the toy does by default.")
+        var verify = true
 
         @Flag(name: .customLong("front-end"), help: "Clean the audio first as the toy does (echo cancellation, noise suppression, gain).")
         var frontEnd = false

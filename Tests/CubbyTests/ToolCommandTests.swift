@@ -24,14 +24,17 @@ import Testing
         // The near miss in the talk sample scores about 0.4: heard at sensitivity 0.7 (score ≥ 0.3) and not
         // at 0.5 (score ≥ 0.5); a detection is reported exactly when score ≥ 1 − sensitivity.
         let talk = Sandbox.sample("no-wake-phrase-talk")
-        let loose = try await ProcessRunner.run("cubby", ["wake", "scan", "--phrase", "hey teddy", "--sensitivity", "0.7", talk])
-        let strict = try await ProcessRunner.run("cubby", ["wake", "scan", "--phrase", "hey teddy", "--sensitivity", "0.5", talk])
+        let loose = try await ProcessRunner.run("cubby", ["wake", "scan", "--no-verify", "--phrase", "hey teddy", "--sensitivity", "0.7", talk])
+        let strict = try await ProcessRunner.run("cubby", ["wake", "scan", "--no-verify", "--phrase", "hey teddy", "--sensitivity", "0.5", talk])
         let scores = try loose.stdout.split(separator: "\n").map { line in
             try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])["score"] as? Double ?? -1
         }
         #expect(!scores.isEmpty && scores.allSatisfy { $0 >= 0.3 - 0.001 }, "scores at 0.7: \(scores)")
         #expect(scores.contains { $0 < 0.5 }, "a near miss scoring under 0.5 exists: \(scores)")
         #expect(strict.stdout.isEmpty, "nothing at the shipping default: \(strict.stdout)")
+        // With the near-miss check (the default), the near miss is turned down even at 0.7.
+        let checked = try await ProcessRunner.run("cubby", ["wake", "scan", "--phrase", "hey teddy", "--sensitivity", "0.7", talk])
+        #expect(checked.status == 0 && checked.stdout.isEmpty, "\(checked.stdout)")
         // And the front end, which the toy runs before the detector, still finds the real phrase.
         let cleaned = try await ProcessRunner.run("cubby", ["wake", "scan", "--front-end", "--phrase", "hey teddy", Sandbox.skyQuestion])
         #expect(cleaned.status == 0 && cleaned.stdout.split(separator: "\n").count == 1, "\(cleaned.stdout)")

@@ -93,7 +93,19 @@ public final class ConversationService: Service, @unchecked Sendable {
         var snapshot = live.current
         var wakeSettings = Self.wakeSettings(snapshot)
         let needsDetector = mode != .once(waitForWake: false)
-        var detector: (any WakeDetector)? = needsDetector ? try parts.makeDetector(wakeSettings) : nil
+        let makeDetector = parts.makeDetector
+        var detector: (any WakeDetector)?
+        if needsDetector {
+            let settings = wakeSettings
+            do {
+                // A SIGTERM while the engine loads stops the daemon at once instead of after the load.
+                detector = try await cancelWhenGracefulShutdown {
+                    UncheckedBox(value: try await OffPoolBuild.run("wake") { () throws(CubbyError) in try makeDetector(settings) })
+                }.value
+            } catch is CancellationError {
+                return
+            }
+        }
         heartbeat.beat()
         let listener = Listener(detector: detector, settings: snapshot.configuration.endpointer, ring: parts.capture.ring,
                                 bargeInEnabled: realtime && snapshot.configuration.bargeIn)
