@@ -195,10 +195,10 @@ public final class ConversationService: Service, @unchecked Sendable {
             return true
         }
 
-        /// The child interrupted: silence the toy now, then let the cancelled turn record itself.
-        func interrupt(_ reason: OpenReason, at sample: Int64, phrase: String?) async {
+        /// Silences the toy now and lets the cancelled turn record itself; returns how long silencing took.
+        func stopTurn() async -> Duration {
             let stopTook = parts.speaker.stop()
-            guard let turn = active else { return }
+            guard let turn = active else { return stopTook }
             active = nil
             turn.task.cancel()
             let report = await turn.task.value
@@ -207,6 +207,12 @@ public final class ConversationService: Service, @unchecked Sendable {
                 conversation = open
             }
             journal.answered(report)
+            return stopTook
+        }
+
+        /// The child interrupted (barge-in).
+        func interrupt(_ reason: OpenReason, at sample: Int64, phrase: String?) async {
+            let stopTook = await stopTurn()
             journal.bargedIn(BargeIn(by: reason, atSample: sample, stopMilliseconds: stopTook.milliseconds))
             logger.info("barge-in", metadata: ["by": "\(reason.rawValue)", "phrase": "\(phrase ?? "")",
                                                "stop_ms": "\(stopTook.milliseconds)"])
@@ -264,7 +270,7 @@ public final class ConversationService: Service, @unchecked Sendable {
             parts.muteLight?.set(muted)
             logger.notice(muted ? "microphone muted" : "microphone unmuted")
             guard muted else { return true }
-            if active != nil { await interrupt(.talkButton, at: sample, phrase: nil) }
+            if active != nil { _ = await stopTurn() }
             if let closed = listener.closeNow(atSample: sample), case .closed(_, let reason) = closed {
                 return try conversationEnded(reason.rawValue)
             }
