@@ -104,7 +104,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "cubby",
-            dependencies: [
+            dependencies: ["CubbySafety", 
                 "CubbyRuntime", "CubbyMemory", "CubbyHardware", "CubbyPersona", "CubbyWake", "CubbyAudio",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

@@ -1,25 +1,26 @@
+import CubbyCore
 import Foundation
 
 /// The on-device filter: normalises the text, then matches it against the rule set.
 ///
-/// This is the walking skeleton's minimal filter; the safety issue deepens normalisation (full-width
-/// forms, traditional Chinese, leetspeak), adds conversation state, age tiers and a classifier.
+/// The rule set is still the walking skeleton's minimal one; the safety issue adds the categories' rules in
+/// English and Chinese, conversation state, age tiers and a classifier on top of this normaliser.
 public struct RuleBasedFilter: SafetyFilter {
     public let rules: RuleSet
+    public let normaliser: TextNormaliser
 
-    public init(rules: RuleSet) {
+    public init(rules: RuleSet, normaliser: TextNormaliser) {
         self.rules = rules
+        self.normaliser = normaliser
     }
 
-    /// Lower case, Unicode compatibility forms folded, runs of white space as one space.
-    public static func normalise(_ text: String) -> String {
-        let folded = text.precomposedStringWithCompatibilityMapping.lowercased()
-            .replacingOccurrences(of: "’", with: "'")
-        return folded.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+    /// The built-in rules and character tables.
+    public static func builtIn() throws(CubbyError) -> RuleBasedFilter {
+        RuleBasedFilter(rules: try RuleSet.builtIn(), normaliser: try TextNormaliser.builtIn())
     }
 
     public func check(_ text: String, direction: SafetyDirection, context: SafetyContext) -> SafetyVerdict {
-        let normalised = Self.normalise(text)
+        let normalised = normaliser.normalise(text)
         let range = NSRange(normalised.startIndex..., in: normalised)
         var categories: [SafetyCategory] = []
         var ids: [String] = []

@@ -12,7 +12,7 @@ struct Cubby: AsyncParsableCommand {
         subcommands: [
             Status.self, Transcripts.self,
             Limits.self, QuietHours.self, Age.self, PersonaCommand.self, Memories.self, Alerts.self, Export.self, Erase.self,
-            Wake.self,
+            Wake.self, Safety.self,
         ])
 }
 

@@ -27,7 +27,7 @@ enum ProcessRunner {
     }
 
     /// Starts `name` with `arguments`; the caller waits with `finish`.
-    static func start(_ name: String, _ arguments: [String], environment: [String: String] = [:]) throws -> (Process, Pipe, Pipe) {
+    static func start(_ name: String, _ arguments: [String], environment: [String: String] = [:], stdin: String? = nil) throws -> (Process, Pipe, Pipe) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binFolder + "/" + name)
         process.arguments = arguments
@@ -40,7 +40,13 @@ enum ProcessRunner {
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
+        let input = Pipe()
+        if stdin != nil { process.standardInput = input }
         try process.run()
+        if let stdin {
+            try input.fileHandleForWriting.write(contentsOf: Data(stdin.utf8))
+            try input.fileHandleForWriting.close()
+        }
         return (process, out, err)
     }
 
@@ -54,8 +60,8 @@ enum ProcessRunner {
                       stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
     }
 
-    static func run(_ name: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> Result {
-        let (process, out, err) = try start(name, arguments, environment: environment)
+    static func run(_ name: String, _ arguments: [String], environment: [String: String] = [:], stdin: String? = nil) async throws -> Result {
+        let (process, out, err) = try start(name, arguments, environment: environment, stdin: stdin)
         return await finish(process, out, err)
     }
 }

@@ -1,0 +1,75 @@
+import ArgumentParser
+import CubbySafety
+import Foundation
+
+struct Safety: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Child-safety filter tools.", subcommands: [Check.self])
+
+    /// The toy's own filter on any text: for parents who want to see what it would do, for makers testing
+    /// a persona, and for the safety benchmark. No network, no daemon.
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Judge lines of text with the toy's safety filter; one JSON object per input line.",
+            discussion: """
+                Reads lines from stdin: plain text, or a JSON object {"text": …, "direction": "inbound"|"outbound", "age": N} \
+                whose fields override the flags. Writes exactly one JSON object per line to stdout: \
+                {"verdict": "allow"|"flag", "categories": […], "action": …, "text": what would be passed on}. \
+                A line whose JSON fields are invalid gets {"error": …} and the exit code is 65 at the end.
+                """)
+
+        @Option(help: ArgumentHelp("inbound (the child to the cloud) or outbound (the model to the child).", valueName: "direction"))
+        var direction: SafetyDirection = .outbound
+
+        @Option(help: ArgumentHelp("The child's age, 3–12.", valueName: "N"))
+        var age: Int = 6
+
+        func validate() throws {
+            guard (3...12).contains(age) else { throw ValidationError("--age must be between 3 and 12") }
+        }
+
+        func run() throws {
+            let filter = try RuleBasedFilter.builtIn()
+            var failed = false
+            while let line = readLine(strippingNewline: true) {
+                let output: [String: Any]
+                switch Self.request(from: line, direction: direction, age: age) {
+                case .success(let (text, direction, age)):
+                    let verdict = filter.check(text, direction: direction, context: SafetyContext(childAge: age))
+                    output = ["verdict": verdict.decision.rawValue, "categories": verdict.categories.map(\.rawValue),
+                              "action": verdict.action.rawValue, "text": verdict.text]
+                case .failure(let problem):
+                    failed = true
+                    output = ["error": problem.message]
+                }
+                let data = (try? JSONSerialization.data(withJSONObject: output, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+                print(String(decoding: data, as: UTF8.self))
+            }
+            if failed { throw ExitCode(65) }
+        }
+
+        struct Problem: Error { var message: String }
+
+        /// A line as (text, direction, age): JSON objects override the flags; anything else is plain text.
+        static func request(from line: String, direction: SafetyDirection, age: Int) -> Result<(String, SafetyDirection, Int), Problem> {
+            guard line.first == "{", let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else {
+                return .success((line, direction, age))
+            }
+            guard let text = object["text"] as? String else { return .failure(Problem(message: "\"text\" must be a string")) }
+            var chosenDirection = direction
+            if let name = object["direction"] {
+                guard let name = name as? String, let parsed = SafetyDirection(rawValue: name) else {
+                    return .failure(Problem(message: "\"direction\" must be \"inbound\" or \"outbound\""))
+                }
+                chosenDirection = parsed
+            }
+            var chosenAge = age
+            if let value = object["age"] {
+                guard let number = value as? Int, (3...12).contains(number) else { return .failure(Problem(message: "\"age\" must be a whole number from 3 to 12")) }
+                chosenAge = number
+            }
+            return .success((text, chosenDirection, chosenAge))
+        }
+    }
+}
+
+extension SafetyDirection: ExpressibleByArgument {}
