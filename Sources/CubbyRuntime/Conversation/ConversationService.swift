@@ -336,7 +336,9 @@ public final class ConversationService: Service, @unchecked Sendable {
     /// whatever conversation was open.
     private func shutDown(_ active: ActiveTurn?, closing closeConversation: (String) -> Void) async {
         parts.capture.stop()
-        parts.speaker.flush()
+        // Silence now, mid-sentence: a paced speaker would otherwise play the sentence out, past the
+        // shutdown deadline.
+        parts.speaker.stop()
         if let active {
             active.task.cancel()
             journal.answered(await active.task.value)

@@ -44,6 +44,7 @@ struct Sandbox {
             [cloud]
             base_url = "\(cloud ?? "")"
             allow_insecure_http = true
+            \(cloudExtra.contains("connect_timeout_ms") ? "" : "connect_timeout_ms = 5000  # a loaded test machine is slow to accept")
             \(cloudExtra)
             [log]
             level = "debug"
