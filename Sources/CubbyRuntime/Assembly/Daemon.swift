@@ -129,8 +129,10 @@ public final class Daemon: Sendable {
         }
         var configuration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: options.trapSignals ? [.sigterm, .sigint] : [],
                                                       logger: logger)
+        // Stop within about 1.5 s when the machine is well; a starved one gets until systemd's
+        // TimeoutStopSec (5 s) to finish cancelling, so the turn is still recorded, rather than a crash.
         configuration.maximumGracefulShutdownDuration = .milliseconds(1_200)
-        configuration.maximumCancellationDuration = .milliseconds(300)
+        configuration.maximumCancellationDuration = .milliseconds(3_000)
         let group = ServiceGroup(configuration: configuration)
         var failure: (any Error)?
         do {
