@@ -99,6 +99,15 @@ public final class ConversationService: Service, @unchecked Sendable {
             let settings = wakeSettings
             do {
                 // A SIGTERM while the engine loads stops the daemon at once instead of after the load.
+                // The load can take seconds on a small board: the watchdog is fed meanwhile.
+                let heartbeat = self.heartbeat
+                let pulse = Task {
+                    while !Task.isCancelled {
+                        heartbeat.beat()
+                        try? await Task.sleep(for: .milliseconds(500))
+                    }
+                }
+                defer { pulse.cancel() }
                 detector = try await cancelWhenGracefulShutdown {
                     UncheckedBox(value: try await OffPoolBuild.run("wake") { () throws(CubbyError) in try makeDetector(settings) })
                 }.value
@@ -341,7 +350,15 @@ public final class ConversationService: Service, @unchecked Sendable {
         parts.speaker.stop()
         if let active {
             active.task.cancel()
-            journal.answered(await active.task.value)
+            // The cancelled turn records itself as interrupted; it gets a second, so that whatever it is
+            // stuck in cannot hold the daemon past its shutdown deadline.
+            let deadline = ContinuousClock.now + .seconds(1)
+            while !active.done.isSet && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
+            if active.done.isSet {
+                journal.answered(await active.task.value)
+            } else {
+                logger.error("the interrupted turn did not finish in time; stopping without it")
+            }
         }
         // The light is on exactly while a conversation is open; closing it switches the light off.
         closeConversation("stopped")
