@@ -210,12 +210,15 @@ public final class ConversationService: Service, @unchecked Sendable {
             guard let turn = active else { return stopTook }
             active = nil
             turn.task.cancel()
-            let report = await turn.task.value
             if var open = conversation {
                 open.turns += 1
                 conversation = open
             }
-            journal.answered(report)
+            if let report = await Self.finishCancelled(turn) {
+                journal.answered(report)
+            } else {
+                logger.error("the interrupted turn did not finish in time; going on without it")
+            }
             return stopTook
         }
 
@@ -319,22 +322,48 @@ public final class ConversationService: Service, @unchecked Sendable {
             throw error
         }
         if inputEnded {
-            if let turn = active {
-                // The input ended while the toy was answering: let it finish.
+            // The input ended while the toy was answering: let it finish, unless the daemon is being
+            // stopped meanwhile (then `shutDown` cancels the turn). A turn is its own task, so the
+            // group's cancellation does not reach it: waiting on it directly would hold a SIGTERM.
+            if let turn = active, let report = await Self.waitForTurn(turn, heartbeat: heartbeat) {
                 active = nil
-                _ = try? turnFinished(await turn.task.value, resumeAt: lastSample)
+                _ = try? turnFinished(report, resumeAt: lastSample)
             }
-            _ = try? await handle(listener.finishStream(atSample: lastSample))
-            if let turn = active {
-                active = nil
-                _ = try? turnFinished(await turn.task.value, resumeAt: lastSample)
+            if active == nil && !Task.isShuttingDownGracefully && !Task.isCancelled {
+                _ = try? await handle(listener.finishStream(atSample: lastSample))
+                if let turn = active, let report = await Self.waitForTurn(turn, heartbeat: heartbeat) {
+                    active = nil
+                    _ = try? turnFinished(report, resumeAt: lastSample)
+                }
             }
-            if mode == .daemon {
+            if mode == .daemon && active == nil {
                 logger.notice("the audio input ended; waiting to be stopped")
                 await Self.withHeartbeat(heartbeat) { try? await gracefulShutdown() }
             }
         }
         await shutDown(active, closing: closeConversation)
+    }
+
+    /// A cancelled turn records itself as interrupted; it gets a second, so that whatever it is stuck in
+    /// cannot hold the loop or the daemon's shutdown. Polls rather than awaiting the task, which would
+    /// not respond to this task's own cancellation.
+    private static func finishCancelled(_ turn: ActiveTurn) async -> TurnReport? {
+        let deadline = ContinuousClock.now + .seconds(1)
+        while !turn.done.isSet && ContinuousClock.now < deadline {
+            // Task.sleep throws at once in a cancelled task; a short blocking pause keeps this from spinning.
+            if (try? await Task.sleep(for: .milliseconds(10))) == nil { usleep(10_000) }
+        }
+        return turn.done.isSet ? await turn.task.value : nil
+    }
+
+    /// Waits for a running turn to finish, feeding the watchdog; nil when shutdown began first.
+    private static func waitForTurn(_ turn: ActiveTurn, heartbeat: Heartbeat) async -> TurnReport? {
+        while !turn.done.isSet {
+            if Task.isCancelled || Task.isShuttingDownGracefully { return nil }
+            heartbeat.beat()
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return await turn.task.value
     }
 
     private func isMuted(_ buttonMuted: Bool) -> Bool {
@@ -350,12 +379,8 @@ public final class ConversationService: Service, @unchecked Sendable {
         parts.speaker.stop()
         if let active {
             active.task.cancel()
-            // The cancelled turn records itself as interrupted; it gets a second, so that whatever it is
-            // stuck in cannot hold the daemon past its shutdown deadline.
-            let deadline = ContinuousClock.now + .seconds(1)
-            while !active.done.isSet && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
-            if active.done.isSet {
-                journal.answered(await active.task.value)
+            if let report = await Self.finishCancelled(active) {
+                journal.answered(report)
             } else {
                 logger.error("the interrupted turn did not finish in time; stopping without it")
             }
