@@ -20,56 +20,84 @@ public struct ReopenBackoff: Sendable, Equatable {
     }
 }
 
+/// The lost-device state both ends share: the open device, if any, and when to try opening it again.
+/// Owned by the one thread that reads or writes.
+final class DeviceReopener<Device> {
+    typealias Opener = () throws(CubbyError) -> Device
+    let name: String
+    /// "capture" or "playback", for the log.
+    let role: String
+    private let open: Opener
+    private let backoff: ReopenBackoff
+    private let logger: Logger
+    private(set) var openDevice: Device?
+    private var attempts = 0
+    private var nextAttempt = ContinuousClock.now
+    private(set) var reopenCount = 0
+
+    init(name: String, role: String, initial: Device, backoff: ReopenBackoff, logger: Logger, open: @escaping Opener) {
+        self.name = name
+        self.role = role
+        openDevice = initial
+        self.backoff = backoff
+        self.logger = logger
+        self.open = open
+    }
+
+    /// The open device; or, when it was lost and a retry is due, a freshly reopened one; else nil.
+    func device() -> Device? {
+        if let openDevice { return openDevice }
+        guard ContinuousClock.now >= nextAttempt else { return nil }
+        attempts += 1
+        do {
+            let reopened = try open()
+            openDevice = reopened
+            reopenCount += 1
+            logger.notice("\(role) device back", metadata: ["device": "\(name)", "attempts": "\(attempts)"])
+            return reopened
+        } catch {
+            nextAttempt = ContinuousClock.now + backoff.delay(attempt: attempts + 1)
+            if attempts == 1 || attempts % 10 == 0 {
+                logger.warning("\(role) device still missing", metadata: ["device": "\(name)", "attempts": "\(attempts)", "error": "\(error)"])
+            }
+            return nil
+        }
+    }
+
+    /// The device failed: forget it and schedule the first retry.
+    func lost(_ error: any Error) {
+        logger.error("\(role) device lost; reopening", metadata: ["device": "\(name)", "error": "\(error)"])
+        openDevice = nil
+        attempts = 0
+        nextAttempt = ContinuousClock.now + backoff.delay(attempt: 1)
+    }
+}
+
 /// A microphone that survives being unplugged: when a read fails, the device is closed and reopened with
 /// backoff while silence is delivered at real-time pace, so the daemon (and its watchdog) keep running
 /// and the log says what happened. A toy whose USB mic was knocked loose recovers when it is pushed back.
 public final class ReopeningReader: AudioReader {
     public typealias Opener = () throws(CubbyError) -> any AudioReader
     public let name: String
-    private let open: Opener
-    private let backoff: ReopenBackoff
-    private let logger: Logger
-    private var current: (any AudioReader)?
-    private var attempts = 0
-    private var nextAttempt = ContinuousClock.now
+    private let devices: DeviceReopener<any AudioReader>
     private let silence = [Int16](repeating: 0, count: AudioFormat.speech.samples(forMilliseconds: 20))
-    /// How often the device was lost and came back, for tests and status.
-    public private(set) var reopenCount = 0
 
     public init(name: String, initial: any AudioReader, backoff: ReopenBackoff = ReopenBackoff(), logger: Logger,
                 open: @escaping Opener) {
         self.name = name
-        self.current = initial
-        self.backoff = backoff
-        self.logger = logger
-        self.open = open
+        devices = DeviceReopener(name: name, role: "capture", initial: initial, backoff: backoff, logger: logger, open: open)
     }
 
-    public var isDeviceOpen: Bool { current != nil }
+    public var isDeviceOpen: Bool { devices.openDevice != nil }
+    /// How often the device was lost and came back, for tests and status.
+    public var reopenCount: Int { devices.reopenCount }
 
     public func read() throws(CubbyError) -> [Int16]? {
-        if let device = current {
+        if let device = devices.device() {
             do {
                 return try device.read()
             } catch {
-                logger.error("capture device lost; reopening", metadata: ["device": "\(name)", "error": "\(error)"])
-                current = nil
-                attempts = 0
-                nextAttempt = ContinuousClock.now + backoff.delay(attempt: 1)
-            }
-        }
-        if ContinuousClock.now >= nextAttempt {
-            attempts += 1
-            do {
-                current = try open()
-                reopenCount += 1
-                logger.notice("capture device back", metadata: ["device": "\(name)", "attempts": "\(attempts)"])
-                return try read()
-            } catch {
-                nextAttempt = ContinuousClock.now + backoff.delay(attempt: attempts + 1)
-                if attempts == 1 || attempts % 10 == 0 {
-                    logger.warning("capture device still missing", metadata: ["device": "\(name)", "attempts": "\(attempts)", "error": "\(error)"])
-                }
+                devices.lost(error)
             }
         }
         usleep(20_000)
@@ -83,53 +111,27 @@ public final class ReopeningWriter: AudioWriter {
     public typealias Opener = () throws(CubbyError) -> any AudioWriter
     public let name: String
     public let format: AudioFormat
-    private let open: Opener
-    private let backoff: ReopenBackoff
-    private let logger: Logger
-    private var current: (any AudioWriter)?
-    private var attempts = 0
-    private var nextAttempt = ContinuousClock.now
-    public private(set) var reopenCount = 0
+    private let devices: DeviceReopener<any AudioWriter>
 
     public init(initial: any AudioWriter, backoff: ReopenBackoff = ReopenBackoff(), logger: Logger, open: @escaping Opener) {
         name = initial.name
         format = initial.format
-        current = initial
-        self.backoff = backoff
-        self.logger = logger
-        self.open = open
+        devices = DeviceReopener(name: initial.name, role: "playback", initial: initial, backoff: backoff, logger: logger, open: open)
     }
 
+    public var reopenCount: Int { devices.reopenCount }
+
     public func write(_ samples: [Int16]) throws(CubbyError) {
-        guard let device = device() else { return }
+        guard let device = devices.device() else { return }
         do {
             try device.write(samples)
         } catch {
-            logger.error("playback device lost; reopening", metadata: ["device": "\(name)", "error": "\(error)"])
+            devices.lost(error)
             try? device.close()
-            current = nil
-            attempts = 0
-            nextAttempt = ContinuousClock.now + backoff.delay(attempt: 1)
         }
     }
 
-    public func drain() throws(CubbyError) { try? current?.drain() }
-    public func discard() { current?.discard() }
-    public func close() throws(CubbyError) { try current?.close() }
-
-    private func device() -> (any AudioWriter)? {
-        if let current { return current }
-        guard ContinuousClock.now >= nextAttempt else { return nil }
-        attempts += 1
-        do {
-            let reopened = try open()
-            current = reopened
-            reopenCount += 1
-            logger.notice("playback device back", metadata: ["device": "\(name)", "attempts": "\(attempts)"])
-            return reopened
-        } catch {
-            nextAttempt = ContinuousClock.now + backoff.delay(attempt: attempts + 1)
-            return nil
-        }
-    }
+    public func drain() throws(CubbyError) { try? devices.openDevice?.drain() }
+    public func discard() { devices.openDevice?.discard() }
+    public func close() throws(CubbyError) { try devices.openDevice?.close() }
 }
