@@ -121,7 +121,7 @@ let package = Package(
         .target(
             name: "CubbyTesting",
             dependencies: [
-                "CubbyCore", "CubbyAudio", "CPocketSphinx",
+                "CubbyCore", "CubbyAudio", "CubbyWake", "CPocketSphinx",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,6 +1,7 @@
 import CPocketSphinx
 import CubbyAudio
 import CubbyCore
+import CubbyWake
 import Foundation
 
 /// Large-vocabulary PocketSphinx with its general English language model: a stand-in for a cloud
@@ -14,18 +15,9 @@ public final class PocketSphinxTranscriber: @unchecked Sendable {
     public static let modelFolder = "/usr/share/pocketsphinx/model/en-us"
 
     public init(modelFolder: String = modelFolder) throws(CubbyError) {
-        let arguments = ["cubby", "-hmm", modelFolder + "/en-us", "-lm", modelFolder + "/en-us.lm.bin",
-                         "-dict", modelFolder + "/cmudict-en-us.dict", "-logfn", "/dev/null"]
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) }
-        defer { argv.forEach { free($0) } }
-        guard let config = cmd_ln_parse_r(nil, ps_args(), Int32(argv.count), &argv, 1) else {
-            throw CubbyError(.library, "PocketSphinx rejected its configuration", context: modelFolder)
-        }
-        defer { cmd_ln_free_r(config) }
-        guard let decoder = ps_init(config) else {
-            throw CubbyError(.library, "PocketSphinx could not load its models", context: modelFolder)
-        }
-        self.decoder = decoder
+        decoder = try PocketSphinxDecoder.make(
+            options: ["-hmm", modelFolder + "/en-us", "-lm", modelFolder + "/en-us.lm.bin", "-dict", modelFolder + "/cmudict-en-us.dict"],
+            code: .library, context: modelFolder, failure: "PocketSphinx could not load its models")
     }
 
     deinit { ps_free(decoder) }

@@ -45,31 +45,15 @@ public final class NearMissVerifier {
         }
         nearMisses = alternatives
 
-        let workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("cubby-verify-\(UUID().uuidString)").path
-        do {
-            try FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true)
-        } catch {
-            throw CubbyError(.wake, "cannot create a working folder: \(error)", context: workDirectory)
-        }
-        defer { try? FileManager.default.removeItem(atPath: workDirectory) }
         let lines = try dictionary.lines(for: usedWords.sorted())
-        let grammar = "#JSGF V1.0;\ngrammar verify;\npublic <utterance> = " + (self.phrases + alternatives).map { "( \($0) )" }.joined(separator: " | ") + ";\n"
-        try FileBytes.writeAtomically(Array((lines.joined(separator: "\n") + "\n").utf8), to: workDirectory + "/verify.dict")
-        try FileBytes.writeAtomically(Array(grammar.utf8), to: workDirectory + "/verify.gram")
-
-        let arguments = ["cubby", "-hmm", modelDirectory, "-dict", workDirectory + "/verify.dict", "-jsgf", workDirectory + "/verify.gram",
-                         "-logfn", "/dev/null"]
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) }
-        defer { argv.forEach { free($0) } }
-        guard let config = cmd_ln_parse_r(nil, ps_args(), Int32(argv.count), &argv, 1) else {
-            throw CubbyError(.wake, "PocketSphinx rejected the verifier's configuration", context: modelDirectory)
+        let grammar = ["#JSGF V1.0;", "grammar verify;",
+                       "public <utterance> = " + (self.phrases + alternatives).map { "( \($0) )" }.joined(separator: " | ") + ";"]
+        let phrases = self.phrases
+        decoder = try PocketSphinxDecoder.withScratchFiles(named: "cubby-verify", ["verify.dict": lines, "verify.gram": grammar]) {
+            folder throws(CubbyError) -> OpaquePointer in
+            try PocketSphinxDecoder.make(options: ["-hmm", modelDirectory, "-dict", folder + "/verify.dict", "-jsgf", folder + "/verify.gram"],
+                                         context: modelDirectory, failure: "PocketSphinx could not build the near-miss grammar for \(phrases)")
         }
-        guard let decoder = ps_init(config) else {
-            cmd_ln_free_r(config)
-            throw CubbyError(.wake, "PocketSphinx could not build the near-miss grammar for \(self.phrases)", context: modelDirectory)
-        }
-        cmd_ln_free_r(config)
-        self.decoder = decoder
     }
 
     deinit { ps_free(decoder) }

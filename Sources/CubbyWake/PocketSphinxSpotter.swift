@@ -52,37 +52,17 @@ public final class PocketSphinxSpotter: WakeDetector {
         let words = PronunciationDictionary.words(in: settings.phrases)
         let lines = try PronunciationDictionary.lines(for: words, extra: settings.pronunciations, dictionaryPath: dictionaryPath)
 
-        let workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("cubby-kws-\(UUID().uuidString)").path
-        do {
-            try FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true)
-        } catch {
-            throw CubbyError(.wake, "cannot create a working folder: \(error)", context: workDirectory)
-        }
-        defer { try? FileManager.default.removeItem(atPath: workDirectory) }
-        let dictionaryFile = workDirectory + "/phrases.dict"
-        let keywordFile = workDirectory + "/phrases.kws"
         let threshold = Self.threshold(forSensitivity: settings.sensitivity)
         let keywords = settings.phrases.map { "\($0.lowercased()) /\(String(format: "%.3e", threshold))/" }
-        do {
-            try FileBytes.writeAtomically(Array((lines.joined(separator: "\n") + "\n").utf8), to: dictionaryFile)
-            try FileBytes.writeAtomically(Array((keywords.joined(separator: "\n") + "\n").utf8), to: keywordFile)
-        }
-
-        let arguments = ["cubby", "-hmm", modelDirectory, "-dict", dictionaryFile, "-kws_plp", "1e-1", "-logfn", "/dev/null"]
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) }
-        defer { argv.forEach { free($0) } }
-        guard let config = cmd_ln_parse_r(nil, ps_args(), Int32(argv.count), &argv, 1) else {
-            throw CubbyError(.wake, "PocketSphinx rejected its configuration", context: modelDirectory)
-        }
-        guard let decoder = ps_init(config) else {
-            cmd_ln_free_r(config)
-            throw CubbyError(.wake, "PocketSphinx could not load its acoustic model", context: modelDirectory)
-        }
-        cmd_ln_free_r(config)
-        self.decoder = decoder
-        guard ps_set_kws(decoder, "kws", keywordFile) == 0, ps_set_search(decoder, "kws") == 0 else {
-            ps_free(decoder)
-            throw CubbyError(.wake, "PocketSphinx rejected the wake phrases \(settings.phrases)", context: keywordFile)
+        decoder = try PocketSphinxDecoder.withScratchFiles(named: "cubby-kws", ["phrases.dict": lines, "phrases.kws": keywords]) {
+            folder throws(CubbyError) -> OpaquePointer in
+            let decoder = try PocketSphinxDecoder.make(options: ["-hmm", modelDirectory, "-dict", folder + "/phrases.dict", "-kws_plp", "1e-1"],
+                                                       context: modelDirectory, failure: "PocketSphinx could not load its acoustic model")
+            guard ps_set_kws(decoder, "kws", folder + "/phrases.kws") == 0, ps_set_search(decoder, "kws") == 0 else {
+                ps_free(decoder)
+                throw CubbyError(.wake, "PocketSphinx rejected the wake phrases \(settings.phrases)", context: folder + "/phrases.kws")
+            }
+            return decoder
         }
         do {
             verifier = settings.verifyNearMisses
