@@ -100,16 +100,10 @@ public final class ConversationService: Service, @unchecked Sendable {
             do {
                 // A SIGTERM while the engine loads stops the daemon at once instead of after the load.
                 // The load can take seconds on a small board: the watchdog is fed meanwhile.
-                let heartbeat = self.heartbeat
-                let pulse = Task {
-                    while !Task.isCancelled {
-                        heartbeat.beat()
-                        try? await Task.sleep(for: .milliseconds(500))
+                detector = try await Self.withHeartbeat(heartbeat) {
+                    try await cancelWhenGracefulShutdown {
+                        UncheckedBox(value: try await OffPoolBuild.run("wake") { () throws(CubbyError) in try makeDetector(settings) })
                     }
-                }
-                defer { pulse.cancel() }
-                detector = try await cancelWhenGracefulShutdown {
-                    UncheckedBox(value: try await OffPoolBuild.run("wake") { () throws(CubbyError) in try makeDetector(settings) })
                 }.value
             } catch is CancellationError {
                 return
@@ -401,7 +395,7 @@ public final class ConversationService: Service, @unchecked Sendable {
     }
 
     /// Keeps the watchdog fed while a turn is in progress: a turn is bounded by the cloud timeouts.
-    private static func withHeartbeat<T: Sendable>(_ heartbeat: Heartbeat, _ body: () async -> T) async -> T {
+    private static func withHeartbeat<T: Sendable>(_ heartbeat: Heartbeat, _ body: () async throws -> T) async rethrows -> T {
         let pulse = Task {
             while !Task.isCancelled {
                 heartbeat.beat()
@@ -409,7 +403,7 @@ public final class ConversationService: Service, @unchecked Sendable {
             }
         }
         defer { pulse.cancel() }
-        return await body()
+        return try await body()
     }
 
     static func wakeSettings(_ snapshot: LiveSettings.Snapshot) -> WakeSettings {

@@ -103,16 +103,13 @@ public final class Listener {
 
     public func process(_ chunk: AudioChunk) throws(CubbyError) -> [ListenerEvent] {
         switch state {
-        case .answering:
-            guard bargeInEnabled, let detector, let detection = try detector.process(chunk) else { return [] }
+        case .idle, .answering:
+            let answering = state == .answering
+            guard !answering || bargeInEnabled, let detector, let detection = try detector.process(chunk) else { return [] }
             startListening(at: chunk.endSample)
             seedFromRing(from: detection.endSample - Int64(prerollSamples), to: chunk.endSample)
-            return [.bargeIn(.wakeWord, atSample: detection.endSample, phrase: detection.phrase)]
-        case .idle:
-            guard let detector, let detection = try detector.process(chunk) else { return [] }
-            startListening(at: chunk.endSample)
-            seedFromRing(from: detection.endSample - Int64(prerollSamples), to: chunk.endSample)
-            return [.opened(.wakeWord, atSample: detection.endSample, phrase: detection.phrase)]
+            return [answering ? .bargeIn(.wakeWord, atSample: detection.endSample, phrase: detection.phrase)
+                              : .opened(.wakeWord, atSample: detection.endSample, phrase: detection.phrase)]
         case .listening:
             return collect(chunk)
         }

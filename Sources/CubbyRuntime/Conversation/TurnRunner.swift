@@ -218,10 +218,7 @@ final class TurnProgress: @unchecked Sendable {
     var failure: String? { get { lock.withLock { _failure } } set { lock.withLock { _failure = newValue } } }
     var spokeAnything: Bool { get { lock.withLock { _spoke } } set { lock.withLock { _spoke = newValue } } }
 
-    private func elapsed() -> Int {
-        let d = ContinuousClock.now - endOfSpeech
-        return Int(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000)
-    }
+    private func elapsed() -> Int { (ContinuousClock.now - endOfSpeech).milliseconds }
 
     func markRequestSent() { lock.withLock { if timings.toRequestMs == nil { timings.toRequestMs = elapsed() } } }
     func markFirstToken() { lock.withLock { if timings.toFirstTokenMs == nil { timings.toFirstTokenMs = elapsed() } } }
