@@ -1,0 +1,60 @@
+import CubbyCore
+import CubbyHardware
+import Foundation
+import Logging
+import Testing
+
+@Suite struct BoardInputTests {
+    static func board(_ extra: String) throws -> String {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cubby-board-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try "format = 1\nname = \"t\"\n[audio.input]\nkind = \"wav\"\npath = \"in.wav\"\n\(extra)\n"
+            .write(toFile: folder + "/board.toml", atomically: true, encoding: .utf8)
+        return folder
+    }
+
+    @Test(arguments: [
+        ("[inputs.talk_button]\nkind = \"gpio\"\npath = \"x\"", "[inputs.talk_button] kind", "libgpiod"),
+        ("[inputs.touch_pad]\nkind = \"fifo\"", "[inputs.touch_pad] path", "required"),
+        ("[audio.front_end]\nnoise_suppression_db = 5", "[audio.front_end] noise_suppression_db", "between -60 and 0"),
+        ("[audio.front_end]\necho_tail_ms = 5000", "[audio.front_end] echo_tail_ms", "between 20 and 1000"),
+    ])
+    func aBadInputOrFrontEndNamesTheKey(extra: String, key: String, problem: String) throws {
+        let folder = try Self.board(extra)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect {
+            _ = try BoardDefinition.load(folder: folder)
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains(key) && text.contains(problem) && text.contains("board.toml")
+        }
+    }
+
+    @Test func aButtonPathThatIsNotAPipeIsRefusedAndLeftAlone() throws {
+        let folder = try Self.board("")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/talk-button"
+        try "keep me".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect {
+            _ = try FIFOInputReader(input: .talkButton, path: path, inbox: InputInbox(), logger: Logger(label: "test"))
+        } throws: { error in "\(error)".contains("named pipe") && "\(error)".contains(path) }
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "keep me")
+    }
+
+    @Test func aLineInThePipeIsOnePress() async throws {
+        let folder = try Self.board("")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let inbox = InputInbox()
+        let reader = try FIFOInputReader(input: .touchPad, path: folder + "/touch", inbox: inbox, logger: Logger(label: "test"))
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: reader.path))
+        try handle.write(contentsOf: Data("press\npress\n".utf8))
+        try handle.close()
+        var presses: [BoardInput] = []
+        let deadline = ContinuousClock.now + .seconds(2)
+        while presses.count < 2 && ContinuousClock.now < deadline {
+            presses += inbox.drain()
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(presses == [.touchPad, .touchPad])
+    }
+}
