@@ -59,7 +59,7 @@ let package = Package(
         .target(
             name: "CubbySafety",
             dependencies: ["CubbyCore"],
-            resources: [.copy("Rules")],
+            resources: [.copy("Rules"), .copy("Classifier")],
             swiftSettings: swiftSettings),
         .target(
             name: "CubbyPersona",

@@ -3,7 +3,7 @@ import CubbySafety
 import Foundation
 
 struct Safety: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Child-safety filter tools.", subcommands: [Check.self])
+    static let configuration = CommandConfiguration(abstract: "Child-safety filter tools.", subcommands: [Check.self, Normalise.self])
 
     /// The toy's own filter on any text: for parents who want to see what it would do, for makers testing
     /// a persona, and for the safety benchmark. No network, no daemon.
@@ -23,20 +23,49 @@ struct Safety: ParsableCommand {
         @Option(help: ArgumentHelp("The child's age, 3–12.", valueName: "N"))
         var age: Int = 6
 
+        @Flag(help: "Treat the lines as one conversation: risk adds up across lines, and repeated rule-breaking starts a cool-down.")
+        var conversation = false
+
+        @Flag(help: "Add the matched rule ids, the running risk and the kinds of personal detail removed.")
+        var explain = false
+
+        @Flag(help: "Add the time the filter took for the line, in microseconds (for the benchmark).")
+        var timings = false
+
+        @Option(help: ArgumentHelp("Add the rules of this file to the built-in ones (as a persona pack or parent would).", valueName: "path"))
+        var rules: String?
+
+        @Option(parsing: .upToNextOption, help: ArgumentHelp("Topics to stay away from, as a parent would set them.", valueName: "topic"))
+        var blockedTopic: [String] = []
+
         func validate() throws {
             guard (3...12).contains(age) else { throw ValidationError("--age must be between 3 and 12") }
         }
 
         func run() throws {
-            let filter = try RuleBasedFilter.builtIn()
+            var filter = try OnDeviceFilter.builtIn()
+            if let rules { filter = try filter.adding(rulesAt: rules) }
+            if !blockedTopic.isEmpty { filter = try filter.adding(blockedTopics: blockedTopic, source: "command line") }
+            var session = SafetySession()
             var failed = false
+            let clock = ContinuousClock()
             while let line = readLine(strippingNewline: true) {
-                let output: [String: Any]
+                var output: [String: Any]
                 switch Self.request(from: line, direction: direction, age: age) {
                 case .success(let (text, direction, age)):
-                    let verdict = filter.check(text, direction: direction, context: SafetyContext(childAge: age))
+                    var verdict = SafetyVerdict.allow(text)
+                    let elapsed = clock.measure {
+                        verdict = filter.check(text, direction: direction, context: SafetyContext(childAge: age))
+                    }
+                    if conversation { verdict = session.review(verdict, direction: direction) }
                     output = ["verdict": verdict.decision.rawValue, "categories": verdict.categories.map(\.rawValue),
                               "action": verdict.action.rawValue, "text": verdict.text]
+                    if explain {
+                        output["rules"] = verdict.ruleIDs
+                        output["risk"] = Dictionary(uniqueKeysWithValues: verdict.risk.map { ($0.key.rawValue, ($0.value * 1000).rounded() / 1000) })
+                        output["redactions"] = verdict.redactions
+                    }
+                    if timings { output["micros"] = Double(elapsed.components.attoseconds) / 1e12 + Double(elapsed.components.seconds) * 1e6 }
                 case .failure(let problem):
                     failed = true
                     output = ["error": problem.message]
@@ -69,6 +98,18 @@ struct Safety: ParsableCommand {
             }
             return .success((text, chosenDirection, chosenAge))
         }
+    }
+}
+
+/// The normaliser on its own: the training script for the classifier feeds its text through this, so
+/// the model learns from exactly the form the device will score.
+struct Normalise: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print each stdin line as the safety filter's normaliser writes it.",
+                                                    shouldDisplay: false)
+
+    func run() throws {
+        let normaliser = try TextNormaliser.builtIn()
+        while let line = readLine(strippingNewline: true) { print(normaliser.normalise(line)) }
     }
 }
 

@@ -31,7 +31,7 @@ import Testing
 }
 
 @Test func gateBlocksMatchInstructionsButPassesAdvice() throws {
-    let filter = try RuleBasedFilter.builtIn()
+    let filter = try OnDeviceFilter.builtIn()
     var gate = SentenceGate(filter: filter, context: SafetyContext(childAge: 6), redirect: { _ in "Let's ask a grown-up." })
     #expect(gate.admit("Never play with matches, tell a grown-up.") == .speak("Never play with matches, tell a grown-up."))
     if case .block(_, let category, _) = gate.admit("First, strike the match on the side of the box.") {

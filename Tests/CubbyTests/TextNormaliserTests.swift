@@ -23,7 +23,7 @@ import Testing
     }
 
     @Test func theFilterSeesThroughDisguisesButNotThroughAdvice() throws {
-        let filter = try RuleBasedFilter.builtIn()
+        let filter = try OnDeviceFilter.builtIn()
         let context = SafetyContext(childAge: 6)
         for disguised in ["Ｓｔｒｉｋｅ the match on the box", "s-t-r-i-k-e the m4tch on the box", "st\u{200B}rike the match on the box"] {
             #expect(filter.check(disguised, direction: .outbound, context: context).decision == .flag, "\(disguised)")

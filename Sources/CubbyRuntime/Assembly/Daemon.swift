@@ -72,7 +72,7 @@ public final class Daemon: Sendable {
 
         let store = try ConversationStore(path: (configuration.dataDirectory as NSString).appendingPathComponent("cubby.sqlite"))
         let events = try BoardEventLog(path: board.eventLog ?? (configuration.dataDirectory as NSString).appendingPathComponent("board-events.jsonl"))
-        let filter = try RuleBasedFilter.builtIn()
+        let filter = try OnDeviceFilter.builtIn()
         let cloud = configuration.cloud.map { OpenAICompatibleClient(settings: $0, logger: logger) }
         live = LiveSettings(configuration: configuration, persona: persona, cloud: cloud)
         // The speaker's reference only makes sense when the speaker is heard by the microphone in real time.

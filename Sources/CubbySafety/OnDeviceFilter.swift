@@ -1,0 +1,115 @@
+import CubbyCore
+import Foundation
+
+/// The toy's own safety filter: normalise, match the rules, ask the classifiers, and for what the child
+/// says, take out personal details. No network; a sentence takes well under a millisecond.
+///
+/// Rules carry a weight per age tier: a weight of 1 flags on its own, smaller weights add up within the
+/// text, and what stays below the line is returned as `risk` for the conversation (`SafetySession`).
+public struct OnDeviceFilter: SafetyFilter {
+    public let rules: RuleSet
+    public let normaliser: TextNormaliser
+    /// Classifiers by script: the first whose language matches the text is used.
+    public let classifiers: [Language: NGramClassifier]
+    public let redactor: PersonalDetailRedactor
+
+    public enum Language: String, Sendable { case english = "en", chinese = "zh" }
+
+    public init(rules: RuleSet, normaliser: TextNormaliser, classifiers: [Language: NGramClassifier] = [:],
+                redactor: PersonalDetailRedactor = PersonalDetailRedactor()) {
+        self.rules = rules
+        self.normaliser = normaliser
+        self.classifiers = classifiers
+        self.redactor = redactor
+    }
+
+    /// The built-in rules, character tables and classifiers.
+    public static func builtIn() throws(CubbyError) -> OnDeviceFilter {
+        let normaliser = try TextNormaliser.builtIn()
+        var classifiers: [Language: NGramClassifier] = [:]
+        // Only Chinese has a model so far (see scripts/train_safety_classifier.py for why not English).
+        for language in [Language.english, .chinese] {
+            if let url = Bundle.module.url(forResource: language.rawValue, withExtension: "cubbymodel", subdirectory: "Classifier") {
+                classifiers[language] = try NGramClassifier.load(contentsOf: url.path)
+            }
+        }
+        return OnDeviceFilter(rules: try RuleSet.builtIn(normaliser: normaliser), normaliser: normaliser, classifiers: classifiers)
+    }
+
+    /// This filter with a persona's or parent's rule file added on top of the built-in rules.
+    public func adding(rulesAt path: String) throws(CubbyError) -> OnDeviceFilter {
+        OnDeviceFilter(rules: try rules.adding(contentsOf: path, normaliser: normaliser), normaliser: normaliser,
+                       classifiers: classifiers, redactor: redactor)
+    }
+
+    /// This filter with a list of topics to stay away from.
+    public func adding(blockedTopics: [String], source: String) throws(CubbyError) -> OnDeviceFilter {
+        OnDeviceFilter(rules: try rules.addingBlockedTopics(blockedTopics, source: source, normaliser: normaliser), normaliser: normaliser,
+                       classifiers: classifiers, redactor: redactor)
+    }
+
+    static func language(of normalised: String) -> Language {
+        var han = 0
+        var letters = 0
+        for scalar in normalised.unicodeScalars where scalar.properties.isAlphabetic {
+            letters += 1
+            if scalar.properties.isIdeographic { han += 1 }
+        }
+        return letters > 0 && han * 10 >= letters * 3 ? .chinese : .english
+    }
+
+    public func check(_ text: String, direction: SafetyDirection, context: SafetyContext) -> SafetyVerdict {
+        let normalised = normaliser.normalise(text)
+        let tier = context.tier
+        var evidence: [SafetyCategory: Double] = [:]
+        var ids: [String] = []
+        for hit in rules.hits(in: normalised, direction: direction, tier: tier) {
+            evidence[hit.rule.category, default: 0] += hit.weight
+            ids.append(hit.rule.id)
+        }
+        var risk: [SafetyCategory: Double] = [:]
+        if let classifier = classifiers[Self.language(of: normalised)] {
+            for (category, probability, settings) in classifier.probabilities(of: normalised) {
+                let threshold = settings.thresholds[tier.rawValue] ?? 0.5
+                if probability >= threshold {
+                    evidence[category, default: 0] += 1
+                    ids.append("classifier.\(classifier.version).\(category.rawValue)")
+                } else if probability >= settings.soft, threshold > settings.soft {
+                    risk[category, default: 0] += 0.5 * (probability - settings.soft) / (threshold - settings.soft)
+                }
+            }
+        }
+        var flagged: [SafetyCategory] = []
+        for (category, weight) in evidence {
+            if weight >= 0.999 { flagged.append(category) } else { risk[category, default: 0] += weight }
+        }
+        flagged.sort()
+        risk = risk.filter { !flagged.contains($0.key) }
+
+        if direction == .outbound {
+            guard !flagged.isEmpty else { return SafetyVerdict(decision: .allow, categories: [], action: .pass, text: text, risk: risk) }
+            return SafetyVerdict(decision: .flag, categories: flagged, action: .blockSentence, text: "", ruleIDs: ids, risk: risk)
+        }
+
+        let redaction = redactor.redact(text, names: context.privateNames)
+        var categories = flagged
+        if !redaction.kinds.isEmpty && !categories.contains(.personalInformation) {
+            categories.append(.personalInformation)
+            categories.sort()
+        }
+        let action = Self.inboundAction(flagged: flagged, redacted: !redaction.kinds.isEmpty)
+        let passedOn = [.answerLocally, .alert].contains(action) ? "" : redaction.text
+        return SafetyVerdict(decision: action == .pass ? .allow : .flag, categories: categories, action: action, text: passedOn,
+                             ruleIDs: ids, risk: risk, redactions: redaction.kinds)
+    }
+
+    /// What to do with what the child said. A disclosure of harm, or talk of hurting themselves, is for
+    /// a parent to hear; the most dangerous topics are answered on the device; the rest go on to the
+    /// model with guidance for that turn.
+    static func inboundAction(flagged: [SafetyCategory], redacted: Bool) -> SafetyVerdict.Action {
+        if flagged.contains(.disclosure) || flagged.contains(.selfHarm) { return .alert }
+        if flagged.contains(where: \.answeredLocallyWhenAsked) { return .answerLocally }
+        if !flagged.isEmpty { return .guide }
+        return redacted ? .redact : .pass
+    }
+}

@@ -1,0 +1,109 @@
+"""Trains Cubby's hashed character n-gram classifiers (see NGramClassifier.swift for the file format).
+
+Never trained on what the benchmark measures:
+  - zh (category hate): COLD train.csv only; thresholds are chosen on a slice of train held back from
+    fitting. COLD dev is left for Benchmarks/safety.
+
+There is no English model: one trained on the 838 even-indexed OpenAI moderation rows raised the share
+of XSTest's safe prompts flagged from 16 % to 34 % for 12 points of moderation recall (2026-11). English
+is covered by the rules; the benchmark still reports the moderation set on its odd-indexed half only.
+"""
+import argparse, csv, gzip, json, os, struct, subprocess, sys, zlib
+import numpy as np
+from scipy.sparse import csr_matrix
+from sklearn.linear_model import LogisticRegression
+
+FNV_OFFSET, FNV_PRIME = 2166136261, 16777619
+
+def fnv1a(data):
+    h = FNV_OFFSET
+    for b in data:
+        h ^= b
+        h = (h * FNV_PRIME) & 0xFFFFFFFF
+    return h
+
+def features(text, buckets, ngrams):
+    scalars = [" "] + list(text) + [" "]
+    counts = {}
+    for n in ngrams:
+        for i in range(len(scalars) - n + 1):
+            b = fnv1a("".join(scalars[i:i + n]).encode("utf-8")) % buckets
+            counts[b] = counts.get(b, 0) + 1
+    norm = sum(v * v for v in counts.values()) ** 0.5
+    return {k: v / norm for k, v in counts.items()} if norm else {}
+
+def matrix(texts, buckets, ngrams):
+    rows, cols, vals = [], [], []
+    for i, t in enumerate(texts):
+        for k, v in features(t, buckets, ngrams).items():
+            rows.append(i); cols.append(k); vals.append(v)
+    return csr_matrix((vals, (rows, cols)), shape=(len(texts), buckets))
+
+def normalise(cubby, texts):
+    data = "".join(t.replace("\n", " ").replace("\r", " ") + "\n" for t in texts)
+    out = subprocess.run([cubby, "safety", "normalise"], input=data, capture_output=True, text=True, check=True).stdout.split("\n")
+    assert len(out) - 1 == len(texts), (len(out), len(texts))
+    return out[:-1]
+
+def quantise(weights):
+    scale = float(np.max(np.abs(weights))) / 127.0 or 1.0
+    return np.clip(np.round(weights / scale), -127, 127).astype(np.int8), scale
+
+def probability(q, scale, bias, feats):
+    s = sum(float(q[k]) * v for k, v in feats.items())
+    return 1.0 / (1.0 + np.exp(-(bias + scale * s)))
+
+def threshold_for(scores, labels, max_fp):
+    """The lowest threshold whose false-positive rate on held-back rows stays within max_fp."""
+    negatives = np.sort(scores[labels == 0])[::-1]
+    k = int(max_fp * len(negatives))
+    return float(negatives[k]) + 1e-6 if k < len(negatives) else 0.5
+
+def train(name, texts, label_sets, categories, buckets, ngrams, out, c, fp_budgets, soft_fp, version):
+    rng = np.random.default_rng(7)
+    order = rng.permutation(len(texts))
+    cut = int(0.85 * len(texts))
+    fit_idx, hold_idx = order[:cut], order[cut:]
+    X = matrix(texts, buckets, ngrams)
+    header_cats, blobs = [], []
+    for cat in categories:
+        y = np.array([1 if cat in s else 0 for s in label_sets])
+        model = LogisticRegression(C=c, max_iter=2000, class_weight="balanced", solver="liblinear")
+        model.fit(X[fit_idx], y[fit_idx])
+        q, scale = quantise(model.coef_[0])
+        bias = float(model.intercept_[0])
+        held = np.array([probability(q, scale, bias, features(texts[i], buckets, ngrams)) for i in hold_idx])
+        yh = y[hold_idx]
+        thresholds = {tier: threshold_for(held, yh, budget) for tier, budget in fp_budgets.items()}
+        soft = threshold_for(held, yh, soft_fp)
+        recall = {tier: float(np.mean(held[yh == 1] >= t)) if (yh == 1).any() else float("nan") for tier, t in thresholds.items()}
+        print(f"{name}/{cat}: positives {int(y.sum())}/{len(y)}, held-back recall by tier {recall}, thresholds {thresholds}", file=sys.stderr)
+        header_cats.append({"name": cat, "bias": bias, "scale": scale, "thresholds": thresholds, "soft": min(soft, min(thresholds.values()))})
+        blobs.append(q.tobytes())
+    probes = []
+    for t in texts[:3] + ["hello there", "你好"]:
+        f = features(t, buckets, ngrams)
+        probes.append({"text": t, "probabilities": [probability(np.frombuffer(b, dtype=np.int8), h["scale"], h["bias"], f) for b, h in zip(blobs, header_cats)]})
+    header = json.dumps({"format": 1, "version": version, "buckets": buckets, "ngrams": ngrams, "categories": header_cats, "probes": probes},
+                        ensure_ascii=False).encode("utf-8")
+    with open(out + ".tmp", "wb") as f:
+        f.write(b"CUBYCLS1" + struct.pack("<I", len(header)) + header + b"".join(blobs))
+    os.replace(out + ".tmp", out)
+    print(f"wrote {out} ({os.path.getsize(out)} bytes)", file=sys.stderr)
+
+def main():
+    ap = argparse.ArgumentParser()
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    ap.add_argument("--data", default=os.path.join(here, "..", "shared", "data", "safety"))
+    ap.add_argument("--cubby", default=os.path.join(here, ".build", "debug", "cubby"))
+    ap.add_argument("--out", default=os.path.join(here, "Sources", "CubbySafety", "Classifier"))
+    args = ap.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    rows = list(csv.DictReader(open(os.path.join(args.data, "cold", "train.csv"), encoding="utf-8-sig")))
+    texts = normalise(args.cubby, [r["TEXT"] for r in rows])
+    labels = [{"hate"} if r["label"] == "1" else set() for r in rows]
+    train("zh", texts, labels, ["hate"], 1 << 18, [1, 2, 3], os.path.join(args.out, "zh.cubbymodel"), c=4.0,
+          fp_budgets={"3-5": 0.14, "6-8": 0.11, "9-12": 0.09}, soft_fp=0.3, version="zh-2026.11.1")
+
+if __name__ == "__main__":
+    main()
