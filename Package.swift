@@ -141,6 +141,7 @@ let package = Package(
                 "CubbyCore", "CubbyAudio", "CubbyWake", "CubbyVoice", "CubbySafety", "CubbyPersona",
                 "CubbyMemory", "CubbyCloud", "CubbyHardware", "CubbyRuntime", "CubbyTesting",
             ],
+            resources: [.copy("SafetyCases")],
             swiftSettings: swiftSettings),
     ]
 )

@@ -29,11 +29,14 @@ public struct OnDeviceFilter: SafetyFilter {
         var classifiers: [Language: NGramClassifier] = [:]
         // Only Chinese has a model so far (see scripts/train_safety_classifier.py for why not English).
         for language in [Language.english, .chinese] {
-            if let url = Bundle.module.url(forResource: language.rawValue, withExtension: "cubbymodel", subdirectory: "Classifier") {
-                classifiers[language] = try NGramClassifier.load(contentsOf: url.path)
-            }
+            if let url = bundledClassifier(language) { classifiers[language] = try NGramClassifier.load(contentsOf: url.path) }
         }
         return OnDeviceFilter(rules: try RuleSet.builtIn(normaliser: normaliser), normaliser: normaliser, classifiers: classifiers)
+    }
+
+    /// Where the package's classifier for a language is, if it ships one.
+    public static func bundledClassifier(_ language: Language) -> URL? {
+        Bundle.module.url(forResource: language.rawValue, withExtension: "cubbymodel", subdirectory: "Classifier")
     }
 
     /// This filter with a persona's or parent's rule file added on top of the built-in rules.
@@ -69,9 +72,12 @@ public struct OnDeviceFilter: SafetyFilter {
         }
         var risk: [SafetyCategory: Double] = [:]
         if let classifier = classifiers[Self.language(of: normalised)] {
+            let vetoed = rules.vetoesClassifier(normalised)
             for (category, probability, settings) in classifier.probabilities(of: normalised) {
                 let threshold = settings.thresholds[tier.rawValue] ?? 0.5
-                if probability >= threshold {
+                if probability >= threshold && vetoed {
+                    risk[category, default: 0] += 0.5
+                } else if probability >= threshold {
                     evidence[category, default: 0] += 1
                     ids.append("classifier.\(classifier.version).\(category.rawValue)")
                 } else if probability >= settings.soft, threshold > settings.soft {

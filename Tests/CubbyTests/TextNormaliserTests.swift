@@ -17,6 +17,7 @@ import Testing
         ("火 柴 在 哪 裡", "火柴在哪里"),                                           // spaced Han joined
         ("火.柴", "火柴"),
         ("I am a big boy", "i am a big boy"),                                    // single words are left alone
+        ("Go to the shop! Now!", "go to the shop now"),                          // a "!" ending a word is not an "i"
     ])
     func normalisesTheTricks(input: String, expected: String) {
         #expect(Self.normaliser.normalise(input) == expected)
@@ -49,7 +50,7 @@ import Testing
         #expect(objects[0]["text"] as? String == "")
         #expect(objects[1]["verdict"] as? String == "allow")
         #expect(objects[1]["text"] as? String == "Never play with matches, tell a grown-up.")
-        #expect(objects[2]["action"] as? String == "answer_locally", "what the child says is answered on the device, not sent on")
+        #expect(objects[2]["action"] as? String == "alert", "talk of self-harm is answered on the device and a parent is told")
         #expect((objects[3]["error"] as? String)?.contains("direction") == true)
         #expect(objects[4]["verdict"] as? String == "allow", "an empty line still gets its object")
         #expect(result.status == 65)

@@ -14,21 +14,28 @@ struct RuleFile: Decodable {
         var unless: [String]?
         var weight: Double?
         var tiers: [String: Double]?
+        /// Count every distinct term found, not just the rule once (for lists of mild words, where
+        /// three of them in one sentence say more than one).
+        var per_term: Bool?
     }
 
     var format: Int
     var version: String
     var lexicons: [String: [String]]
     var rules: [Entry]
+    /// Patterns that mark a text as advice about a harm ("tell a teacher"): a classifier verdict on
+    /// such a text counts only as evidence, since the classifier cannot tell advice from abuse.
+    var classifierVetoes: [String]
 
-    init(format: Int, version: String, lexicons: [String: [String]], rules: [Entry]) {
+    init(format: Int, version: String, lexicons: [String: [String]], rules: [Entry], classifierVetoes: [String] = []) {
         self.format = format
         self.version = version
         self.lexicons = lexicons
         self.rules = rules
+        self.classifierVetoes = classifierVetoes
     }
 
-    enum CodingKeys: String, CodingKey { case format, version, lexicons, rules }
+    enum CodingKeys: String, CodingKey { case format, version, lexicons, rules, classifierVetoes = "classifier_vetoes" }
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -36,6 +43,7 @@ struct RuleFile: Decodable {
         version = try container.decode(String.self, forKey: .version)
         lexicons = try container.decodeIfPresent([String: [String]].self, forKey: .lexicons) ?? [:]
         rules = try container.decode([Entry].self, forKey: .rules)
+        classifierVetoes = try container.decodeIfPresent([String].self, forKey: .classifierVetoes) ?? []
     }
 
     static func load(contentsOf path: String) throws(CubbyError) -> RuleFile {

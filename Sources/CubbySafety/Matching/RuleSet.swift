@@ -22,6 +22,8 @@ public struct RuleSet: Sendable {
         /// Regular expressions over normalised text (lower case, simplified Chinese, single spaces).
         public var patterns: [NSRegularExpression]
         public var unless: [NSRegularExpression]
+        /// Each distinct term found counts its weight (capped at 1), instead of the rule counting once.
+        public var perTerm: Bool
         /// Where the rule came from, for error messages and the parents' history.
         public var source: String
     }
@@ -34,6 +36,8 @@ public struct RuleSet: Sendable {
 
     public private(set) var versions: [String]
     public private(set) var rules: [Rule]
+    /// See `RuleFile.classifierVetoes`.
+    public private(set) var classifierVetoes: [NSRegularExpression] = []
     private var index = TermIndex()
     /// Rule indices by term id.
     private var rulesByTerm: [[Int]] = []
@@ -85,6 +89,13 @@ public struct RuleSet: Sendable {
 
     private mutating func add(_ file: RuleFile, source: String, normaliser: TextNormaliser) throws(CubbyError) {
         versions.append(file.version)
+        for pattern in file.classifierVetoes {
+            do {
+                classifierVetoes.append(try NSRegularExpression(pattern: pattern))
+            } catch {
+                throw CubbyError(.invalidConfiguration, "invalid classifier veto \(pattern): \(error)", context: source)
+            }
+        }
         var known = Set(rules.map(\.id))
         for entry in file.rules {
             func fail(_ message: String) -> CubbyError {
@@ -143,17 +154,24 @@ public struct RuleSet: Sendable {
 
             let ruleIndex = rules.count
             rules.append(Rule(id: entry.id, category: category, directions: directions, weights: weights, termIDs: termIDs,
-                              patterns: patterns, unless: unless, source: source))
+                              patterns: patterns, unless: unless, perTerm: entry.per_term ?? false, source: source))
             while rulesByTerm.count < index.count { rulesByTerm.append([]) }
             for id in termIDs { rulesByTerm[id].append(ruleIndex) }
             if termIDs.isEmpty { alwaysChecked.append(ruleIndex) }
         }
     }
 
+    /// Whether a classifier's verdict on this text should count only as evidence.
+    public func vetoesClassifier(_ normalised: String) -> Bool {
+        let range = NSRange(normalised.startIndex..., in: normalised)
+        return classifierVetoes.contains { $0.firstMatch(in: normalised, range: range) != nil }
+    }
+
     /// The rules that match a normalised text going `direction`, for a child in `tier`.
     public func hits(in normalised: String, direction: SafetyDirection, tier: AgeTier) -> [Hit] {
         var candidates = Set(alwaysChecked)
-        for term in index.find(in: Array(normalised.utf8)) { candidates.formUnion(rulesByTerm[term]) }
+        let found = index.find(in: Array(normalised.utf8))
+        for term in found { candidates.formUnion(rulesByTerm[term]) }
         guard !candidates.isEmpty else { return [] }
         let range = NSRange(normalised.startIndex..., in: normalised)
         var hits: [Hit] = []
@@ -162,7 +180,12 @@ public struct RuleSet: Sendable {
             guard rule.directions.contains(direction), let weight = rule.weights[tier], weight > 0 else { continue }
             if !rule.patterns.isEmpty && !rule.patterns.contains(where: { $0.firstMatch(in: normalised, range: range) != nil }) { continue }
             if rule.unless.contains(where: { $0.firstMatch(in: normalised, range: range) != nil }) { continue }
-            hits.append(Hit(rule: rule, weight: weight))
+            if rule.perTerm {
+                let spellings = Set(rule.termIDs.filter(found.contains).map { index.spelling(of: $0) })
+                hits.append(Hit(rule: rule, weight: min(1, weight * Double(max(1, spellings.count)))))
+            } else {
+                hits.append(Hit(rule: rule, weight: weight))
+            }
         }
         return hits
     }

@@ -34,6 +34,9 @@ struct TermIndex: Sendable {
 
     var count: Int { terms.count }
 
+    /// The term as it matches (without the prefix star): two lexicons listing one word count once.
+    func spelling(of id: Int) -> [UInt8] { terms[id].bytes }
+
     /// The ids of every term found in `text` (already normalised).
     func find(in text: [UInt8]) -> Set<Int> {
         var found: Set<Int> = []

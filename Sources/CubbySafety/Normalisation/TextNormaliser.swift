@@ -74,6 +74,11 @@ public struct TextNormaliser: Sendable {
             let number = String(token).trimmingCharacters(in: CharacterSet(charactersIn: ".,"))
             return number.isEmpty ? nil : number
         }
+        // A symbol that reads as a letter only does so inside a word: "l!ghter" is "lighter", but in
+        // "shop!" the "!" ends the sentence.
+        var token = token[...]
+        while let last = token.last, lookalikes[last] != nil, !last.isNumber { token = token.dropLast() }
+        while let first = token.first, lookalikes[first] != nil, !first.isNumber { token = token.dropFirst() }
         var out: [Character] = []
         for character in token {
             if joiners.contains(character) { continue }

@@ -89,10 +89,15 @@ public struct PersonalDetailRedactor: Sendable {
             for match in matches.reversed() {
                 let range = match.range(at: detector.group)
                 guard range.location != NSNotFound, let swiftRange = Range(range, in: current) else { continue }
-                let found = String(current[swiftRange])
+                // Separators a detector swallowed at its end ("five five five ") stay in the sentence.
+                var trimmed = swiftRange
+                while trimmed.lowerBound < trimmed.upperBound, let last = current[trimmed].last, last == " " || last == "," || last == "-" {
+                    trimmed = trimmed.lowerBound..<current.index(before: trimmed.upperBound)
+                }
+                let found = String(current[trimmed])
                 guard !found.contains("["), let part = detector.accept(found) else { continue }
-                let start = current.index(swiftRange.upperBound, offsetBy: -part.count)
-                current.replaceSubrange(start..<swiftRange.upperBound, with: "[\(detector.kind)]")
+                let start = current.index(trimmed.upperBound, offsetBy: -part.count)
+                current.replaceSubrange(start..<trimmed.upperBound, with: "[\(detector.kind)]")
                 replaced = true
             }
             if replaced && !kinds.contains(detector.kind) { kinds.append(detector.kind) }
