@@ -67,6 +67,22 @@ public final class ConversationStore: Sendable {
                 t.uniqueKey(["turnId", "position"])
             }
         }
+        migrator.registerMigration("v2: safety actions and parent alerts") { db in
+            try db.alter(table: "turn") { t in
+                t.add(column: "inboundAction", .text)
+                t.add(column: "inboundCategories", .text)
+                t.add(column: "sentText", .text)
+            }
+            try db.create(table: "alert") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("conversation", onDelete: .setNull)
+                t.column("raisedAt", .datetime).notNull()
+                t.column("category", .text).notNull()
+                t.column("excerpt", .text).notNull()
+                t.column("rules", .text).notNull()
+                t.column("seenAt", .datetime)
+            }
+        }
         return migrator
     }
 
@@ -99,11 +115,13 @@ public final class ConversationStore: Sendable {
         try run("recording a turn") { db in
             try db.execute(
                 sql: """
-                    INSERT INTO turn (conversationId, startedAt, endedAt, childText, toyText, outcome, failure)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO turn (conversationId, startedAt, endedAt, childText, toyText, outcome, failure,
+                                      inboundAction, inboundCategories, sentText)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [turn.conversationID, turn.startedAt, turn.endedAt, turn.childText, turn.toyText,
-                            turn.outcome.rawValue, turn.failure])
+                            turn.outcome.rawValue, turn.failure, turn.inboundAction,
+                            turn.inboundCategories.isEmpty ? nil : turn.inboundCategories.joined(separator: ","), turn.sentText])
             let turnID = db.lastInsertedRowID
             for (position, sentence) in turn.sentences.enumerated() {
                 try db.execute(
@@ -125,14 +143,42 @@ public final class ConversationStore: Sendable {
                         db, sql: "SELECT text, spoken, blockedCategory FROM turnSentence WHERE turnId = ? ORDER BY position",
                         arguments: [id]
                     ).map { SentenceRecord(text: $0["text"], spoken: $0["spoken"], blockedCategory: $0["blockedCategory"]) }
-                    return TurnRecord(
+                    var turn = TurnRecord(
                         id: id, conversationID: row["conversationId"], startedAt: row["startedAt"], endedAt: row["endedAt"],
                         childText: row["childText"], outcome: TurnOutcome(rawValue: row["outcome"]) ?? .answered,
                         sentences: sentences, failure: row["failure"])
+                    turn.inboundAction = row["inboundAction"]
+                    turn.inboundCategories = (row["inboundCategories"] as String?)?.split(separator: ",").map(String.init) ?? []
+                    turn.sentText = row["sentText"]
+                    return turn
                 }
             }
         } catch {
             throw CubbyError(.storage, "reading turns failed: \(error)", context: path ?? "in-memory database")
+        }
+    }
+
+    /// Records an alert for the parents; returns its id.
+    @discardableResult
+    public func raise(_ alert: AlertRecord) throws(CubbyError) -> Int64 {
+        try run("recording an alert") { db in
+            try db.execute(sql: "INSERT INTO alert (conversationId, raisedAt, category, excerpt, rules) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [alert.conversationID, alert.raisedAt, alert.category, alert.excerpt, alert.rules.joined(separator: ",")])
+            return db.lastInsertedRowID
+        }
+    }
+
+    /// The most recent alerts, newest first.
+    public func alerts(limit: Int) throws(CubbyError) -> [AlertRecord] {
+        do {
+            return try writer.read { db in
+                try Row.fetchAll(db, sql: "SELECT * FROM alert ORDER BY id DESC LIMIT ?", arguments: [limit]).map { row in
+                    AlertRecord(id: row["id"], conversationID: row["conversationId"], raisedAt: row["raisedAt"], category: row["category"],
+                                excerpt: row["excerpt"], rules: (row["rules"] as String).split(separator: ",").map(String.init), seenAt: row["seenAt"])
+                }
+            }
+        } catch {
+            throw CubbyError(.storage, "reading alerts failed: \(error)", context: path ?? "in-memory database")
         }
     }
 

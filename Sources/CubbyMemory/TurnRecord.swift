@@ -37,6 +37,13 @@ public struct TurnRecord: Sendable, Equatable, Codable {
     public var sentences: [SentenceRecord]
     /// Why the cloud could not be used, when it could not.
     public var failure: String?
+    /// What the safety filter did with the child's words ("pass", "redact", "guide", "answer_locally",
+    /// "alert", "cool_down"), and why.
+    public var inboundAction: String?
+    public var inboundCategories: [String] = []
+    /// What left the device of the child's words (personal details replaced); nil when nothing did.
+    /// Later turns send this, never `childText`, as history.
+    public var sentText: String?
 
     public init(id: Int64? = nil, conversationID: Int64, startedAt: Date, endedAt: Date, childText: String,
                 outcome: TurnOutcome, sentences: [SentenceRecord], failure: String? = nil) {
@@ -52,4 +59,30 @@ public struct TurnRecord: Sendable, Equatable, Codable {
 
     /// What the child heard, in order.
     public var toyText: String { sentences.filter(\.spoken).map(\.text).joined(separator: " ") }
+}
+
+/// Something a parent must hear about: a child's words that told of harm (abuse, bullying, self-harm,
+/// danger), kept with the moment and the excerpt.
+public struct AlertRecord: Sendable, Equatable, Codable {
+    public var id: Int64?
+    public var conversationID: Int64?
+    public var raisedAt: Date
+    /// The safety category, e.g. "disclosure" or "self_harm".
+    public var category: String
+    /// The child's words, as heard (kept on the device only).
+    public var excerpt: String
+    /// The rules that matched, for the parent's "why".
+    public var rules: [String]
+    /// When a parent marked it seen; nil while new.
+    public var seenAt: Date?
+
+    public init(id: Int64? = nil, conversationID: Int64?, raisedAt: Date, category: String, excerpt: String, rules: [String], seenAt: Date? = nil) {
+        self.id = id
+        self.conversationID = conversationID
+        self.raisedAt = raisedAt
+        self.category = category
+        self.excerpt = excerpt
+        self.rules = rules
+        self.seenAt = seenAt
+    }
 }

@@ -17,8 +17,16 @@ public struct Persona: Sendable, Equatable {
     /// Spoken instead of a blocked sentence, per category; `defaultRedirect` for the rest.
     public var redirects: [SafetyCategory: String]
     public var defaultRedirect: String
+    /// Spoken when repeated attempts to break the rules start a cool-down.
+    public var coolDownLine: String = Persona.defaultCoolDownLine
+    /// Topics the maker wants this character to stay away from (added to the built-in rules).
+    public var blockedTopics: [String] = []
+    /// The pack's own rule file (`[safety] rules`), added to the built-in rules; it cannot remove any.
+    public var safetyRulesPath: String?
     /// Where the pack was loaded from.
     public var sourcePath: String
+
+    public static let defaultCoolDownLine = "Let's take a little break from talking now. I'll be right here when you want to play later!"
 
     public func redirect(for category: SafetyCategory) -> String {
         redirects[category] ?? defaultRedirect

@@ -83,12 +83,35 @@ public enum PersonaPackLoader {
             redirects[category] = try text(redirectTable, key, required: true)
         }
 
+        let coolDown = try text(lines, "cool_down", required: false)
+
+        let safety = try root.section("safety")
+        let blockedTopics = try safety.strings("blocked_topics") ?? []
+        guard blockedTopics.count <= 200, blockedTopics.allSatisfy({ !$0.trimmingSpaces().isEmpty && $0.count <= 80 }) else {
+            throw safety.error("blocked_topics", "at most 200 topics of 1-80 characters each")
+        }
+        var rulesPath: String?
+        if let rules = try safety.string("rules") {
+            // The file must be inside the pack: a pack is flashed as a unit and must not reach elsewhere.
+            let resolved = ((directory as NSString).appendingPathComponent(rules) as NSString).standardizingPath
+            let packRoot = (directory as NSString).standardizingPath + "/"
+            guard !rules.hasPrefix("/"), resolved.hasPrefix(packRoot) else {
+                throw safety.error("rules", "\"\(rules)\" must be a path inside the persona pack")
+            }
+            guard FileManager.default.fileExists(atPath: resolved) else { throw safety.error("rules", "\(resolved) does not exist") }
+            rulesPath = resolved
+        }
+
         try root.finish()
-        return Persona(
+        var persona = Persona(
             id: id, name: name, language: language,
             wake: WakeSettings(phrases: phrases.map { $0.lowercased() }, sensitivity: sensitivity, pronunciations: pronunciations),
             voice: voice, personality: prompt, greeting: greeting, offlineLines: offline,
             redirects: redirects, defaultRedirect: defaultRedirect, sourcePath: directory)
+        if !coolDown.trimmingSpaces().isEmpty { persona.coolDownLine = coolDown }
+        persona.blockedTopics = blockedTopics
+        persona.safetyRulesPath = rulesPath
+        return persona
     }
 
     private static func text(_ table: TOMLSection, _ key: String, required: Bool, limit: Int = maximumLineLength) throws(CubbyError) -> String {

@@ -21,6 +21,11 @@ public struct SafetySession: Sendable {
         self.coolDown = coolDown
     }
 
+    /// Drops the running risk (a new conversation); the streak and any cool-down remain.
+    public mutating func forgetRisk() {
+        risk = [:]
+    }
+
     public func isCoolingDown(at now: ContinuousClock.Instant = .now) -> Bool {
         coolDownUntil.map { now < $0 } ?? false
     }

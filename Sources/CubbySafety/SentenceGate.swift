@@ -13,18 +13,29 @@ public struct SentenceGate: Sendable {
     private let filter: any SafetyFilter
     private let context: SafetyContext
     private let redirect: @Sendable (SafetyCategory) -> String
+    private let review: @Sendable (SafetyVerdict) -> SafetyVerdict
     public private(set) var isClosed = false
 
-    public init(filter: any SafetyFilter, context: SafetyContext, redirect: @escaping @Sendable (SafetyCategory) -> String) {
+    /// `review` sees every verdict before it is acted on: the conversation's memory (`SafetySession`)
+    /// can flag a sentence that is harmless alone but the last step of a drift.
+    public init(filter: any SafetyFilter, context: SafetyContext, redirect: @escaping @Sendable (SafetyCategory) -> String,
+                review: @escaping @Sendable (SafetyVerdict) -> SafetyVerdict = { $0 }) {
         self.filter = filter
         self.context = context
         self.redirect = redirect
+        self.review = review
     }
 
     public mutating func admit(_ sentence: String) -> Outcome {
         guard !isClosed else { return .drop(sentence) }
-        let verdict = filter.check(sentence, direction: .outbound, context: context)
-        guard verdict.decision == .flag, let category = verdict.categories.first else { return .speak(sentence) }
+        let verdict = review(filter.check(sentence, direction: .outbound, context: context))
+        guard verdict.decision == .flag, let category = verdict.primaryCategory else { return .speak(sentence) }
+        return close(sentence: sentence, category: category)
+    }
+
+    /// Blocks a sentence that passed the filter but not a later check (the guard model), and closes
+    /// the gate for the rest of the reply.
+    public mutating func close(sentence: String, category: SafetyCategory) -> Outcome {
         isClosed = true
         return .block(sentence: sentence, category: category, redirect: redirect(category))
     }

@@ -13,6 +13,11 @@ public struct FakeOpenAIScript: Sendable {
     public var interChunkDelay: Duration
     public var transcriptionFault: Fault?
     public var chatFault: Fault?
+    /// The guard model (`POST /v1/moderations`): the flagged category names for an input, or nil for
+    /// safe; answered after `moderationDelay`, or failed by `moderationFault`.
+    public var moderate: @Sendable (_ input: String) -> [String]? = { _ in nil }
+    public var moderationDelay: Duration = .zero
+    public var moderationFault: Fault?
 
     public enum Fault: Sendable, Equatable {
         /// Answer with this status and a JSON error body.

@@ -113,6 +113,25 @@ private final class FakeOpenAIHandler: ChannelInboundHandler {
             }
             let lastUser = messages.last { $0["role"] as? String == "user" }?["content"] as? String ?? ""
             streamChat(deltas: script.reply(lastUser), model: json["model"] as? String ?? "fake", context: context)
+        case ("POST", "/v1/moderations"):
+            if let fault = script.moderationFault {
+                applyNonStreamingFault(fault, context: context)
+                return
+            }
+            guard let json = request.json, let input = json["input"] as? String else {
+                sendJSON(status: 400, ["error": ["message": "body is not a moderation request", "type": "invalid_request_error"]], context: context)
+                return
+            }
+            let labels = script.moderate(input)
+            var categories: [String: Bool] = [:]
+            for label in labels ?? [] { categories[label] = true }
+            let answer: [String: Any] = ["id": "modr-fake", "model": json["model"] as? String ?? "fake",
+                                         "results": [["flagged": labels != nil, "categories": categories]]]
+            let loop = context.eventLoop.assumeIsolated()
+            loop.scheduleTask(in: TimeAmount(script.moderationDelay)) {
+                guard context.channel.isActive else { return }
+                self.sendJSON(status: 200, answer, context: context)
+            }
         default:
             sendJSON(status: 404, ["error": ["message": "no route \(request.method) \(request.path)", "type": "invalid_request_error"]],
                      context: context)

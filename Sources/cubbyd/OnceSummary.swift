@@ -1,4 +1,5 @@
 import CubbyRuntime
+import CubbySafety
 import Foundation
 
 /// The JSON that `cubbyd --once` prints: the whole conversation at the top level (what was heard, said and
@@ -16,6 +17,17 @@ struct OnceSummary: Encodable {
         var outcome: String
         var failure: String?
         var timings: TurnTimings
+        /// What the safety filter did with the child's words ("pass", "redact", "guide", ...).
+        var inbound: String?
+        var inboundCategories: [String]
+        /// What left the device of the child's words (personal details replaced).
+        var sent: String?
+        var alert: String?
+
+        enum CodingKeys: String, CodingKey {
+            case heard, said, blocked, outcome, failure, timings, inbound, sent, alert
+            case inboundCategories = "inbound_categories"
+        }
     }
 
     var heard: String
@@ -39,7 +51,9 @@ struct OnceSummary: Encodable {
         let turns = journal.turns.map { report in
             Turn(heard: report.heard, said: report.said,
                  blocked: report.blocked.map { Blocked(sentence: $0.sentence, category: $0.category) },
-                 outcome: report.outcome.rawValue, failure: report.failure, timings: report.timings)
+                 outcome: report.outcome.rawValue, failure: report.failure, timings: report.timings,
+                 inbound: report.inbound?.action.rawValue, inboundCategories: report.inbound?.categories.map(\.rawValue) ?? [],
+                 sent: report.sentText, alert: report.alertCategory)
         }
         self.turns = turns
         bargeIns = journal.bargeIns

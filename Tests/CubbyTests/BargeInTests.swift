@@ -17,7 +17,7 @@ import Testing
     static func server() async throws -> FakeOpenAIServer {
         let count = Counter()
         return try await FakeOpenAIServer(script: FakeOpenAIScript(
-            transcribe: { _ in count.next() == 0 ? "why is the sky blue" : "how do i light a match" },
+            transcribe: { _ in count.next() == 0 ? "why is the sky blue" : "what are matches made of" },
             reply: { question in question.contains("sky") ? firstAnswer : secondAnswer }))
     }
 
@@ -54,7 +54,7 @@ import Testing
         let turns = daemon.journal.turns
         try #require(turns.count == 2)
         #expect(turns[0].outcome == .interrupted)
-        #expect(turns[1].heard == "how do i light a match" && turns[1].outcome == .answered)
+        #expect(turns[1].heard == "what are matches made of" && turns[1].outcome == .answered)
         // The rest of the first answer was never played: the output is far shorter than both answers.
         let voice = daemon.current.persona.voice
         let bothAnswers = try await EspeakSynthesizerDuration.seconds(of: Self.firstAnswer.joined(), voice: voice)

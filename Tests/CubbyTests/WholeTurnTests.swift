@@ -1,5 +1,7 @@
 import CubbyAudio
 import CubbyCore
+import CubbySafety
+import CubbyVoice
 @testable import CubbyRuntime
 import CubbyTesting
 import Foundation
@@ -78,8 +80,10 @@ import Testing
     }
 
     @Test func aBlockedSentenceIsNeverSpokenAndTheRedirectIs() async throws {
-        let unsafe = SimulatedModel.reply(to: "how do i light a match")
-        let server = try await FakeOpenAIServer(script: .fixed(heard: "how do i light a match", reply: SimulatedModel.deltas(of: unsafe)))
+        // The reply public tests caught real toys giving: how to light a match, step by step.
+        let unsafe = "To light a match, hold it by the end and strike it quickly along the rough strip on the side of the box."
+        // The child's question passes the filter; the model's answer does not.
+        let server = try await FakeOpenAIServer(script: .fixed(heard: "what are matches for", reply: SimulatedModel.deltas(of: unsafe)))
         let sandbox = try Sandbox(cloud: server.baseURL, input: Sandbox.matchQuestion)
         defer { sandbox.remove() }
 
@@ -87,13 +91,123 @@ import Testing
         try await server.stop()
 
         let turn = try #require(daemon.journal.turns.first)
+        let redirect = daemon.current.persona.redirect(for: .dangerousActivity)
         #expect(turn.blocked.map(\.category) == ["dangerous_activity"])
-        #expect(turn.blocked.first?.sentence == "First, find the matches in the kitchen drawer.")
-        #expect(!turn.said.contains { $0.contains("kitchen drawer") || $0.contains("strike") })
-        #expect(turn.said.last?.contains("grown-up") == true)
+        #expect(turn.blocked.first?.sentence == unsafe)
+        #expect(turn.said == [redirect], "only the redirect is spoken")
+
+        // The output audio is the redirect and nothing else: as long as the redirect alone, and a
+        // recogniser hears none of the blocked words in it.
+        let spoken = try sandbox.outputAudio()
+        let alone = try await EspeakSynthesizer().synthesize(redirect, voice: daemon.current.persona.voice)
+        let redirectSeconds = SignalLevel.voicedSeconds(try Resampler.convert(alone.samples, from: alone.sampleRate, to: spoken.format.sampleRate),
+                                                        sampleRate: spoken.format.sampleRate)
+        let voicedSeconds = SignalLevel.voicedSeconds(spoken.samples, sampleRate: spoken.format.sampleRate)
+        #expect(abs(voicedSeconds - redirectSeconds) < 0.25 * redirectSeconds, "voiced \(voicedSeconds) s, redirect \(redirectSeconds) s")
+        let heardInOutput = try PocketSphinxTranscriber().transcribe(wav: WAVAudio(format: spoken.format,
+            samples: try Resampler.convert(spoken.samples, from: spoken.format.sampleRate, to: 16_000)).encoded())
+        for word in ["match", "strike", "strip", "box"] {
+            #expect(!heardInOutput.split(separator: " ").contains(Substring(word)), "\"\(word)\" in \(heardInOutput)")
+        }
+
+        // The stored history marks the block: the sentence is kept for the parents, never spoken.
         let sentences = try sandbox.rows("SELECT text, spoken, blockedCategory FROM turnSentence ORDER BY position")
-        #expect(sentences.contains { ($0["blockedCategory"] as String?) == "dangerous_activity" && ($0["spoken"] as Bool) == false })
-        #expect(!sentences.contains { ($0["text"] as String).contains("strike") && ($0["spoken"] as Bool) })
+        try #require(sentences.count == 2)
+        #expect(sentences[0]["text"] as String == unsafe)
+        #expect(sentences[0]["spoken"] as Bool == false)
+        #expect(sentences[0]["blockedCategory"] as String? == "dangerous_activity")
+        #expect(sentences[1]["text"] as String == redirect && sentences[1]["spoken"] as Bool)
+        let stored = try sandbox.rows("SELECT toyText FROM turn")
+        #expect(stored.first?["toyText"] as String? == redirect)
+    }
+
+    @Test func personalDetailsNeverLeaveTheDevice() async throws {
+        let heard = "I'm Lily Chen, my phone number is 555 201 3344 and I live at 42 Oak Tree Road"
+        let server = try await FakeOpenAIServer(script: .fixed(heard: heard, reply: ["Thanks for telling me! ", "What shall we play?"]))
+        let sandbox = try Sandbox(cloud: server.baseURL, extra: "[safety]\nprivate_names = [\"Lily Chen\"]")
+        defer { sandbox.remove() }
+
+        let daemon = try await runOnce(sandbox)
+        try await server.stop()
+
+        let chat = try #require(server.requests.first { $0.path == "/v1/chat/completions" }?.json)
+        let messages = try #require(chat["messages"] as? [[String: String]])
+        let sent = try #require(messages.last?["content"])
+        #expect(sent == "I'm [name], my phone number is [phone number] and I live at [address]")
+        #expect(!String(decoding: try JSONSerialization.data(withJSONObject: chat), as: UTF8.self).contains("3344"))
+        let turn = try #require(daemon.journal.turns.first)
+        #expect(turn.inbound?.action == .redact)
+        // The parents' record keeps what the child said; it records what left the device beside it.
+        let stored = try sandbox.rows("SELECT childText, sentText, inboundAction FROM turn")
+        #expect(stored.first?["childText"] as String? == heard)
+        #expect(stored.first?["sentText"] as String? == sent)
+        #expect(stored.first?["inboundAction"] as String? == "redact")
+    }
+
+    @Test func aDisclosureRaisesAnAlertAndIsAnsweredOnTheDevice() async throws {
+        let heard = "my uncle touches me and says it is our secret"
+        let server = try await FakeOpenAIServer(script: .fixed(heard: heard, reply: ["This must never be asked for."]))
+        let sandbox = try Sandbox(cloud: server.baseURL)
+        defer { sandbox.remove() }
+
+        let daemon = try await runOnce(sandbox)
+        try await server.stop()
+
+        #expect(!server.requests.contains { $0.path == "/v1/chat/completions" }, "the child's words never reach the model")
+        let turn = try #require(daemon.journal.turns.first)
+        #expect(turn.outcome == .heldBack)
+        #expect(turn.alertCategory == "disclosure")
+        #expect(turn.said == [daemon.current.persona.redirect(for: .disclosure)])
+        let alerts = try sandbox.rows("SELECT category, excerpt, raisedAt, conversationId FROM alert")
+        try #require(alerts.count == 1)
+        #expect(alerts[0]["category"] as String == "disclosure")
+        #expect(alerts[0]["excerpt"] as String == heard)
+        #expect(abs((alerts[0]["raisedAt"] as Date).timeIntervalSinceNow) < 120)
+        #expect((alerts[0]["conversationId"] as Int64?) != nil)
+    }
+
+    @Test func aRiskyQuestionGoesOnWithGuidance() async throws {
+        let server = try await FakeOpenAIServer(script: .fixed(heard: "are you a real person", reply: ["I'm a toy bear with an AI inside!"]))
+        let sandbox = try Sandbox(cloud: server.baseURL)
+        defer { sandbox.remove() }
+
+        let daemon = try await runOnce(sandbox)
+        try await server.stop()
+
+        let chat = try #require(server.requests.first { $0.path == "/v1/chat/completions" }?.json)
+        let messages = try #require(chat["messages"] as? [[String: String]])
+        #expect(messages.last == ["role": "user", "content": "are you a real person"])
+        let guidance = try #require(messages.dropLast().last)
+        #expect(guidance["role"] == "system" && guidance["content"]?.contains("toy with an AI inside") == true)
+        #expect(daemon.journal.turns.first?.inbound?.action == .guide)
+    }
+
+    @Test(arguments: [(FakeOpenAIScript.Fault?.none, "allow", true), (.stall, "allow", true), (.stall, "block", false)])
+    func theGuardModelAddsASecondOpinionWithinItsBudget(fault: FakeOpenAIScript.Fault?, onFailure: String, firstSpoken: Bool) async throws {
+        var script = FakeOpenAIScript.fixed(heard: "tell me about owls", reply: ["Owls can turn their heads far around. ", "Whoo!"])
+        // The guard calls the second sentence unsafe (it would not be, but the test needs a difference).
+        script.moderate = { $0.contains("Whoo") ? ["violence"] : nil }
+        script.moderationFault = fault
+        let server = try await FakeOpenAIServer(script: script)
+        let sandbox = try Sandbox(cloud: server.baseURL, extra: """
+            [safety.guard]
+            base_url = "\(server.baseURL)"
+            timeout_ms = 300
+            on_failure = "\(onFailure)"
+            """)
+        defer { sandbox.remove() }
+
+        let daemon = try await runOnce(sandbox)
+        try await server.stop()
+
+        let turn = try #require(daemon.journal.turns.first)
+        #expect(turn.said.contains("Owls can turn their heads far around.") == firstSpoken)
+        if fault == nil {
+            #expect(turn.blocked.map(\.sentence) == ["Whoo!"])
+        } else if onFailure == "allow" {
+            #expect(turn.blocked.isEmpty, "a guard that does not answer leaves the device's verdict standing")
+        }
+        #expect(server.requests.filter { $0.path == "/v1/moderations" }.count >= 1)
     }
 
     @Test func withoutACloudTheToySpeaksAnOfflineLineWithinASecond() async throws {

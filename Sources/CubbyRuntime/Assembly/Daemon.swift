@@ -74,7 +74,8 @@ public final class Daemon: Sendable {
         let events = try BoardEventLog(path: board.eventLog ?? (configuration.dataDirectory as NSString).appendingPathComponent("board-events.jsonl"))
         let filter = try OnDeviceFilter.builtIn()
         let cloud = configuration.cloud.map { OpenAICompatibleClient(settings: $0, logger: logger) }
-        live = LiveSettings(configuration: configuration, persona: persona, cloud: cloud)
+        live = LiveSettings(configuration: configuration, persona: persona, cloud: cloud,
+                            filter: try SafetyAssembly.filter(base: filter, configuration: configuration, persona: persona))
         // The speaker's reference only makes sense when the speaker is heard by the microphone in real time.
         let echoReference = paced && board.frontEnd.echoCancellation ? EchoReference() : nil
         let frontEnd = board.frontEnd.isBypass ? nil : try VoiceFrontEnd(settings: board.frontEnd, reference: echoReference)
@@ -157,12 +158,13 @@ public final class Daemon: Sendable {
     func reload() throws(CubbyError) -> String {
         let configuration = try ConfigurationLoader.load(path: options.configurationPath)
         let persona = try PersonaPackLoader.load(directory: configuration.personaFolder)
+        let filter = try SafetyAssembly.filter(base: parts.filter, configuration: configuration, persona: persona)
         let old = live.current.configuration
         if configuration.boardFolder != old.boardFolder || configuration.dataDirectory != old.dataDirectory {
             logger.warning("[device] board and data_dir take effect at the next restart")
         }
         let logger = self.logger
-        live.replace(configuration: configuration, persona: persona) { change in
+        live.replace(configuration: configuration, persona: persona, filter: filter) { change in
             switch change {
             case .unchanged(let client): return client
             case .changed(let settings): return settings.map { OpenAICompatibleClient(settings: $0, logger: logger) }

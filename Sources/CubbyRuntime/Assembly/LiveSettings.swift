@@ -1,5 +1,6 @@
 import CubbyCloud
 import CubbyPersona
+import CubbySafety
 import Foundation
 
 /// What SIGHUP can change while the daemon runs: the configuration, the persona, and the cloud client
@@ -11,6 +12,10 @@ public final class LiveSettings: @unchecked Sendable {
         public var configuration: DaemonConfiguration
         public var persona: Persona
         public var cloud: OpenAICompatibleClient?
+        /// The built-in rules with the persona's and the parent's additions.
+        public var filter: any SafetyFilter
+        /// The optional second opinion on outbound sentences.
+        public var guardModel: GuardModelClient?
         /// Increases with every successful reload.
         public var generation: Int
     }
@@ -19,32 +24,44 @@ public final class LiveSettings: @unchecked Sendable {
     private var snapshot: Snapshot
     /// Clients replaced by a reload; a turn may still be using one, so they are shut down at exit.
     private var retired: [OpenAICompatibleClient] = []
+    private var retiredGuards: [GuardModelClient] = []
 
-    public init(configuration: DaemonConfiguration, persona: Persona, cloud: OpenAICompatibleClient?) {
-        snapshot = Snapshot(configuration: configuration, persona: persona, cloud: cloud, generation: 0)
+    public init(configuration: DaemonConfiguration, persona: Persona, cloud: OpenAICompatibleClient?, filter: any SafetyFilter) {
+        snapshot = Snapshot(configuration: configuration, persona: persona, cloud: cloud, filter: filter,
+                            guardModel: configuration.safety.guardModel.map(GuardModelClient.init), generation: 0)
     }
 
     public var current: Snapshot { lock.withLock { snapshot } }
 
     /// Installs a new configuration and persona. `cloud` is reused when the cloud settings did not change.
-    public func replace(configuration: DaemonConfiguration, persona: Persona, makeCloud: (CloudSettingsChange) -> OpenAICompatibleClient?) {
+    public func replace(configuration: DaemonConfiguration, persona: Persona, filter: any SafetyFilter,
+                        makeCloud: (CloudSettingsChange) -> OpenAICompatibleClient?) {
         lock.withLock {
             let old = snapshot
             let change: CloudSettingsChange = old.configuration.cloud == configuration.cloud ? .unchanged(old.cloud) : .changed(configuration.cloud)
             let cloud = makeCloud(change)
             if let previous = old.cloud, previous !== cloud { retired.append(previous) }
-            snapshot = Snapshot(configuration: configuration, persona: persona, cloud: cloud, generation: old.generation + 1)
+            var guardModel = old.guardModel
+            if old.configuration.safety.guardModel != configuration.safety.guardModel {
+                if let previous = old.guardModel { retiredGuards.append(previous) }
+                guardModel = configuration.safety.guardModel.map(GuardModelClient.init)
+            }
+            snapshot = Snapshot(configuration: configuration, persona: persona, cloud: cloud, filter: filter, guardModel: guardModel,
+                                generation: old.generation + 1)
         }
     }
 
     /// Shuts down every cloud client this box ever held.
     public func shutdown() async {
-        let clients = lock.withLock { () -> [OpenAICompatibleClient] in
+        let (clients, guards) = lock.withLock { () -> ([OpenAICompatibleClient], [GuardModelClient]) in
             let all = retired + (snapshot.cloud.map { [$0] } ?? [])
+            let allGuards = retiredGuards + (snapshot.guardModel.map { [$0] } ?? [])
             retired = []
-            return all
+            retiredGuards = []
+            return (all, allGuards)
         }
         for client in clients { await client.shutdown() }
+        for client in guards { await client.shutdown() }
     }
 
     public enum CloudSettingsChange {

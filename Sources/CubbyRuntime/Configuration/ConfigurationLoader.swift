@@ -46,6 +46,7 @@ public enum ConfigurationLoader {
         let followUp = try conversation.boolean("follow_up", default: true)
 
         let cloud = try decodeCloud(try root.section("cloud"), folder: folder, environment: environment)
+        let safety = try decodeSafety(try root.section("safety"), folder: folder, environment: environment)
 
         let log = try root.section("log")
         let levelName = try log.choice("level", of: ["trace", "debug", "info", "notice", "warning", "error", "critical"], default: "info")
@@ -59,7 +60,53 @@ public enum ConfigurationLoader {
         configuration.muted = muted
         configuration.bargeIn = bargeIn
         configuration.verifyNearMisses = verifyNearMisses
+        configuration.safety = safety
         return configuration
+    }
+
+    private static func decodeSafety(_ table: TOMLSection, folder: String, environment: [String: String]) throws(CubbyError) -> SafetySettings {
+        var settings = SafetySettings()
+        settings.blockedTopics = try table.strings("blocked_topics") ?? []
+        guard settings.blockedTopics.count <= 200, settings.blockedTopics.allSatisfy({ !$0.trimmingSpaces().isEmpty && $0.count <= 80 }) else {
+            throw table.error("blocked_topics", "at most 200 topics of 1-80 characters each")
+        }
+        settings.rulesPath = try table.string("rules").map { ConfigPath.resolve($0, against: folder) }
+        settings.privateNames = (try table.strings("private_names") ?? []).map { $0.trimmingSpaces() }
+        guard settings.privateNames.allSatisfy({ $0.count >= 2 && $0.count <= 80 }) else {
+            throw table.error("private_names", "each name must be 2-80 characters")
+        }
+        settings.coolDownMinutes = try table.integer("cool_down_minutes", default: 5, in: 1...120)
+
+        let guardTable = try table.section("guard")
+        var url = try guardTable.string("base_url", default: "")
+        var source = guardTable.qualifiedName("base_url")
+        if let environmentURL = environment["CUBBY_GUARD_URL"], !environmentURL.isEmpty {
+            url = environmentURL
+            source = "CUBBY_GUARD_URL"
+        }
+        let kindName = try guardTable.choice("kind", of: GuardSettings.Kind.allCases.map(\.rawValue), default: "moderation")
+        let model = try guardTable.string("model", default: kindName == "moderation" ? "omni-moderation-latest" : "")
+        let timeout = try guardTable.integer("timeout_ms", default: 400, in: 50...5_000)
+        let onFailure = try guardTable.choice("on_failure", of: GuardSettings.OnFailure.allCases.map(\.rawValue), default: "allow")
+        let allowInsecure = try guardTable.boolean("allow_insecure_http", default: false)
+        let keyFile = try guardTable.string("api_key_file").map { ConfigPath.resolve($0, against: folder) }
+        var key: String?
+        if let keyFile {
+            do { key = try FileBytes.readText(at: keyFile).trimmingSpaces() } catch {
+                throw guardTable.error("api_key_file", "cannot read the key file \(keyFile): \(error.message)")
+            }
+        }
+        if let environmentKey = environment["CUBBY_GUARD_KEY"], !environmentKey.isEmpty { key = environmentKey }
+        if !url.isEmpty {
+            if let problem = CloudSettings.problem(withBaseURL: url, allowInsecureHTTP: allowInsecure) {
+                throw CubbyError(.invalidConfiguration, "\(source): \(problem)", context: table.file)
+            }
+            guard !model.isEmpty else { throw guardTable.error("model", "is required for a chat guard model") }
+            settings.guardModel = GuardSettings(baseURL: url, apiKey: key, model: model, kind: GuardSettings.Kind(rawValue: kindName) ?? .moderation,
+                                                timeoutMilliseconds: timeout, onFailure: GuardSettings.OnFailure(rawValue: onFailure) ?? .allow,
+                                                allowInsecureHTTP: allowInsecure)
+        }
+        return settings
     }
 
     private static func decodeCloud(_ table: TOMLSection, folder: String, environment: [String: String]) throws(CubbyError) -> CloudSettings? {

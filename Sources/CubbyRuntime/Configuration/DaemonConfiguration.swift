@@ -35,6 +35,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
     /// After answering, keep listening for a follow-up without the wake phrase.
     public var followUp: Bool
 
+    // [safety]
+    public var safety = SafetySettings()
+
     // [cloud]
     /// nil when no cloud is configured: the toy answers with its offline lines.
     public var cloud: CloudSettings?

@@ -36,14 +36,15 @@ public final class ConversationService: Service, @unchecked Sendable {
         public var store: ConversationStore
         public var light: any Indicator
         public var muteLight: (any Indicator)?
-        public var filter: any SafetyFilter
+        /// The built-in rules; each settings snapshot adds the persona's and the parent's to them.
+        public var filter: OnDeviceFilter
         public var synthesizer: any SpeechSynthesizer
         public var phrases = PhraseCache()
         public var inputs = InputInbox()
         public var makeDetector: @Sendable (WakeSettings) throws(CubbyError) -> any WakeDetector
 
         public init(capture: CaptureThread, speaker: SpeakerQueue, store: ConversationStore, light: any Indicator,
-                    filter: any SafetyFilter, synthesizer: any SpeechSynthesizer,
+                    filter: OnDeviceFilter, synthesizer: any SpeechSynthesizer,
                     makeDetector: @escaping @Sendable (WakeSettings) throws(CubbyError) -> any WakeDetector) {
             self.capture = capture
             self.speaker = speaker
@@ -63,6 +64,9 @@ public final class ConversationService: Service, @unchecked Sendable {
     let heartbeat: Heartbeat
     let journal: ConversationJournal
     let logger: Logger
+    /// Risk, rule-breaking streak and cool-down: for the daemon's lifetime, since a cool-down must
+    /// outlast the conversation that started it.
+    let safety = ConversationSafety()
 
     public init(parts: Parts, live: LiveSettings, mode: Mode, realtime: Bool, heartbeat: Heartbeat, journal: ConversationJournal,
                 logger: Logger) {
@@ -131,6 +135,7 @@ public final class ConversationService: Service, @unchecked Sendable {
                 logger.error("could not record the conversation; answering without recording it", metadata: ["error": "\(error)"])
             }
             conversation = Open(id: id, snapshot: current)
+            safety.conversationOpened(coolDown: .seconds(current.configuration.safety.coolDownMinutes * 60))
             parts.light.set(true)
             journal.opened(reason)
             logger.info("conversation opened", metadata: ["by": "\(reason.rawValue)", "phrase": "\(phrase ?? "")", "sample": "\(sample)"])
@@ -178,8 +183,8 @@ public final class ConversationService: Service, @unchecked Sendable {
             let endOfSpeech = ContinuousClock.now
             let runner = TurnRunner(
                 persona: open.snapshot.persona, configuration: open.snapshot.configuration, cloud: open.snapshot.cloud,
-                filter: parts.filter, synthesizer: parts.synthesizer, speaker: parts.speaker, store: parts.store,
-                phrases: parts.phrases, logger: logger)
+                filter: open.snapshot.filter, safety: safety, guardModel: open.snapshot.guardModel,
+                synthesizer: parts.synthesizer, speaker: parts.speaker, store: parts.store, phrases: parts.phrases, logger: logger)
             let (id, index) = (open.id, open.turns)
             return { await runner.run(utterance: samples, conversationID: id, turnIndex: index, endOfSpeech: endOfSpeech) }
         }

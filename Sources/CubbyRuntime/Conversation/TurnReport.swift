@@ -36,6 +36,12 @@ public struct TurnReport: Sendable {
     public var outcome: TurnOutcome
     public var failure: String?
     public var timings: TurnTimings
+    /// What the safety filter did with the child's words, and why.
+    public var inbound: SafetyVerdict?
+    /// What left the device of the child's words; nil when nothing did.
+    public var sentText: String?
+    /// The alert raised for the parents during this turn, if any.
+    public var alertCategory: String?
 
     /// What the toy said aloud, in order.
     public var said: [String] { sentences.filter(\.spoken).map(\.text) }

@@ -17,6 +17,10 @@ public struct TurnRunner: Sendable {
     public var configuration: DaemonConfiguration
     public var cloud: OpenAICompatibleClient?
     public var filter: any SafetyFilter
+    /// The conversation's running risk, rule-breaking streak and cool-down.
+    public var safety: ConversationSafety
+    /// The optional second opinion on each sentence the filter let through.
+    public var guardModel: GuardModelClient?
     public var synthesizer: any SpeechSynthesizer
     public var speaker: SpeakerQueue
     public var store: ConversationStore
@@ -25,9 +29,12 @@ public struct TurnRunner: Sendable {
     public var logger: Logger
 
     public init(persona: Persona, configuration: DaemonConfiguration, cloud: OpenAICompatibleClient?, filter: any SafetyFilter,
+                safety: ConversationSafety = ConversationSafety(), guardModel: GuardModelClient? = nil,
                 synthesizer: any SpeechSynthesizer, speaker: SpeakerQueue, store: ConversationStore, phrases: PhraseCache? = nil,
                 logger: Logger) {
         self.phrases = phrases
+        self.safety = safety
+        self.guardModel = guardModel
         self.persona = persona
         self.configuration = configuration
         self.cloud = cloud
@@ -44,12 +51,15 @@ public struct TurnRunner: Sendable {
     public func run(utterance: [Int16], conversationID: Int64?, turnIndex: Int, endOfSpeech: ContinuousClock.Instant) async -> TurnReport {
         let startedAt = Date()
         let progress = TurnProgress(endOfSpeech: endOfSpeech)
-        await answer(utterance: utterance, turnIndex: turnIndex, progress: progress)
+        await answer(utterance: utterance, turnIndex: turnIndex, conversationID: conversationID, progress: progress)
         var report = progress.report()
         if Task.isCancelled && report.outcome != .offline { report.outcome = .interrupted }
         guard let conversationID else { return report }
-        let record = TurnRecord(conversationID: conversationID, startedAt: startedAt, endedAt: Date(), childText: report.heard,
+        var record = TurnRecord(conversationID: conversationID, startedAt: startedAt, endedAt: Date(), childText: report.heard,
                                 outcome: report.outcome, sentences: report.sentences, failure: report.failure)
+        record.inboundAction = report.inbound?.action.rawValue
+        record.inboundCategories = report.inbound?.categories.map(\.rawValue) ?? []
+        record.sentText = report.sentText
         do {
             try store.record(record)
         } catch {
@@ -58,9 +68,17 @@ public struct TurnRunner: Sendable {
         return report
     }
 
-    private func answer(utterance: [Int16], turnIndex: Int, progress: TurnProgress) async {
+    private func answer(utterance: [Int16], turnIndex: Int, conversationID: Int64?, progress: TurnProgress) async {
         guard let cloud else {
             await speakOffline(turnIndex: turnIndex, reason: "no cloud is configured", progress: progress)
+            return
+        }
+        // On a break: nothing goes to the cloud, not even the audio, until the cool-down ends.
+        if safety.isCoolingDown {
+            progress.outcome = .heldBack
+            progress.failure = "cooling down after repeated attempts to break the rules"
+            await speak(persona.coolDownLine, progress: progress)
+            try? await speaker.waitUntilIdle()
             return
         }
         let heard: String
@@ -79,17 +97,36 @@ public struct TurnRunner: Sendable {
             return
         }
 
-        let context = SafetyContext(childAge: configuration.childAge)
-        let inbound = filter.check(heard, direction: .inbound, context: context)
-        if inbound.decision == .flag, let category = inbound.categories.first {
+        let context = SafetyAssembly.context(configuration)
+        let inbound = safety.review(filter.check(heard, direction: .inbound, context: context), direction: .inbound)
+        progress.inbound = inbound
+        if inbound.decision == .flag {
+            logger.notice("safety filter on the child's words", metadata: [
+                "action": "\(inbound.action.rawValue)", "categories": "\(inbound.categories.map(\.rawValue))", "rules": "\(inbound.ruleIDs)"])
+        }
+        switch inbound.action {
+        case .pass, .redact, .guide:
+            break
+        case .alert:
+            raiseAlert(for: inbound, heard: heard, conversationID: conversationID, progress: progress)
+            await answerLocally(inbound, progress: progress)
+            return
+        case .answerLocally, .blockSentence:
+            await answerLocally(inbound, progress: progress)
+            return
+        case .coolDown:
             progress.outcome = .heldBack
-            progress.failure = "held back on the device: \(category.rawValue)"
-            await speak(persona.redirect(for: category), progress: progress)
+            progress.failure = "cool-down started after repeated attempts to break the rules"
+            await speak(persona.redirect(for: .ruleBreaking), progress: progress)
+            await speak(persona.coolDownLine, progress: progress)
+            try? await speaker.waitUntilIdle()
             return
         }
+        progress.sentText = inbound.text
 
         do {
-            try await streamReply(to: heard, cloud: cloud, context: context, progress: progress)
+            let guidance = inbound.action == .guide ? SafetyGuidance.forTurn(inbound.categories, childAge: configuration.childAge) : nil
+            try await streamReply(to: inbound.text, guidance: guidance, cloud: cloud, context: context, progress: progress)
             progress.outcome = .answered
         } catch {
             if Task.isCancelled { return }
@@ -103,23 +140,50 @@ public struct TurnRunner: Sendable {
         }
     }
 
-    private func messages(for heard: String) -> [ChatMessage] {
+    /// The child's words stay on the device; the persona answers for the most serious category.
+    private func answerLocally(_ verdict: SafetyVerdict, progress: TurnProgress) async {
+        progress.outcome = .heldBack
+        let category = verdict.primaryCategory ?? .ruleBreaking
+        progress.failure = "held back on the device: \(category.rawValue)"
+        await speak(persona.redirect(for: category), progress: progress)
+        try? await speaker.waitUntilIdle()
+    }
+
+    /// A disclosure of harm: kept for the parents with the words and the time, whatever else happens.
+    private func raiseAlert(for verdict: SafetyVerdict, heard: String, conversationID: Int64?, progress: TurnProgress) {
+        let category = verdict.primaryCategory ?? .disclosure
+        progress.alertCategory = category.rawValue
+        logger.critical("parent alert: the child may need help", metadata: ["category": "\(category.rawValue)"])
+        do {
+            try store.raise(AlertRecord(conversationID: conversationID, raisedAt: Date(), category: category.rawValue,
+                                        excerpt: String(heard.prefix(500)), rules: verdict.ruleIDs))
+        } catch {
+            logger.error("could not record the parent alert", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func messages(for text: String, guidance: String?) -> [ChatMessage] {
         var messages = [ChatMessage(role: .system, content: SafetyPreamble.systemPrompt(
-            persona: persona, childAge: configuration.childAge, childName: configuration.childName))]
+            persona: persona, childAge: configuration.childAge, childName: configuration.childName,
+            blockedTopics: persona.blockedTopics + configuration.safety.blockedTopics))]
         if configuration.historyTurns > 0, let recent = try? store.recentTurns(limit: configuration.historyTurns) {
-            for turn in recent where turn.outcome == .answered && !turn.childText.isEmpty {
-                messages.append(ChatMessage(role: .user, content: turn.childText))
+            for turn in recent where turn.outcome == .answered {
+                // Only what left the device before goes again: redacted, and never a held-back request.
+                guard let sent = turn.sentText, !sent.isEmpty else { continue }
+                messages.append(ChatMessage(role: .user, content: sent))
                 if !turn.toyText.isEmpty { messages.append(ChatMessage(role: .assistant, content: turn.toyText)) }
             }
         }
-        messages.append(ChatMessage(role: .user, content: heard))
+        if let guidance { messages.append(ChatMessage(role: .system, content: guidance)) }
+        messages.append(ChatMessage(role: .user, content: text))
         return messages
     }
 
     /// Reads the model's stream on one task and speaks on this one, so synthesis never stalls the socket.
-    private func streamReply(to heard: String, cloud: OpenAICompatibleClient, context: SafetyContext, progress: TurnProgress) async throws {
+    private func streamReply(to text: String, guidance: String?, cloud: OpenAICompatibleClient, context: SafetyContext,
+                             progress: TurnProgress) async throws {
         let (events, continuation) = AsyncThrowingStream<ChatStreamEvent, any Error>.makeStream()
-        let messages = messages(for: heard)
+        let messages = messages(for: text, guidance: guidance)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 do {
@@ -132,10 +196,16 @@ public struct TurnRunner: Sendable {
                 }
             }
             let persona = self.persona
-            var gate = SentenceGate(filter: filter, context: context, redirect: { persona.redirect(for: $0) })
+            let safety = self.safety
+            var gate = SentenceGate(filter: filter, context: context, redirect: { persona.redirect(for: $0) },
+                                    review: { safety.review($0, direction: .outbound) })
             var segmenter = SentenceSegmenter()
             func handle(_ sentence: String) async throws -> Bool {
-                switch gate.admit(sentence) {
+                var outcome = gate.admit(sentence)
+                if case .speak(let text) = outcome, let guardModel, let category = await secondOpinion(text, guardModel: guardModel) {
+                    outcome = gate.close(sentence: text, category: category)
+                }
+                switch outcome {
                 case .speak(let text):
                     progress.sentences.append(SentenceRecord(text: text, spoken: true))
                     await speak(text, progress: progress, record: false)
@@ -166,6 +236,23 @@ public struct TurnRunner: Sendable {
             group.cancelAll()
         }
         try await speaker.waitUntilIdle()
+    }
+
+    /// The guard model's view of a sentence the device let through: the category to block it under, or
+    /// nil to speak it. Slow or failing guards follow the parent's `on_failure` setting.
+    private func secondOpinion(_ sentence: String, guardModel: GuardModelClient) async -> SafetyCategory? {
+        do {
+            switch try await guardModel.review(sentence) {
+            case .safe:
+                return nil
+            case .unsafe(let labels):
+                logger.notice("the guard model flagged a sentence", metadata: ["labels": "\(labels)"])
+                return SafetyGuidance.category(forGuardLabels: labels)
+            }
+        } catch {
+            logger.warning("the guard model did not answer in time", metadata: ["error": "\(error)", "policy": "\(guardModel.settings.onFailure.rawValue)"])
+            return guardModel.settings.onFailure == .block ? .ruleBreaking : nil
+        }
     }
 
     private func speakOffline(turnIndex: Int, reason: String, progress: TurnProgress) async {
@@ -208,6 +295,9 @@ final class TurnProgress: @unchecked Sendable {
     private var _outcome: TurnOutcome = .interrupted
     private var _failure: String?
     private var _spoke = false
+    private var _inbound: SafetyVerdict?
+    private var _sentText: String?
+    private var _alertCategory: String?
     private var timings = TurnTimings()
 
     init(endOfSpeech: ContinuousClock.Instant) { self.endOfSpeech = endOfSpeech }
@@ -217,6 +307,9 @@ final class TurnProgress: @unchecked Sendable {
     var outcome: TurnOutcome { get { lock.withLock { _outcome } } set { lock.withLock { _outcome = newValue } } }
     var failure: String? { get { lock.withLock { _failure } } set { lock.withLock { _failure = newValue } } }
     var spokeAnything: Bool { get { lock.withLock { _spoke } } set { lock.withLock { _spoke = newValue } } }
+    var inbound: SafetyVerdict? { get { lock.withLock { _inbound } } set { lock.withLock { _inbound = newValue } } }
+    var sentText: String? { get { lock.withLock { _sentText } } set { lock.withLock { _sentText = newValue } } }
+    var alertCategory: String? { get { lock.withLock { _alertCategory } } set { lock.withLock { _alertCategory = newValue } } }
 
     private func elapsed() -> Int { (ContinuousClock.now - endOfSpeech).milliseconds }
 
@@ -225,6 +318,9 @@ final class TurnProgress: @unchecked Sendable {
     func markFirstAudio() { lock.withLock { if timings.toFirstAudioMs == nil { timings.toFirstAudioMs = elapsed() } } }
 
     func report() -> TurnReport {
-        lock.withLock { TurnReport(heard: _heard, sentences: _sentences, outcome: _outcome, failure: _failure, timings: timings) }
+        lock.withLock {
+            TurnReport(heard: _heard, sentences: _sentences, outcome: _outcome, failure: _failure, timings: timings, inbound: _inbound,
+                       sentText: _sentText, alertCategory: _alertCategory)
+        }
     }
 }

@@ -75,14 +75,6 @@ public struct PersonalDetailRedactor: Sendable {
     public func redact(_ text: String, names: [String] = []) -> Result {
         var current = text
         var kinds: [String] = []
-        for name in names.map({ $0.trimmingCharacters(in: .whitespaces) }) where name.count >= 2 {
-            let pattern = "(?<![\\p{L}])" + NSRegularExpression.escapedPattern(for: name) + "(?![\\p{L}&&[^\\p{Han}]])"
-            guard let expression = try? NSRegularExpression(pattern: pattern, options: [.caseInsensitive]) else { continue }
-            let replaced = expression.stringByReplacingMatches(in: current, range: NSRange(current.startIndex..., in: current),
-                                                               withTemplate: "[name]")
-            if replaced != current, !kinds.contains("name") { kinds.append("name") }
-            current = replaced
-        }
         for detector in detectors {
             let matches = detector.expression.matches(in: current, range: NSRange(current.startIndex..., in: current))
             var replaced = false
@@ -101,6 +93,15 @@ public struct PersonalDetailRedactor: Sendable {
                 replaced = true
             }
             if replaced && !kinds.contains(detector.kind) { kinds.append(detector.kind) }
+        }
+        // Names last: a listed name inside an address or school is already inside its placeholder.
+        for name in names.map({ $0.trimmingCharacters(in: .whitespaces) }) where name.count >= 2 {
+            let pattern = "(?<![\\p{L}])" + NSRegularExpression.escapedPattern(for: name) + "(?![\\p{L}&&[^\\p{Han}]])"
+            guard let expression = try? NSRegularExpression(pattern: pattern, options: [.caseInsensitive]) else { continue }
+            let replaced = expression.stringByReplacingMatches(in: current, range: NSRange(current.startIndex..., in: current),
+                                                               withTemplate: "[name]")
+            if replaced != current, !kinds.contains("name") { kinds.append("name") }
+            current = replaced
         }
         return Result(text: current, kinds: kinds)
     }

@@ -1,0 +1,29 @@
+import CubbySafety
+import Foundation
+
+/// The daemon's safety memory across turns: the running risk of the open conversation, and the
+/// rule-breaking streak and cool-down, which outlast a conversation (a child who is sent on a break
+/// cannot end it by saying the wake phrase again).
+public final class ConversationSafety: @unchecked Sendable {
+    // @unchecked: `session` is read and written under `lock`.
+    private let lock = NSLock()
+    private var session: SafetySession
+
+    public init(coolDown: Duration = .seconds(300)) {
+        session = SafetySession(coolDown: coolDown)
+    }
+
+    public func review(_ verdict: SafetyVerdict, direction: SafetyDirection) -> SafetyVerdict {
+        lock.withLock { session.review(verdict, direction: direction) }
+    }
+
+    public var isCoolingDown: Bool { lock.withLock { session.isCoolingDown() } }
+
+    /// A new conversation starts without the last one's drift; the cool-down and streak stay.
+    public func conversationOpened(coolDown: Duration) {
+        lock.withLock {
+            session.forgetRisk()
+            session.coolDown = coolDown
+        }
+    }
+}
