@@ -168,6 +168,14 @@ public final class ConversationStore: Sendable {
         }
     }
 
+    /// Marks alerts as seen by a parent.
+    public func markAlertsSeen(_ ids: [Int64], at date: Date) throws(CubbyError) {
+        guard !ids.isEmpty else { return }
+        try run("marking alerts seen") { db in
+            for id in ids { try db.execute(sql: "UPDATE alert SET seenAt = ? WHERE id = ? AND seenAt IS NULL", arguments: [date, id]) }
+        }
+    }
+
     /// The most recent alerts, newest first.
     public func alerts(limit: Int) throws(CubbyError) -> [AlertRecord] {
         do {

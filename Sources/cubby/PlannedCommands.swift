@@ -28,11 +28,6 @@ struct Memories: ParsableCommand {
     func run() throws { PlannedFeature.refuse("cubby memories", comesWith: "long-term memory") }
 }
 
-struct Alerts: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Disclosures and safety events to read. (not yet available)")
-    func run() throws { PlannedFeature.refuse("cubby alerts", comesWith: "the safety filter") }
-}
-
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Export everything the toy stored. (not yet available)")
     func run() throws { PlannedFeature.refuse("cubby export", comesWith: "the parents' app") }

@@ -67,6 +67,11 @@ struct Transcripts: ParsableCommand {
         for turn in turns {
             print("\(turn.startedAt.formatted(date: .abbreviated, time: .standard))  [\(turn.outcome.rawValue)]")
             print("  child: \(turn.childText.isEmpty ? "(nothing heard)" : turn.childText)")
+            if let action = turn.inboundAction, action != "pass" {
+                let why = turn.inboundCategories.isEmpty ? "" : " (\(turn.inboundCategories.joined(separator: ", ")))"
+                let sent = turn.sentText.map { " → sent: \($0)" } ?? " → nothing sent"
+                print("  safety: \(action)\(why)\(sent)")
+            }
             for sentence in turn.sentences {
                 if let category = sentence.blockedCategory {
                     print("  held back (\(category)): \(sentence.text)")
@@ -74,6 +79,44 @@ struct Transcripts: ParsableCommand {
                     print("  toy:   \(sentence.text)")
                 }
             }
+        }
+    }
+}
+
+/// What the toy heard that a parent must know about: a child telling of harm, bullying or wanting to
+/// hurt themselves. The toy has already answered with warmth and pointed to a trusted grown-up.
+struct Alerts: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show alerts: things the child said that a parent should hear about, newest first.")
+    @OptionGroup var options: ConfigOption
+
+    @Option(help: "How many of the most recent alerts to show.")
+    var limit = 20
+
+    @Flag(help: "One JSON object per alert instead of text.")
+    var json = false
+
+    @Flag(help: "Mark the alerts shown as seen.")
+    var markSeen = false
+
+    func run() throws {
+        let store = try openStore(try loadConfiguration(options))
+        let alerts = try store.alerts(limit: limit)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            encoder.dateEncodingStrategy = .iso8601
+            for alert in alerts { print(String(decoding: try encoder.encode(alert), as: UTF8.self)) }
+        } else {
+            if alerts.isEmpty { print("No alerts.") }
+            for alert in alerts {
+                let state = alert.seenAt == nil ? "NEW" : "seen"
+                print("\(alert.raisedAt.formatted(date: .abbreviated, time: .standard))  [\(state)] \(alert.category)")
+                print("  child said: \(alert.excerpt)")
+            }
+        }
+        if markSeen {
+            let ids = alerts.filter { $0.seenAt == nil }.compactMap(\.id)
+            try store.markAlertsSeen(ids, at: Date())
         }
     }
 }

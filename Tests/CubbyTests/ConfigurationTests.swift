@@ -51,6 +51,11 @@ import Testing
         ("[wake]\nsensitivity = 2.0\n", "[wake] sensitivity"),
         ("child = 3\n", "child"),
         ("[device]\nboard = 7\n", "[device] board"),
+        ("[safety]\ncool_down_minutes = 0\n", "[safety] cool_down_minutes"),
+        ("[safety]\nblocked_topics = \"dinosaurs\"\n", "[safety] blocked_topics"),
+        ("[safety.guard]\nbase_url = \"https://guard.example\"\nkind = \"chat\"\n", "[safety.guard] model"),
+        ("[safety.guard]\nbase_url = \"https://guard.example\"\non_failure = \"shrug\"\n", "[safety.guard] on_failure"),
+        ("[safety.guard]\nbase_url = \"http://guard.example\"\n", "[safety.guard] base_url"),
     ])
     func invalidValuesNameTheKey(text: String, key: String) {
         #expect {

@@ -97,7 +97,7 @@ import Testing
         let stopTime = ContinuousClock.now - signalled
         try await server.stop()
 
-        #expect(stopTime < .seconds(2), "took \(stopTime)")
+        #expect(stopTime < .seconds(2), "took \(stopTime); stderr: \(result.stderr.suffix(3000))")
         #expect(result.reason == .exit && result.status == 0, "stderr: \(result.stderr)")
         // The watchdog was fed (every 500 ms for a 1 s WATCHDOG_USEC; this socket is not read meanwhile, so
         // the kernel keeps only the first few), and the last word was STOPPING=1.

@@ -35,6 +35,9 @@ import Testing
         ("[redirects]", "[redirects]\nsecrets = \"shh\"", "[redirects] secrets", "unknown safety category"),
         ("rate = 150", "rate = 9000", "[voice] rate", "between 80 and 450"),
         ("engine = \"espeak-ng\"", "engine = \"festival\"", "[voice] engine", "espeak-ng"),
+        ("[redirects]", "[safety]\nrules = \"../../etc/rules.json\"\n[redirects]", "[safety] rules", "inside the persona pack"),
+        ("[redirects]", "[safety]\nrules = \"missing.json\"\n[redirects]", "[safety] rules", "does not exist"),
+        ("[redirects]", "[safety]\nblocked_topics = [\"\"]\n[redirects]", "[safety] blocked_topics", "1-80 characters"),
     ])
     func aHostilePackIsRefusedNamingTheKey(find: String, replace: String, key: String, problem: String) throws {
         let folder = try Self.pack { $0.replacingOccurrences(of: find, with: replace) }
@@ -47,6 +50,29 @@ import Testing
             return (error.code == .invalidConfiguration || error.code == .persona) && text.contains(key) && text.contains(problem)
                 && text.contains(folder + "/persona.toml")
         }
+    }
+
+    @Test func aPackAddsRulesAndTopicsButCannotLoosenTheFilter() throws {
+        let folder = try Self.pack { $0.replacingOccurrences(of: "[redirects]", with: "[safety]\nrules = \"safety.json\"\nblocked_topics = [\"spiders\"]\n[redirects]") }
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try #"{"format": 2, "version": "pack", "rules": [{"id": "teddy.no-candy", "category": "commercial", "directions": ["outbound"], "terms": ["candy shop"]}]}"#
+            .write(toFile: folder + "/safety.json", atomically: true, encoding: .utf8)
+        let persona = try PersonaPackLoader.load(directory: folder)
+        #expect(persona.blockedTopics == ["spiders"])
+        var filter = try OnDeviceFilter.builtIn()
+        filter = try filter.adding(rulesAt: try #require(persona.safetyRulesPath))
+        filter = try filter.adding(blockedTopics: persona.blockedTopics, source: "persona")
+        let context = SafetyContext(childAge: 6)
+        #expect(filter.check("Let's visit the candy shop", direction: .outbound, context: context).categories == [.commercial])
+        #expect(filter.check("Spiders have eight legs", direction: .outbound, context: context).categories == [.blockedTopic])
+        #expect(filter.check("Strike the match on the box", direction: .outbound, context: context).decision == .flag, "built-ins still apply")
+
+        // A pack rule reusing a built-in id is refused, naming the file and the rule.
+        try #"{"format": 2, "version": "pack", "rules": [{"id": "dangerous.fire.instructions", "category": "commercial", "directions": ["outbound"], "terms": ["zzzz"]}]}"#
+            .write(toFile: folder + "/safety.json", atomically: true, encoding: .utf8)
+        #expect {
+            _ = try OnDeviceFilter.builtIn().adding(rulesAt: folder + "/safety.json")
+        } throws: { error in "\(error)".contains("dangerous.fire.instructions") && "\(error)".contains(folder + "/safety.json") }
     }
 
     @Test func anOversizedManifestIsRefusedBeforeParsing() throws {

@@ -164,6 +164,15 @@ import Testing
         #expect(alerts[0]["excerpt"] as String == heard)
         #expect(abs((alerts[0]["raisedAt"] as Date).timeIntervalSinceNow) < 120)
         #expect((alerts[0]["conversationId"] as Int64?) != nil)
+
+        // The parents' app shows it, and marks it seen.
+        let shown = try await ProcessRunner.run("cubby", ["alerts", "--config", sandbox.configPath, "--mark-seen"])
+        #expect(shown.status == 0 && shown.stdout.contains("[NEW] disclosure") && shown.stdout.contains(heard), "\(shown.stdout)\(shown.stderr)")
+        let again = try await ProcessRunner.run("cubby", ["alerts", "--config", sandbox.configPath, "--json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any])
+        #expect(object["category"] as? String == "disclosure" && object["seenAt"] != nil)
+        let transcript = try await ProcessRunner.run("cubby", ["transcripts", "--config", sandbox.configPath])
+        #expect(transcript.stdout.contains("safety: alert (disclosure) → nothing sent"), "\(transcript.stdout)")
     }
 
     @Test func aRiskyQuestionGoesOnWithGuidance() async throws {
