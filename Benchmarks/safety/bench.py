@@ -8,11 +8,13 @@ false-positive rate), Safe-Child-LLM (recall), and per-sentence latency p50/p99.
 
 Usage: bench.py --cubby PATH --data DIR [--json OUT] [--age N]
 """
-import argparse, csv, gzip, json, statistics, subprocess, sys, zlib
+import argparse, csv, gzip, json, re, statistics, subprocess, sys, zlib
+
+EXTRA = []
 
 def run(cubby, texts, direction, age):
     lines = "".join(json.dumps({"text": t.replace("\n", " "), "direction": direction, "age": age}, ensure_ascii=False) + "\n" for t in texts)
-    out = subprocess.run([cubby, "safety", "check", "--timings"], input=lines, capture_output=True, text=True, check=True).stdout
+    out = subprocess.run([cubby, "safety", "check", "--timings"] + EXTRA, input=lines, capture_output=True, text=True, check=True).stdout
     results = [json.loads(l) for l in out.splitlines()]
     assert len(results) == len(texts), (len(results), len(texts))
     return results
@@ -30,8 +32,10 @@ def main():
     ap.add_argument("--data", required=True)
     ap.add_argument("--json")
     ap.add_argument("--age", type=int, default=10)
+    ap.add_argument("--no-classifier", action="store_true", help="rules only")
     ap.add_argument("--show", choices=["xstest-safe", "xstest-unsafe", "child", "cold-missed", "cold-fp", "mod-missed"], help="print the rows of one kind, for development")
     args = ap.parse_args()
+    if args.no_classifier: EXTRA.append("--no-classifier")
     d = args.data
     report, timings = {}, []
 
@@ -99,8 +103,16 @@ def main():
             for m, v in anyunsafe:
                 if v["verdict"] != "flag": print([k for k in mapping if m.get(k) == 1], "|", m["prompt"][:160].replace("\n", " "))
 
+    # Latency is per sentence, as the toy judges it: every text above cut into sentences, each timed.
+    sentences = []
+    for text in [r["prompt"] for r in xs] + [r["query"] for _, r, _ in child] + [r["TEXT"] for r in cold] + [m["prompt"] for m in mod]:
+        sentences += [p.strip() for p in re.split(r"(?<=[.!?。！？;；])\s*|\n+", text) if p.strip()]
+    timings = []
+    for direction in ("inbound", "outbound"):
+        timings += [r["micros"] for r in run(args.cubby, sentences, direction, args.age)]
     timings.sort()
     report["latency_us"] = {"sentences": len(timings), "p50": statistics.median(timings),
+                            "p95": timings[int(0.95 * (len(timings) - 1))],
                             "p99": timings[int(0.99 * (len(timings) - 1))], "max": timings[-1]}
     if args.json:
         json.dump(report, open(args.json, "w"), indent=1)

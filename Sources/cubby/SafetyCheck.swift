@@ -32,6 +32,9 @@ struct Safety: ParsableCommand {
         @Flag(help: "Add the time the filter took for the line, in microseconds (for the benchmark).")
         var timings = false
 
+        @Flag(help: "Rules only, without the on-device classifier (to measure what the classifier adds).")
+        var noClassifier = false
+
         @Option(help: ArgumentHelp("Add the rules of this file to the built-in ones (as a persona pack or parent would).", valueName: "path"))
         var rules: String?
 
@@ -44,6 +47,7 @@ struct Safety: ParsableCommand {
 
         func run() throws {
             var filter = try OnDeviceFilter.builtIn()
+            if noClassifier { filter = OnDeviceFilter(rules: filter.rules, normaliser: filter.normaliser, redactor: filter.redactor) }
             if let rules { filter = try filter.adding(rulesAt: rules) }
             if !blockedTopic.isEmpty { filter = try filter.adding(blockedTopics: blockedTopic, source: "command line") }
             var session = SafetySession()
