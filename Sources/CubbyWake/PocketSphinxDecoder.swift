@@ -8,8 +8,15 @@ public enum PocketSphinxDecoder {
     /// A decoder from command-line options (`-hmm …`, `-dict …`); logging goes to /dev/null. The caller
     /// owns the decoder (`ps_free`). `failure` says what could not be loaded, for the error.
     public static func make(options: [String], code: CubbyError.Code = .wake, context: String, failure: String) throws(CubbyError) -> OpaquePointer {
-        var argv: [UnsafeMutablePointer<CChar>?] = (["cubby"] + options + ["-logfn", "/dev/null"]).map { strdup($0) }
+        // The library's log is one process-wide FILE*: `-logfn` made every ps_init fclose the previous
+        // one, so two decoders starting at once (a reload, or several daemons in one test process)
+        // closed it twice or logged into a closed file, corrupting the heap. Logging is switched off
+        // once for the process instead, and decoders start one at a time.
+        _ = quietLog
+        var argv: [UnsafeMutablePointer<CChar>?] = (["cubby"] + options).map { strdup($0) }
         defer { argv.forEach { free($0) } }
+        startLock.lock()
+        defer { startLock.unlock() }
         guard let config = cmd_ln_parse_r(nil, ps_args(), Int32(argv.count), &argv, 1) else {
             throw CubbyError(code, "PocketSphinx rejected its configuration", context: context)
         }
@@ -17,6 +24,9 @@ public enum PocketSphinxDecoder {
         guard let decoder = ps_init(config) else { throw CubbyError(code, failure, context: context) }
         return decoder
     }
+
+    private static let quietLog: Void = err_set_logfp(nil)
+    private static let startLock = NSLock()
 
     /// Writes the small files a decoder reads at start (dictionary, keyphrases, grammar) into a folder of
     /// their own, runs `body` with the folder, and removes it: PocketSphinx reads them only while starting.

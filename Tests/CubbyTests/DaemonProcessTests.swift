@@ -84,7 +84,7 @@ import Testing
 
         let (process, out, err) = try ProcessRunner.start("cubbyd", ["--config", sandbox.configPath],
                                                           environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "1000000"])
-        #expect(try await notify.receive(within: .seconds(10)).contains("READY=1"))
+        #expect(try await notify.receive(within: .seconds(30)).contains("READY=1"))
         // Wait until the toy is speaking its reply.
         let deadline = ContinuousClock.now + .seconds(20)
         while server.requests.count < 2 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
@@ -127,7 +127,7 @@ import Testing
         defer { notify.stop() }
         let (process, out, err) = try ProcessRunner.start("cubbyd", ["--config", sandbox.configPath],
                                                           environment: ["NOTIFY_SOCKET": notify.path])
-        #expect(try await notify.receive(within: .seconds(10)).contains("READY=1"))
+        #expect(try await notify.receive(within: .seconds(30)).contains("READY=1"))
 
         let good = try String(contentsOfFile: sandbox.configPath, encoding: .utf8)
         try sandbox.write(config: good + "\n[child]\nage = 9\n")
