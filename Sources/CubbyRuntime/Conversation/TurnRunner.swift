@@ -153,7 +153,7 @@ public struct TurnRunner: Sendable {
     private func raiseAlert(for verdict: SafetyVerdict, heard: String, conversationID: Int64?, progress: TurnProgress) {
         let category = verdict.primaryCategory ?? .disclosure
         progress.alertCategory = category.rawValue
-        logger.critical("parent alert: the child may need help", metadata: ["category": "\(category.rawValue)"])
+        logger.warning("parent alert: the child may need help", metadata: ["category": "\(category.rawValue)"])
         do {
             try store.raise(AlertRecord(conversationID: conversationID, raisedAt: Date(), category: category.rawValue,
                                         excerpt: String(heard.prefix(500)), rules: verdict.ruleIDs))

@@ -1,0 +1,79 @@
+import CubbyCore
+import Foundation
+
+/// A tool the toy offers the model: set the volume, show an emotion, end the conversation.
+public struct DeviceTool: Sendable {
+    public var name: String
+    public var description: String
+    /// JSON Schema of the arguments, as JSON.
+    public var inputSchema: Data
+
+    public init(name: String, description: String, inputSchema: [String: any Sendable]) {
+        self.name = name
+        self.description = description
+        self.inputSchema = (try? JSONSerialization.data(withJSONObject: inputSchema, options: [.sortedKeys])) ?? Data("{}".utf8)
+    }
+}
+
+/// The device side of MCP (protocol 2024-11-05) over the xiaozhi channel: answers `initialize`,
+/// `tools/list` and `tools/call` with the toy's own tools. What a tool may do is decided by `call`,
+/// which the runtime gives the persona's allowed list and the parent's limits (a volume above the
+/// parent's cap is refused there, not here).
+public struct DeviceToolServer: Sendable {
+    public typealias Call = @Sendable (_ name: String, _ arguments: Data) async -> Result<String, ToolFailure>
+
+    public struct ToolFailure: Error, Sendable {
+        public var message: String
+        public init(_ message: String) { self.message = message }
+    }
+
+    public let tools: [DeviceTool]
+    private let call: Call
+
+    public init(tools: [DeviceTool], call: @escaping Call) {
+        self.tools = tools
+        self.call = call
+    }
+
+    /// The JSON-RPC response to one request, or nil for a notification (no `id`).
+    public func respond(to payload: Data) async -> Data? {
+        guard let request = (try? JSONSerialization.jsonObject(with: payload)) as? [String: Any] else {
+            return Self.encode(["jsonrpc": "2.0", "id": NSNull(), "error": ["code": -32700, "message": "parse error"]])
+        }
+        guard let id = request["id"], !(id is NSNull) else { return nil }
+        let method = request["method"] as? String ?? ""
+        let params = request["params"] as? [String: Any] ?? [:]
+        func result(_ value: Any) -> Data? { Self.encode(["jsonrpc": "2.0", "id": id, "result": value]) }
+        func failure(_ code: Int, _ message: String) -> Data? { Self.encode(["jsonrpc": "2.0", "id": id, "error": ["code": code, "message": message]]) }
+        switch method {
+        case "initialize":
+            return result(["protocolVersion": "2024-11-05", "capabilities": ["tools": [:] as [String: Any]],
+                           "serverInfo": ["name": "cubby", "version": CubbyVersion.string]])
+        case "tools/list":
+            let list: [[String: Any]] = tools.map { tool in
+                ["name": tool.name, "description": tool.description,
+                 "inputSchema": (try? JSONSerialization.jsonObject(with: tool.inputSchema)) ?? [:]]
+            }
+            return result(["tools": list])
+        case "tools/call":
+            guard let name = params["name"] as? String, tools.contains(where: { $0.name == name }) else {
+                return failure(-32602, "unknown tool \(params["name"] as? String ?? "(none)")")
+            }
+            let arguments = (params["arguments"]).flatMap { try? JSONSerialization.data(withJSONObject: $0) } ?? Data("{}".utf8)
+            switch await call(name, arguments) {
+            case .success(let text):
+                return result(["content": [["type": "text", "text": text]], "isError": false])
+            case .failure(let problem):
+                return result(["content": [["type": "text", "text": problem.message]], "isError": true])
+            }
+        case "ping":
+            return result([:] as [String: Any])
+        default:
+            return failure(-32601, "method not found: \(method)")
+        }
+    }
+
+    private static func encode(_ object: [String: Any]) -> Data? {
+        try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+
+/// Where an existing xiaozhi-esp32-server deployment is and how this toy introduces itself.
+public struct XiaozhiSettings: Sendable, Equatable {
+    /// e.g. `wss://xiaozhi.example.com/xiaozhi/v1/` (or `ws://` on loopback, or with `allowInsecure`).
+    public var url: String
+    /// Sent as `Authorization: Bearer <token>`; never logged.
+    public var token: String?
+    /// A MAC-style id the server knows the toy by.
+    public var deviceID: String
+    /// A UUID for this installation.
+    public var clientID: String
+    public var protocolVersion: XiaozhiAudioFrame.Version
+    /// The server must answer the device's hello within this (the firmware waits 10 s).
+    public var helloTimeoutMilliseconds: Int
+    public var allowInsecure: Bool
+
+    public init(url: String, token: String? = nil, deviceID: String, clientID: String, protocolVersion: XiaozhiAudioFrame.Version = .v1,
+                helloTimeoutMilliseconds: Int = 10_000, allowInsecure: Bool = false) {
+        self.url = url
+        self.token = token
+        self.deviceID = deviceID
+        self.clientID = clientID
+        self.protocolVersion = protocolVersion
+        self.helloTimeoutMilliseconds = helloTimeoutMilliseconds
+        self.allowInsecure = allowInsecure
+    }
+
+    /// Checks the URL: ws or wss, a host, and wss unless the host is loopback or insecure is allowed.
+    public static func problem(withURL text: String, allowInsecure: Bool) -> String? {
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), let host = url.host, !host.isEmpty else {
+            return "\"\(text)\" is not an absolute URL like wss://xiaozhi.example.com/xiaozhi/v1/"
+        }
+        guard scheme == "ws" || scheme == "wss" else { return "scheme \"\(scheme)\" is not ws or wss" }
+        if scheme == "ws" && !allowInsecure && !CloudSettings.isLoopback(host) {
+            return "plain ws to \(host) would send the child's voice unencrypted; use wss, or set allow_insecure = true"
+        }
+        return nil
+    }
+
+    /// The `Authorization` value: the firmware adds "Bearer " when the token has no space of its own.
+    var authorization: String? {
+        guard let token, !token.isEmpty else { return nil }
+        return token.contains(" ") ? token : "Bearer \(token)"
+    }
+}
