@@ -52,7 +52,7 @@ import Testing
     @Test func theDeviceAnswersMCPWithItsOwnTools() async throws {
         let server = DeviceToolServer(tools: [
             DeviceTool(name: "self.audio_speaker.set_volume", description: "Set the speaker volume (0-100).",
-                       inputSchema: ["type": "object", "properties": ["volume": ["type": "integer"]], "required": ["volume"]]),
+                       inputSchema: #"{"type":"object","properties":{"volume":{"type":"integer"}},"required":["volume"]}"#),
         ]) { name, arguments in
             let volume = (try? JSONSerialization.jsonObject(with: arguments) as? [String: Any])?["volume"] as? Int ?? -1
             return volume <= 60 ? .success("volume \(volume)") : .failure(.init("the parent's limit is 60"))

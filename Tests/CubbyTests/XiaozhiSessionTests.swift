@@ -130,7 +130,7 @@ import Testing
         script.mcpRequests = [#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}"#, #"{"jsonrpc":"2.0","id":2,"method":"tools/list","params":{}}"#]
         let server = try await FakeXiaozhiServer(script: script)
         defer { Task { try? await server.stop() } }
-        let tools = DeviceToolServer(tools: [DeviceTool(name: "self.express", description: "Show an emotion.", inputSchema: ["type": "object"])]) { _, _ in
+        let tools = DeviceToolServer(tools: [DeviceTool(name: "self.express", description: "Show an emotion.", inputSchema: #"{"type":"object"}"#)]) { _, _ in
             .success("ok")
         }
         try await XiaozhiSession.run(settings: Self.settings(server), hello: Self.hello) { session in

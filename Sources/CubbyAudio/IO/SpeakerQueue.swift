@@ -29,6 +29,8 @@ public final class SpeakerQueue: @unchecked Sendable {
     private let echoResampler: Resampler?
     private var pacingStart: UInt64 = 0
     private var pacedSamples = 0
+    /// Software gain, 0...1 (the model's `set_volume`, held under the parent's cap by the caller).
+    private var gain = 1.0
 
     public init(writer: any AudioWriter, paced: Bool = false, echoReference: EchoReference? = nil, blockMilliseconds: Int = 20) {
         self.writer = writer
@@ -51,8 +53,14 @@ public final class SpeakerQueue: @unchecked Sendable {
         defer { condition.unlock() }
         if let failure { throw failure }
         guard !closed else { throw CubbyError(.audio, "speaker is closed", context: writer.name) }
-        queue.append(samples)
+        queue.append(gain >= 1 ? samples : samples.map { Int16((Double($0) * gain).rounded()) })
         condition.broadcast()
+    }
+
+    /// The playback volume, 0...1, for audio queued from now on.
+    public var volume: Double {
+        get { condition.withLock { gain } }
+        set { condition.withLock { gain = min(1, max(0, newValue)) } }
     }
 
     /// Drops audio that has not started playing; the sentence playing now finishes.

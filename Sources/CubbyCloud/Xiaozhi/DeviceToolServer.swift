@@ -8,10 +8,11 @@ public struct DeviceTool: Sendable {
     /// JSON Schema of the arguments, as JSON.
     public var inputSchema: Data
 
-    public init(name: String, description: String, inputSchema: [String: any Sendable]) {
+    /// `inputSchema` is the JSON Schema as JSON text (checked by the tests that declare tools).
+    public init(name: String, description: String, inputSchema: String) {
         self.name = name
         self.description = description
-        self.inputSchema = (try? JSONSerialization.data(withJSONObject: inputSchema, options: [.sortedKeys])) ?? Data("{}".utf8)
+        self.inputSchema = Data(inputSchema.utf8)
     }
 }
 

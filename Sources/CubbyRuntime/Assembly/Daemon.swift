@@ -89,6 +89,7 @@ public final class Daemon: Sendable {
             synthesizer: EspeakSynthesizer(),
             makeDetector: { settings throws(CubbyError) in try PocketSphinxSpotter(settings: settings) })
         parts.muteLight = LoggedIndicator(name: "mute_light", log: events)
+        parts.events = events
         var readers: [FIFOInputReader] = []
         for (input, spec) in board.inputs.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
             switch spec {

@@ -26,6 +26,7 @@ public enum ConfigurationLoader {
         let persona = ConfigPath.resolve(try device.string("persona", default: "/usr/share/cubby/personas/teddy"), against: folder)
         let dataDirectory = ConfigPath.resolve(try device.string("data_dir", default: "/var/lib/cubby"), against: folder)
         let muted = try device.boolean("muted", default: false)
+        let maxVolume = try device.integer("max_volume", default: 80, in: 0...100)
 
         let child = try root.section("child")
         let age = try child.integer("age", default: 6, in: 3...12)
@@ -45,7 +46,12 @@ public enum ConfigurationLoader {
         let historyTurns = try conversation.integer("history_turns", default: 6, in: 0...50)
         let followUp = try conversation.boolean("follow_up", default: true)
 
-        let cloud = try decodeCloud(try root.section("cloud"), folder: folder, environment: environment)
+        let cloudTable = try root.section("cloud")
+        let provider = try cloudTable.choice("provider", of: ["openai", "xiaozhi"], default: "openai")
+        // Read either way, so a mistyped key is reported whichever provider is chosen; a turn never mixes them.
+        let openAI = try decodeCloud(cloudTable, folder: folder, environment: environment)
+        let cloud = provider == "openai" ? openAI : nil
+        let xiaozhi = try decodeXiaozhi(try root.section("xiaozhi"), chosen: provider == "xiaozhi", folder: folder, environment: environment)
         let safety = try decodeSafety(try root.section("safety"), folder: folder, environment: environment)
 
         let log = try root.section("log")
@@ -58,10 +64,47 @@ public enum ConfigurationLoader {
             historyTurns: historyTurns, followUp: followUp, cloud: cloud,
             logLevel: Logger.Level(rawValue: levelName) ?? .info)
         configuration.muted = muted
+        configuration.maxVolume = maxVolume
+        configuration.xiaozhi = xiaozhi
         configuration.bargeIn = bargeIn
         configuration.verifyNearMisses = verifyNearMisses
         configuration.safety = safety
         return configuration
+    }
+
+    /// `[xiaozhi]`: read (and checked) always, used only when `[cloud] provider = "xiaozhi"`.
+    private static func decodeXiaozhi(_ table: TOMLSection, chosen: Bool, folder: String, environment: [String: String]) throws(CubbyError) -> XiaozhiSettings? {
+        var url = try table.string("url", default: "")
+        var source = table.qualifiedName("url")
+        if let environmentURL = environment["CUBBY_XIAOZHI_URL"], !environmentURL.isEmpty {
+            url = environmentURL
+            source = "CUBBY_XIAOZHI_URL"
+        }
+        let inlineToken = try table.string("token")
+        let tokenFile = try table.string("token_file").map { ConfigPath.resolve($0, against: folder) }
+        if inlineToken != nil && tokenFile != nil { throw table.error("token_file", "set either token or token_file, not both") }
+        var token = inlineToken
+        if let tokenFile {
+            do { token = try FileBytes.readText(at: tokenFile).trimmingSpaces() } catch {
+                throw table.error("token_file", "cannot read the token file \(tokenFile): \(error.message)")
+            }
+        }
+        if let environmentToken = environment["CUBBY_XIAOZHI_TOKEN"], !environmentToken.isEmpty { token = environmentToken }
+        let deviceID = try table.string("device_id", default: "")
+        let clientID = try table.string("client_id", default: "")
+        let version = try table.integer("protocol_version", default: 1, in: 1...3)
+        let helloTimeout = try table.integer("hello_timeout_ms", default: 10_000, in: 100...60_000)
+        let allowInsecure = try table.boolean("allow_insecure", default: false)
+        guard chosen else { return nil }
+        guard !url.isEmpty else { throw table.error("url", "is required when [cloud] provider = \"xiaozhi\"") }
+        if let problem = XiaozhiSettings.problem(withURL: url, allowInsecure: allowInsecure) {
+            throw CubbyError(.invalidConfiguration, "\(source): \(problem)", context: table.file)
+        }
+        guard !deviceID.isEmpty else { throw table.error("device_id", "is required: the MAC-style id the server knows this toy by") }
+        guard !clientID.isEmpty else { throw table.error("client_id", "is required: a UUID for this installation") }
+        return XiaozhiSettings(url: url, token: token, deviceID: deviceID, clientID: clientID,
+                               protocolVersion: XiaozhiAudioFrame.Version(rawValue: version) ?? .v1,
+                               helloTimeoutMilliseconds: helloTimeout, allowInsecure: allowInsecure)
     }
 
     private static func decodeSafety(_ table: TOMLSection, folder: String, environment: [String: String]) throws(CubbyError) -> SafetySettings {
@@ -110,7 +153,6 @@ public enum ConfigurationLoader {
     }
 
     private static func decodeCloud(_ table: TOMLSection, folder: String, environment: [String: String]) throws(CubbyError) -> CloudSettings? {
-        _ = try table.choice("provider", of: ["openai"], default: "openai")
         let fileURL = try table.string("base_url", default: "")
         let allowInsecure = try table.boolean("allow_insecure_http", default: false)
         var settings = CloudSettings(

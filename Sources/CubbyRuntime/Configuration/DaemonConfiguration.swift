@@ -15,6 +15,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var dataDirectory: String
     /// The parent muted the microphone: nothing is captured until it is unmuted.
     public var muted = false
+    /// The loudest the toy may play (0–100); the model's `set_volume` is held under it.
+    public var maxVolume = 80
 
     // [child]
     public var childAge: Int
@@ -41,6 +43,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
     // [cloud]
     /// nil when no cloud is configured: the toy answers with its offline lines.
     public var cloud: CloudSettings?
+    /// Set instead of `cloud` when `[cloud] provider = "xiaozhi"`: an existing xiaozhi-esp32-server does
+    /// recognition, the model and speech; the toy still checks every sentence before it is played.
+    public var xiaozhi: XiaozhiSettings?
 
     // [log]
     public var logLevel: Logger.Level

@@ -41,6 +41,8 @@ public final class ConversationService: Service, @unchecked Sendable {
         public var synthesizer: any SpeechSynthesizer
         public var phrases = PhraseCache()
         public var inputs = InputInbox()
+        /// Where expressions (the model's emotions) go on the board.
+        public var events: BoardEventLog?
         public var makeDetector: @Sendable (WakeSettings) throws(CubbyError) -> any WakeDetector
 
         public init(capture: CaptureThread, speaker: SpeakerQueue, store: ConversationStore, light: any Indicator,
@@ -181,12 +183,15 @@ public final class ConversationService: Service, @unchecked Sendable {
 
         func makeTurn(_ samples: [Int16], _ open: Open) -> @Sendable () async -> TurnReport {
             let endOfSpeech = ContinuousClock.now
-            let runner = TurnRunner(
+            var runner = TurnRunner(
                 persona: open.snapshot.persona, configuration: open.snapshot.configuration, cloud: open.snapshot.cloud,
                 filter: open.snapshot.filter, safety: safety, guardModel: open.snapshot.guardModel,
                 synthesizer: parts.synthesizer, speaker: parts.speaker, store: parts.store, phrases: parts.phrases, logger: logger)
+            let events = parts.events
+            runner.expression = { events?.record("expression", $0) }
             let (id, index) = (open.id, open.turns)
-            return { await runner.run(utterance: samples, conversationID: id, turnIndex: index, endOfSpeech: endOfSpeech) }
+            let turn = runner
+            return { await turn.run(utterance: samples, conversationID: id, turnIndex: index, endOfSpeech: endOfSpeech) }
         }
 
         /// A turn has ended (answered, or interrupted): count it, then listen for a follow-up or close.
@@ -196,6 +201,7 @@ public final class ConversationService: Service, @unchecked Sendable {
             conversation = open
             journal.answered(report)
             if Task.isCancelled { return false }
+            if report.endConversation { return try conversationEnded("ended by the model") }
             if let closed = listener.answerFinished(atSample: sample, followUp: open.snapshot.configuration.followUp),
                case .closed(_, let reason) = closed {
                 return try conversationEnded(reason.rawValue)

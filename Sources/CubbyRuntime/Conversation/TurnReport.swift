@@ -42,6 +42,8 @@ public struct TurnReport: Sendable {
     public var sentText: String?
     /// The alert raised for the parents during this turn, if any.
     public var alertCategory: String?
+    /// The model asked to end the conversation after this turn (its `end_conversation` tool).
+    public var endConversation = false
 
     /// What the toy said aloud, in order.
     public var said: [String] { sentences.filter(\.spoken).map(\.text) }

@@ -21,6 +21,8 @@ public struct TurnRunner: Sendable {
     public var safety: ConversationSafety
     /// The optional second opinion on each sentence the filter let through.
     public var guardModel: GuardModelClient?
+    /// Shows an emotion on the board (the model's `express` tool, a xiaozhi `llm` emotion).
+    public var expression: @Sendable (String) -> Void = { _ in }
     public var synthesizer: any SpeechSynthesizer
     public var speaker: SpeakerQueue
     public var store: ConversationStore
@@ -69,16 +71,20 @@ public struct TurnRunner: Sendable {
     }
 
     private func answer(utterance: [Int16], turnIndex: Int, conversationID: Int64?, progress: TurnProgress) async {
-        guard let cloud else {
-            await speakOffline(turnIndex: turnIndex, reason: "no cloud is configured", progress: progress)
-            return
-        }
         // On a break: nothing goes to the cloud, not even the audio, until the cool-down ends.
         if safety.isCoolingDown {
             progress.outcome = .heldBack
             progress.failure = "cooling down after repeated attempts to break the rules"
             await speak(persona.coolDownLine, progress: progress)
             try? await speaker.waitUntilIdle()
+            return
+        }
+        if let xiaozhi = configuration.xiaozhi {
+            await answerViaXiaozhi(xiaozhi, utterance: utterance, turnIndex: turnIndex, conversationID: conversationID, progress: progress)
+            return
+        }
+        guard let cloud else {
+            await speakOffline(turnIndex: turnIndex, reason: "no cloud is configured", progress: progress)
             return
         }
         let heard: String
@@ -141,7 +147,7 @@ public struct TurnRunner: Sendable {
     }
 
     /// The child's words stay on the device; the persona answers for the most serious category.
-    private func answerLocally(_ verdict: SafetyVerdict, progress: TurnProgress) async {
+    func answerLocally(_ verdict: SafetyVerdict, progress: TurnProgress) async {
         progress.outcome = .heldBack
         let category = verdict.primaryCategory ?? .ruleBreaking
         progress.failure = "held back on the device: \(category.rawValue)"
@@ -150,7 +156,7 @@ public struct TurnRunner: Sendable {
     }
 
     /// A disclosure of harm: kept for the parents with the words and the time, whatever else happens.
-    private func raiseAlert(for verdict: SafetyVerdict, heard: String, conversationID: Int64?, progress: TurnProgress) {
+    func raiseAlert(for verdict: SafetyVerdict, heard: String, conversationID: Int64?, progress: TurnProgress) {
         let category = verdict.primaryCategory ?? .disclosure
         progress.alertCategory = category.rawValue
         logger.warning("parent alert: the child may need help", metadata: ["category": "\(category.rawValue)"])
@@ -255,7 +261,7 @@ public struct TurnRunner: Sendable {
         }
     }
 
-    private func speakOffline(turnIndex: Int, reason: String, progress: TurnProgress) async {
+    func speakOffline(turnIndex: Int, reason: String, progress: TurnProgress) async {
         logger.warning("answering offline", metadata: ["reason": "\(reason)"])
         progress.outcome = .offline
         progress.failure = reason
@@ -265,7 +271,7 @@ public struct TurnRunner: Sendable {
 
     /// Synthesizes and queues one line. `record` adds it to the turn's sentences (redirects and offline
     /// lines are recorded here; model sentences by the gate).
-    private func speak(_ text: String, progress: TurnProgress, record: Bool = true) async {
+    func speak(_ text: String, progress: TurnProgress, record: Bool = true) async {
         if record { progress.sentences.append(SentenceRecord(text: text, spoken: true)) }
         do {
             let rate = speaker.format.sampleRate
@@ -298,6 +304,7 @@ final class TurnProgress: @unchecked Sendable {
     private var _inbound: SafetyVerdict?
     private var _sentText: String?
     private var _alertCategory: String?
+    private var _endConversation = false
     private var timings = TurnTimings()
 
     init(endOfSpeech: ContinuousClock.Instant) { self.endOfSpeech = endOfSpeech }
@@ -310,6 +317,7 @@ final class TurnProgress: @unchecked Sendable {
     var inbound: SafetyVerdict? { get { lock.withLock { _inbound } } set { lock.withLock { _inbound = newValue } } }
     var sentText: String? { get { lock.withLock { _sentText } } set { lock.withLock { _sentText = newValue } } }
     var alertCategory: String? { get { lock.withLock { _alertCategory } } set { lock.withLock { _alertCategory = newValue } } }
+    var endConversation: Bool { get { lock.withLock { _endConversation } } set { lock.withLock { _endConversation = newValue } } }
 
     private func elapsed() -> Int { (ContinuousClock.now - endOfSpeech).milliseconds }
 
@@ -320,7 +328,7 @@ final class TurnProgress: @unchecked Sendable {
     func report() -> TurnReport {
         lock.withLock {
             TurnReport(heard: _heard, sentences: _sentences, outcome: _outcome, failure: _failure, timings: timings, inbound: _inbound,
-                       sentText: _sentText, alertCategory: _alertCategory)
+                       sentText: _sentText, alertCategory: _alertCategory, endConversation: _endConversation)
         }
     }
 }

@@ -20,7 +20,8 @@ struct Sandbox {
     var databasePath: String { folder + "/data/cubby.sqlite" }
 
     /// `cloud`: the base URL, or nil for no cloud. `extra` is appended to the config file verbatim.
-    init(cloud: String?, input: String = Sandbox.skyQuestion, cloudExtra: String = "", extra: String = "", boardExtra: String = "") throws {
+    init(cloud: String?, input: String = Sandbox.skyQuestion, cloudExtra: String = "", extra: String = "", boardExtra: String = "",
+         deviceExtra: String = "") throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("cubby-test-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder + "/board", withIntermediateDirectories: true)
         try """
@@ -41,6 +42,7 @@ struct Sandbox {
             board = "board"
             persona = "\(Sandbox.packageRoot)/Personas/teddy"
             data_dir = "data"
+            \(deviceExtra)
             [cloud]
             base_url = "\(cloud ?? "")"
             allow_insecure_http = true
