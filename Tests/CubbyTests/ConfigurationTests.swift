@@ -56,6 +56,11 @@ import Testing
         ("[safety.guard]\nbase_url = \"https://guard.example\"\nkind = \"chat\"\n", "[safety.guard] model"),
         ("[safety.guard]\nbase_url = \"https://guard.example\"\non_failure = \"shrug\"\n", "[safety.guard] on_failure"),
         ("[safety.guard]\nbase_url = \"http://guard.example\"\n", "[safety.guard] base_url"),
+        ("[cloud]\nprovider = \"xiaozhi\"\n", "[xiaozhi] url"),
+        ("[cloud]\nprovider = \"xiaozhi\"\n[xiaozhi]\nurl = \"ws://xz.example/xiaozhi/v1/\"\ndevice_id = \"d\"\nclient_id = \"c\"\n", "[xiaozhi] url"),
+        ("[cloud]\nprovider = \"xiaozhi\"\n[xiaozhi]\nurl = \"wss://xz.example/xiaozhi/v1/\"\nclient_id = \"c\"\n", "[xiaozhi] device_id"),
+        ("[xiaozhi]\nprotocol_version = 4\n", "[xiaozhi] protocol_version"),
+        ("[device]\nmax_volume = 101\n", "[device] max_volume"),
     ])
     func invalidValuesNameTheKey(text: String, key: String) {
         #expect {
