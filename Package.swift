@@ -141,6 +141,13 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings),
+        // MARK: Benchmarks (commands that print their figures; see Benchmarks/README.md)
+        .executableTarget(
+            name: "cubby-bridge-bench",
+            dependencies: ["CubbyCore", "CubbyAudio", "CubbyVoice", "CubbySafety", "CubbyPersona", "CubbyMemory", "CubbyCloud", "CubbyRuntime",
+                           "CubbyTesting", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/bridge/Sources",
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "CubbyTests",
             dependencies: [

@@ -33,6 +33,22 @@ import Testing
         return path
     }
 
+    @Test func aDrainedSpeakerTakesTheNextSentence() throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let config = try Self.writeConfig(in: folder, infile: "/dev/null")
+        let writer = try ALSAPlaybackWriter(spec: ALSADeviceSpec(name: "speaker", configFile: config), sampleRate: 16_000)
+        let sentence = [Int16](repeating: 1_000, count: 3_200)
+        try writer.write(sentence)
+        try writer.drain()
+        // The reply's next sentence, after the speaker ran dry between the two.
+        try writer.write(sentence)
+        try writer.drain()
+        try writer.close()
+        let raw = try Data(contentsOf: URL(fileURLWithPath: folder + "/speaker.raw"))
+        #expect(raw.count == 2 * 2 * sentence.count)
+    }
+
     @Test func playbackWritesExactlyTheSamplesThroughLibasound() throws {
         let folder = try Self.folder()
         defer { try? FileManager.default.removeItem(atPath: folder) }

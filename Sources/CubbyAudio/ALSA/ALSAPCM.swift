@@ -129,9 +129,12 @@ public final class ALSAPCM {
         }
     }
 
-    /// Lets queued playback finish.
+    /// Lets queued playback finish, then makes the PCM ready for the next write: a drained PCM is left
+    /// in the SETUP state, where the next sentence's write would fail with EBADFD.
     public func drain() {
-        if let handle { snd_pcm_drain(handle) }
+        guard let handle else { return }
+        snd_pcm_drain(handle)
+        snd_pcm_prepare(handle)
     }
 
     /// Throws away buffered playback at once (barge-in) and makes the PCM ready for the next write.

@@ -29,6 +29,8 @@ public final class SpeakerQueue: @unchecked Sendable {
     private let echoResampler: Resampler?
     private var pacingStart: UInt64 = 0
     private var pacedSamples = 0
+    /// Waiting for the next block to reach the device (`stampNextWrite`).
+    private var stamps: [WriteStamp] = []
     /// Software gain, 0...1 (the model's `set_volume`, held under the parent's cap by the caller).
     private var gain = 1.0
 
@@ -55,6 +57,22 @@ public final class SpeakerQueue: @unchecked Sendable {
         guard !closed else { throw CubbyError(.audio, "speaker is closed", context: writer.name) }
         queue.append(gain >= 1 ? samples : samples.map { Int16((Double($0) * gain).rounded()) })
         condition.broadcast()
+    }
+
+    /// When the next block of audio is handed to the device: for measuring latency up to the speaker
+    /// itself, not just to this queue.
+    public final class WriteStamp: @unchecked Sendable {
+        // @unchecked: `value` is written once by the playback thread and read under `lock`.
+        private let lock = NSLock()
+        private var value: ContinuousClock.Instant?
+        public var instant: ContinuousClock.Instant? { lock.withLock { value } }
+        func set(_ instant: ContinuousClock.Instant) { lock.withLock { if value == nil { value = instant } } }
+    }
+
+    public func stampNextWrite() -> WriteStamp {
+        let stamp = WriteStamp()
+        condition.withLock { stamps.append(stamp) }
+        return stamp
     }
 
     /// The playback volume, 0...1, for audio queued from now on.
@@ -151,6 +169,14 @@ public final class SpeakerQueue: @unchecked Sendable {
                 if let echoReference { echoReference.push(echoResampler?.process(block) ?? block) }
                 try writer.write(block)
                 offset += block.count
+                let waiting = condition.withLock { () -> [WriteStamp] in
+                    defer { stamps.removeAll() }
+                    return stamps
+                }
+                if !waiting.isEmpty {
+                    let now = ContinuousClock.now
+                    waiting.forEach { $0.set(now) }
+                }
             }
             if condition.withLock({ queue.isEmpty }) { try writer.drain() }
             return (offset, nil, false)
