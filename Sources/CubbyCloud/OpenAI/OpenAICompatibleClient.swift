@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 
 /// Talks to any service that speaks OpenAI's HTTP API: OpenAI, DeepSeek, Qwen, a vLLM or Ollama box.
 ///
@@ -145,21 +146,31 @@ public final class OpenAICompatibleClient: Sendable {
         case 429: hint = " (rate limited or out of quota)"
         default: hint = ""
         }
-        throw CubbyError(.cloud, "HTTP \(status.code)\(hint)\(message.map { ": \($0.prefix(200))" } ?? "")", context: context)
+        var error = CubbyError(.cloud, "HTTP \(status.code)\(hint)\(message.map { ": \($0.prefix(200))" } ?? "")", context: context)
+        error.isTransient = status.code == 429 || status.code >= 500
+        throw error
     }
 
     static func describe(_ error: any Error, context: String) -> CubbyError {
         if let error = error as? CubbyError { return error }
         if error is CancellationError { return CubbyError(.cloud, "cancelled", context: context) }
+        func transient(_ message: String) -> CubbyError {
+            var error = CubbyError(.cloud, message, context: context)
+            error.isTransient = true
+            return error
+        }
         if let error = error as? HTTPClientError {
             switch error {
-            case .connectTimeout: return CubbyError(.cloud, "connect timed out", context: context)
+            case .connectTimeout: return transient("connect timed out")
             case .remoteConnectionClosed: return CubbyError(.cloud, "the server closed the connection mid-response", context: context)
             case .deadlineExceeded: return CubbyError(.cloud, "request timed out", context: context)
             default: return CubbyError(.cloud, "\(error)", context: context)
             }
         }
         if let error = error as? NIOTooManyBytesError { return CubbyError(.cloud, "response too large (\(error))", context: context) }
+        if error is NIOConnectionError || "\(error)".contains("connectionRefused") || "\(error)".contains("Connection refused") {
+            return transient("connection refused")
+        }
         return CubbyError(.cloud, "\(error)", context: context)
     }
 }

@@ -37,6 +37,9 @@ public struct CubbyError: Error, CustomStringConvertible, Sendable {
     /// Where it happened: a file path (with key), a device, an endpoint.
     public var context: String?
     public var underlying: (any Error & Sendable)?
+    /// The same request may succeed if tried again (a refused connection, 429, 5xx, a connection dropped
+    /// before any answer). Only such failures of idempotent steps are retried.
+    public var isTransient = false
 
     public init(_ code: Code, _ message: String, context: String? = nil, underlying: (any Error & Sendable)? = nil) {
         self.code = code
