@@ -13,6 +13,8 @@ public struct FakeOpenAIScript: Sendable {
     public var interChunkDelay: Duration
     public var transcriptionFault: Fault?
     public var chatFault: Fault?
+    /// How many requests each fault applies to (then the server answers normally): a transient failure.
+    public var faultCount = Int.max
     /// The guard model (`POST /v1/moderations`): the flagged category names for an input, or nil for
     /// safe; answered after `moderationDelay`, or failed by `moderationFault`.
     public var moderate: @Sendable (_ input: String) -> [String]? = { _ in nil }

@@ -93,7 +93,7 @@ private final class FakeOpenAIHandler: ChannelInboundHandler {
     private func respond(to request: RecordedRequest, context: ChannelHandlerContext) {
         switch (request.method, request.path) {
         case ("POST", "/v1/audio/transcriptions"):
-            if let fault = script.transcriptionFault {
+            if let fault = script.transcriptionFault, log.takeFault("transcription", limit: script.faultCount) {
                 applyNonStreamingFault(fault, context: context)
                 return
             }
@@ -187,16 +187,17 @@ private final class FakeOpenAIHandler: ChannelInboundHandler {
     }
 
     private func streamChat(deltas: [String], model: String, context: ChannelHandlerContext) {
-        if case .status? = script.chatFault, let fault = script.chatFault {
+        let chatFault = script.chatFault != nil && log.takeFault("chat", limit: script.faultCount) ? script.chatFault : nil
+        if case .status? = chatFault, let fault = chatFault {
             applyNonStreamingFault(fault, context: context)
             return
         }
-        if script.chatFault == .stall { return }
+        if chatFault == .stall { return }
         send(raw: "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\nCache-Control: no-cache\r\n"
              + "Connection: close\r\nTransfer-Encoding: chunked\r\n\r\n", context: context)
 
         var events: [String] = [Self.delta("", role: true, model: model)]
-        switch script.chatFault {
+        switch chatFault {
         case .endless?:
             events += Array(repeating: Self.delta(String(repeating: "la ", count: 200), model: model), count: 20_000)
         default:
@@ -205,8 +206,8 @@ private final class FakeOpenAIHandler: ChannelInboundHandler {
             events.append("data: [DONE]\n\n")
         }
         var dropAfter: Int?
-        if case .dropAfter(let count)? = script.chatFault { dropAfter = count }
-        let malformed = script.chatFault == .malformedChunk
+        if case .dropAfter(let count)? = chatFault { dropAfter = count }
+        let malformed = chatFault == .malformedChunk
 
         let loop = context.eventLoop.assumeIsolated()
         var delay = script.firstTokenDelay

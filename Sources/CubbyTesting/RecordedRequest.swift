@@ -26,6 +26,7 @@ final class RequestLog: @unchecked Sendable {
     private var _requests: [RecordedRequest] = []
     private var _bytes = 0
     private var _connections = 0
+    private var faultsUsed: [String: Int] = [:]
 
     var requests: [RecordedRequest] { lock.withLock { _requests } }
     var bytes: Int { lock.withLock { _bytes } }
@@ -34,4 +35,13 @@ final class RequestLog: @unchecked Sendable {
     func add(_ request: RecordedRequest) { lock.withLock { _requests.append(request) } }
     func count(bytes: Int) { lock.withLock { _bytes += bytes } }
     func connected() { lock.withLock { _connections += 1 } }
+    /// Whether the next request of `kind` gets its fault: the first `limit` do.
+    func takeFault(_ kind: String, limit: Int) -> Bool {
+        lock.withLock {
+            let used = faultsUsed[kind, default: 0]
+            guard used < limit else { return false }
+            faultsUsed[kind] = used + 1
+            return true
+        }
+    }
 }

@@ -111,8 +111,10 @@ import Testing
 
 final class Counter: @unchecked Sendable {
     private let lock = NSLock()
-    private var value = 0
-    func next() -> Int { lock.withLock { defer { value += 1 }; return value } }
+    private var count = 0
+    @discardableResult
+    func next() -> Int { lock.withLock { defer { count += 1 }; return count } }
+    var value: Int { lock.withLock { count } }
 }
 
 /// How long espeak-ng takes to say a text, for comparing with what was played.

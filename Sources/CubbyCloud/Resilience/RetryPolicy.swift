@@ -21,8 +21,10 @@ public struct RetryPolicy: Sendable, Equatable {
         return ceiling * random
     }
 
-    /// Runs `operation`, again after a jittered pause when it fails with a transient error.
+    /// Runs `operation`, again after a jittered pause when it fails with an error `shouldRetry` accepts
+    /// (by default a transient one).
     public func run<T: Sendable>(_ operation: () async throws(CubbyError) -> T,
+                                 shouldRetry: (CubbyError) -> Bool = { $0.isTransient },
                                  onRetry: (CubbyError, Int) -> Void = { _, _ in }) async throws(CubbyError) -> T {
         var attempt = 0
         while true {
@@ -30,7 +32,7 @@ public struct RetryPolicy: Sendable, Equatable {
                 return try await operation()
             } catch {
                 attempt += 1
-                guard error.isTransient, attempt <= retries, !Task.isCancelled else { throw error }
+                guard shouldRetry(error), attempt <= retries, !Task.isCancelled else { throw error }
                 onRetry(error, attempt)
                 try? await Task.sleep(for: delay(before: attempt))
             }

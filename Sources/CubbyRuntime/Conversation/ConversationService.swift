@@ -1,4 +1,5 @@
 import CubbyAudio
+import CubbyCloud
 import CubbyCore
 import CubbyHardware
 import CubbyMemory
@@ -69,6 +70,8 @@ public final class ConversationService: Service, @unchecked Sendable {
     /// Risk, rule-breaking streak and cool-down: for the daemon's lifetime, since a cool-down must
     /// outlast the conversation that started it.
     let safety = ConversationSafety()
+    /// One breaker for the daemon: after three failed turns in a row the cloud is left alone for 30 s.
+    let breaker = CircuitBreaker()
 
     public init(parts: Parts, live: LiveSettings, mode: Mode, realtime: Bool, heartbeat: Heartbeat, journal: ConversationJournal,
                 logger: Logger) {
@@ -189,6 +192,7 @@ public final class ConversationService: Service, @unchecked Sendable {
                 synthesizer: parts.synthesizer, speaker: parts.speaker, store: parts.store, phrases: parts.phrases, logger: logger)
             let events = parts.events
             runner.expression = { events?.record("expression", $0) }
+            runner.breaker = breaker
             let (id, index) = (open.id, open.turns)
             let turn = runner
             return { await turn.run(utterance: samples, conversationID: id, turnIndex: index, endOfSpeech: endOfSpeech) }

@@ -21,6 +21,10 @@ public struct TurnRunner: Sendable {
     public var safety: ConversationSafety
     /// The optional second opinion on each sentence the filter let through.
     public var guardModel: GuardModelClient?
+    /// Retries for the steps that are safe to repeat.
+    public var retry = RetryPolicy()
+    /// Shared by every turn: a cloud that keeps failing is left alone for a while.
+    public var breaker: CircuitBreaker?
     /// Shows an emotion on the board (the model's `express` tool, a xiaozhi `llm` emotion).
     public var expression: @Sendable (String) -> Void = { _ in }
     public var synthesizer: any SpeechSynthesizer
@@ -79,19 +83,26 @@ public struct TurnRunner: Sendable {
             try? await speaker.waitUntilIdle()
             return
         }
+        if configuration.xiaozhi != nil || cloud != nil, let breaker, !breaker.allowsRequest() {
+            await speakOffline(turnIndex: turnIndex, reason: "the cloud failed repeatedly; trying it again later", progress: progress)
+            return
+        }
         if let xiaozhi = configuration.xiaozhi {
             await answerViaXiaozhi(xiaozhi, utterance: utterance, turnIndex: turnIndex, conversationID: conversationID, progress: progress)
+            recordCloudOutcome(progress)
             return
         }
         guard let cloud else {
             await speakOffline(turnIndex: turnIndex, reason: "no cloud is configured", progress: progress)
             return
         }
+        defer { recordCloudOutcome(progress) }
         let heard: String
         do {
             progress.markRequestSent()
             let wav = WAVAudio(format: .speech, samples: utterance).encoded()
-            heard = try await cloud.transcribe(wav: wav)
+            heard = try await retry.run({ () throws(CubbyError) in try await cloud.transcribe(wav: wav) },
+                                        onRetry: { error, attempt in logger.notice("retrying the transcription", metadata: ["error": "\(error)", "attempt": "\(attempt)"]) })
             progress.heard = heard
         } catch {
             await speakOffline(turnIndex: turnIndex, reason: "\(error)", progress: progress)
@@ -191,11 +202,18 @@ public struct TurnRunner: Sendable {
         let (events, continuation) = AsyncThrowingStream<ChatStreamEvent, any Error>.makeStream()
         let messages = messages(for: text, guidance: guidance)
         try await withThrowingTaskGroup(of: Void.self) { group in
+            let (retry, logger) = (self.retry, self.logger)
             group.addTask {
+                let started = StartedFlag()
                 do {
-                    try await cloud.streamChat(messages: messages) { event in
-                        continuation.yield(event)
-                    }
+                    // Asking again is safe only while nothing of the answer has arrived.
+                    try await retry.run({ () throws(CubbyError) in
+                        try await cloud.streamChat(messages: messages) { event in
+                            started.set()
+                            continuation.yield(event)
+                        }
+                    }, shouldRetry: { $0.isTransient && !started.isSet },
+                       onRetry: { error, attempt in logger.notice("retrying the chat request", metadata: ["error": "\(error)", "attempt": "\(attempt)"]) })
                     continuation.finish()
                 } catch {
                     continuation.finish(throwing: error)
@@ -289,6 +307,23 @@ public struct TurnRunner: Sendable {
             logger.error("could not speak", metadata: ["error": "\(error)"])
         }
     }
+}
+
+extension TurnRunner {
+    /// A turn that reached the cloud and had to fall back to the offline line counts against it.
+    func recordCloudOutcome(_ progress: TurnProgress) {
+        guard let breaker, !Task.isCancelled else { return }
+        if progress.outcome == .offline { breaker.recordFailure() } else { breaker.recordSuccess() }
+    }
+}
+
+/// Whether any of a streamed answer has arrived (set from the stream's callback).
+final class StartedFlag: @unchecked Sendable {
+    // @unchecked: `value` is read and written under `lock`.
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.withLock { value = true } }
+    var isSet: Bool { lock.withLock { value } }
 }
 
 /// The mutable record of a turn in progress, shared with the streaming callbacks.
