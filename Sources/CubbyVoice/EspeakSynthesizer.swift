@@ -11,8 +11,15 @@ import Foundation
 public struct EspeakSynthesizer: SpeechSynthesizer {
     public init() {}
 
+    /// Synthesizes on the engine's own thread: the library call blocks (and waits for the one lock), which
+    /// must not hold a thread of Swift's small cooperative pool that every other task needs.
     public func synthesize(_ text: String, voice: VoiceSettings) async throws(CubbyError) -> SynthesizedSpeech {
-        try EspeakEngine.shared.synthesize(text, voice: voice)
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<SynthesizedSpeech, CubbyError>, Never>) in
+            EspeakEngine.queue.async {
+                continuation.resume(returning: Result { () throws(CubbyError) in try EspeakEngine.shared.synthesize(text, voice: voice) })
+            }
+        }
+        return try result.get()
     }
 
     /// Synthesizes without suspending, for callers on a thread of their own.
@@ -30,6 +37,8 @@ private final class SampleCollector {
 final class EspeakEngine: @unchecked Sendable {
     // @unchecked: every access to the library and `sampleRate` happens under `lock`.
     static let shared = EspeakEngine()
+    /// Where async callers' synthesis runs (one at a time, as the library allows).
+    static let queue = DispatchQueue(label: "cubby.espeak")
 
     private let lock = NSLock()
     private var sampleRate: Int32 = 0

@@ -1,5 +1,10 @@
 import CubbyCloud
+import CubbyAudio
 import CubbyCore
+import CubbyMemory
+import CubbyPersona
+import CubbySafety
+import CubbyVoice
 @testable import CubbyRuntime
 import CubbyTesting
 import Foundation
@@ -12,50 +17,73 @@ import Testing
     static let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
     static let reply = ["Owls can turn ", "their heads very far ", "around. Isn't that ", "amazing?"]
 
-    func runOnce(_ script: FakeOpenAIScript) async throws -> (Daemon, FakeOpenAIServer, Duration) {
-        let server = try await FakeOpenAIServer(script: script)
-        let sandbox = try Sandbox(cloud: server.baseURL, cloudExtra: """
-            first_token_timeout_ms = 600
-            idle_timeout_ms = 600
-            transcription_timeout_ms = 1500
-            max_response_bytes = 65536
-            """)
-        defer { sandbox.remove() }
-        let options = DaemonOptions(configurationPath: sandbox.configPath, mode: .once(waitForWake: true), trapSignals: false)
-        let daemon = try Daemon(options: options, logger: Self.logger)
-        let started = ContinuousClock.now
-        try await daemon.run()
-        let took = ContinuousClock.now - started
-        try await server.stop()
-        return (daemon, server, took)
+    struct Outcome {
+        var report: TurnReport
+        var offlineLines: [String]
+        var server: FakeOpenAIServer
+        var took: Duration
     }
+
+    /// One turn through the real turn runner (HTTP client, filter, espeak-ng, speaker queue, SQLite),
+    /// without the wake engine: these tests are about the cloud.
+    func runTurn(_ script: FakeOpenAIScript, timeoutMilliseconds: Int = 3000) async throws -> Outcome {
+        let server = try await FakeOpenAIServer(script: script)
+        let configuration = try ConfigurationLoader.decode(try TOMLSection.parse("""
+            [cloud]
+            base_url = "\(server.baseURL)"
+            connect_timeout_ms = 5000
+            first_token_timeout_ms = \(timeoutMilliseconds)
+            idle_timeout_ms = \(timeoutMilliseconds)
+            transcription_timeout_ms = \(timeoutMilliseconds + 1000)
+            max_response_bytes = 65536
+            """, file: "test.toml"), folder: "/tmp", environment: [:])
+        let persona = try PersonaPackLoader.load(directory: Sandbox.packageRoot + "/Personas/teddy")
+        let client = OpenAICompatibleClient(settings: try #require(configuration.cloud), logger: Self.logger)
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("fault-\(UUID().uuidString).wav").path
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let speaker = SpeakerQueue(writer: try WAVFileWriter(path: output, sampleRate: 16_000))
+        let runner = TurnRunner(persona: persona, configuration: configuration, cloud: client, filter: Self.filter,
+                                synthesizer: EspeakSynthesizer(), speaker: speaker, store: try ConversationStore(), logger: Self.logger)
+        let started = ContinuousClock.now
+        let report = await runner.run(utterance: [Int16](repeating: 300, count: 16_000), conversationID: nil, turnIndex: 0, endOfSpeech: started)
+        let took = ContinuousClock.now - started
+        try speaker.close()
+        await client.shutdown()
+        try await server.stop()
+        return Outcome(report: report, offlineLines: persona.offlineLines, server: server, took: took)
+    }
+
+    static let filter = try! OnDeviceFilter.builtIn()
 
     @Test(arguments: [FakeOpenAIScript.Fault.status(401), .status(429), .status(500), .stall, .malformedChunk, .dropAfter(deltas: 1), .endless])
     func aChatFaultEndsInTheOfflineLineOrAnHonestPartialAnswer(fault: FakeOpenAIScript.Fault) async throws {
         var script = FakeOpenAIScript.fixed(heard: "tell me about owls", reply: Self.reply)
         script.chatFault = fault
-        let (daemon, _, took) = try await runOnce(script)
-        let turn = try #require(daemon.journal.turns.first)
+        let outcome = try await runTurn(script)
+        let turn = outcome.report
         #expect(turn.failure != nil, "the fault is recorded")
         if turn.outcome == .offline {
-            #expect(daemon.current.persona.offlineLines.contains(turn.said.first ?? ""))
+            #expect(outcome.offlineLines.contains(turn.said.first ?? ""))
         } else {
             #expect(turn.outcome == .answered && !turn.said.isEmpty, "\(turn.outcome): what was said stands, the rest is dropped")
         }
-        #expect(took < .seconds(20), "no hang: \(took)")
+        // Every fault is bounded by the timeouts above (a few seconds, generous for a busy test machine);
+        // a hang would run on.
+        #expect(outcome.took < .seconds(30), "no hang: \(outcome.took)")
     }
 
     @Test(arguments: [FakeOpenAIScript.Fault.status(401), .status(500), .stall, .malformedChunk])
     func aTranscriptionFaultEndsInTheOfflineLine(fault: FakeOpenAIScript.Fault) async throws {
         var script = FakeOpenAIScript.fixed(heard: "tell me about owls", reply: Self.reply)
         script.transcriptionFault = fault
-        let (daemon, server, _) = try await runOnce(script)
-        let turn = try #require(daemon.journal.turns.first)
+        let outcome = try await runTurn(script)
+        let (turn, server) = (outcome.report, outcome.server)
         #expect(turn.outcome == .offline)
+        #expect(turn.failure != nil, "\(turn.failure ?? "")")
         #expect(!server.requests.contains { $0.path == "/v1/chat/completions" })
         // 401 is not worth repeating; 500 is retried once; a stall is not retried (it already took its time).
         let transcriptions = server.requests.filter { $0.path == "/v1/audio/transcriptions" }.count
-        #expect(transcriptions == (fault == .status(500) ? 2 : 1), "\(transcriptions) transcription requests")
+        #expect(transcriptions == (fault == .status(500) ? 2 : 1), "\(transcriptions) transcription requests; \(turn.failure ?? "")")
     }
 
     @Test func aTransientFailureIsRetriedAndTheTurnAnswered() async throws {
@@ -63,9 +91,10 @@ import Testing
         script.transcriptionFault = .status(503)
         script.chatFault = .status(429)
         script.faultCount = 1
-        let (daemon, server, _) = try await runOnce(script)
-        let turn = try #require(daemon.journal.turns.first)
-        #expect(turn.outcome == .answered)
+        // Nothing stalls here, so the timeouts can be long: a busy test machine must not turn a retry into a timeout.
+        let outcome = try await runTurn(script, timeoutMilliseconds: 15_000)
+        let (turn, server) = (outcome.report, outcome.server)
+        #expect(turn.outcome == .answered, "\(turn.failure ?? "")")
         #expect(turn.said == ["Owls can turn their heads very far around.", "Isn't that amazing?"])
         #expect(server.requests.map(\.path) == ["/v1/audio/transcriptions", "/v1/audio/transcriptions", "/v1/chat/completions", "/v1/chat/completions"])
     }

@@ -86,7 +86,7 @@ import Testing
                                                           environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "1000000"])
         #expect(try await notify.receive(within: .seconds(30)).contains("READY=1"))
         // Wait until the toy is speaking its reply.
-        let deadline = ContinuousClock.now + .seconds(20)
+        let deadline = ContinuousClock.now + .seconds(60)
         while server.requests.count < 2 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         try #require(server.requests.count == 2, "the daemon never asked the model")
         try await Task.sleep(for: .milliseconds(800))

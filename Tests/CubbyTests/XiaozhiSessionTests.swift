@@ -6,7 +6,7 @@ import Testing
 
 /// A WebSocket session against a local server that speaks the xiaozhi protocol frame for frame.
 @Suite struct XiaozhiSessionTests {
-    static func settings(_ server: FakeXiaozhiServer, version: XiaozhiAudioFrame.Version = .v1, helloTimeout: Int = 3_000) -> XiaozhiSettings {
+    static func settings(_ server: FakeXiaozhiServer, version: XiaozhiAudioFrame.Version = .v1, helloTimeout: Int = 10_000) -> XiaozhiSettings {
         XiaozhiSettings(url: server.url, token: "secret-token", deviceID: "02:4a:7d:e1:00:01", clientID: "7a1c3b1e-0000-4000-8000-000000000001",
                         protocolVersion: version, helloTimeoutMilliseconds: helloTimeout)
     }
@@ -60,7 +60,7 @@ import Testing
         await #expect {
             try await XiaozhiSession.run(settings: Self.settings(server, helloTimeout: 300), hello: Self.hello) { _ in true }
         } throws: { error in "\(error)".contains("did not answer hello in time") }
-        #expect(ContinuousClock.now - started < .seconds(3))
+        #expect(ContinuousClock.now - started < .seconds(10), "the deadline holds (300 ms here), even on a busy machine")
     }
 
     @Test func aRefusedConnectionIsAClearError() async throws {
@@ -141,7 +141,11 @@ import Testing
                 answered += 1
                 if answered == 2 { break }
             }
-            try await Task.sleep(for: .milliseconds(100))
+            // Keep the session open until the server has read both answers.
+            let deadline = ContinuousClock.now + .seconds(10)
+            while server.record.texts.filter({ $0.contains(#""type":"mcp""#) }).count < 2 && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
         }
         let answers = server.record.texts.filter { $0.contains(#""type":"mcp""#) }
         #expect(answers.count == 2)

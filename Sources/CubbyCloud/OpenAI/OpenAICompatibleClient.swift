@@ -4,7 +4,6 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
-import NIOPosix
 
 /// Talks to any service that speaks OpenAI's HTTP API: OpenAI, DeepSeek, Qwen, a vLLM or Ollama box.
 ///
@@ -154,23 +153,16 @@ public final class OpenAICompatibleClient: Sendable {
     static func describe(_ error: any Error, context: String) -> CubbyError {
         if let error = error as? CubbyError { return error }
         if error is CancellationError { return CubbyError(.cloud, "cancelled", context: context) }
-        func transient(_ message: String) -> CubbyError {
-            var error = CubbyError(.cloud, message, context: context)
-            error.isTransient = true
-            return error
-        }
         if let error = error as? HTTPClientError {
             switch error {
-            case .connectTimeout: return transient("connect timed out")
+            // Not retried: the offline line must follow a dead host within a second.
+            case .connectTimeout: return CubbyError(.cloud, "connect timed out", context: context)
             case .remoteConnectionClosed: return CubbyError(.cloud, "the server closed the connection mid-response", context: context)
             case .deadlineExceeded: return CubbyError(.cloud, "request timed out", context: context)
             default: return CubbyError(.cloud, "\(error)", context: context)
             }
         }
         if let error = error as? NIOTooManyBytesError { return CubbyError(.cloud, "response too large (\(error))", context: context) }
-        if error is NIOConnectionError || "\(error)".contains("connectionRefused") || "\(error)".contains("Connection refused") {
-            return transient("connection refused")
-        }
         return CubbyError(.cloud, "\(error)", context: context)
     }
 }

@@ -37,8 +37,9 @@ public struct CubbyError: Error, CustomStringConvertible, Sendable {
     /// Where it happened: a file path (with key), a device, an endpoint.
     public var context: String?
     public var underlying: (any Error & Sendable)?
-    /// The same request may succeed if tried again (a refused connection, 429, 5xx, a connection dropped
-    /// before any answer). Only such failures of idempotent steps are retried.
+    /// The same request may succeed if tried again soon (HTTP 429 or 5xx: the server answered and said
+    /// so). Only such failures of idempotent steps are retried; a dead host is not, so the offline line
+    /// still follows within a second.
     public var isTransient = false
 
     public init(_ code: Code, _ message: String, context: String? = nil, underlying: (any Error & Sendable)? = nil) {

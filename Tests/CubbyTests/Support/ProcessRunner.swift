@@ -51,13 +51,22 @@ enum ProcessRunner {
     }
 
     static func finish(_ process: Process, _ out: Pipe, _ err: Pipe) async -> Result {
-        // Read both pipes before waiting, so a chatty child never blocks on a full pipe.
-        async let stdout = Task.detached { out.fileHandleForReading.readDataToEndOfFile() }.value
-        async let stderr = Task.detached { err.fileHandleForReading.readDataToEndOfFile() }.value
+        // Read both pipes before waiting, so a chatty child never blocks on a full pipe. The reads block
+        // until the child exits, so they run on threads of their own: on the cooperative pool (two
+        // threads on a two-core machine) they starved every other test's tasks for as long as a
+        // daemon ran.
+        async let stdout = readToEnd(out)
+        async let stderr = readToEnd(err)
         let (o, e) = await (stdout, stderr)
         while process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
         return Result(status: process.terminationStatus, reason: process.terminationReason,
                       stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    private static func readToEnd(_ pipe: Pipe) async -> Data {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(returning: pipe.fileHandleForReading.readDataToEndOfFile()) }
+        }
     }
 
     static func run(_ name: String, _ arguments: [String], environment: [String: String] = [:], stdin: String? = nil) async throws -> Result {
