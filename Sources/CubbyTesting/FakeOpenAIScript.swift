@@ -13,6 +13,19 @@ public struct FakeOpenAIScript: Sendable {
     public var interChunkDelay: Duration
     public var transcriptionFault: Fault?
     public var chatFault: Fault?
+    /// Tool calls the model makes first (name, arguments JSON), streamed in pieces with finish_reason
+    /// "tool_calls"; the text reply comes in the request that carries the tools' results.
+    public var toolCalls: [ToolCallScript] = []
+
+    public struct ToolCallScript: Sendable {
+        public var name: String
+        public var arguments: String
+        public init(name: String, arguments: String) {
+            self.name = name
+            self.arguments = arguments
+        }
+    }
+
     /// How many requests each fault applies to (then the server answers normally): a transient failure.
     public var faultCount = Int.max
     /// The guard model (`POST /v1/moderations`): the flagged category names for an input, or nil for

@@ -112,6 +112,11 @@ private final class FakeOpenAIHandler: ChannelInboundHandler {
                 return
             }
             let lastUser = messages.last { $0["role"] as? String == "user" }?["content"] as? String ?? ""
+            let answeredTools = messages.contains { $0["role"] as? String == "tool" }
+            if !script.toolCalls.isEmpty && !answeredTools {
+                streamToolCalls(model: json["model"] as? String ?? "fake", context: context)
+                return
+            }
             streamChat(deltas: script.reply(lastUser), model: json["model"] as? String ?? "fake", context: context)
         case ("POST", "/v1/moderations"):
             if let fault = script.moderationFault {
@@ -184,6 +189,29 @@ private final class FakeOpenAIHandler: ChannelInboundHandler {
                                      "model": model, "choices": [choice]]
         let json = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
         return "data: \(json)\n\n"
+    }
+
+    /// The model asking for the script's tools: each call's name first, its arguments in two pieces.
+    private func streamToolCalls(model: String, context: ChannelHandlerContext) {
+        func event(_ calls: [[String: Any]]?, finish: String? = nil) -> String {
+            var delta: [String: Any] = [:]
+            if let calls { delta["tool_calls"] = calls }
+            let choice: [String: Any] = ["index": 0, "delta": delta, "finish_reason": finish ?? NSNull()]
+            let object: [String: Any] = ["id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 1_790_000_000, "model": model, "choices": [choice]]
+            let json = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+            return "data: \(json)\n\n"
+        }
+        var events = [Self.delta("", role: true, model: model)]
+        for (index, call) in script.toolCalls.enumerated() {
+            let half = call.arguments.index(call.arguments.startIndex, offsetBy: call.arguments.count / 2)
+            events.append(event([["index": index, "id": "call_\(index)", "type": "function", "function": ["name": call.name, "arguments": ""]]]))
+            events.append(event([["index": index, "function": ["arguments": String(call.arguments[..<half])]]]))
+            events.append(event([["index": index, "function": ["arguments": String(call.arguments[half...])]]]))
+        }
+        events.append(event(nil, finish: "tool_calls"))
+        events.append("data: [DONE]\n\n")
+        send(raw: "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n"
+             + events.map(Self.chunk).joined() + "0\r\n\r\n", context: context, close: true)
     }
 
     private func streamChat(deltas: [String], model: String, context: ChannelHandlerContext) {

@@ -141,3 +141,36 @@ import Testing
         #expect(breaker.currentState == .closed)
     }
 }
+
+/// The model using the toy's tools over the OpenAI API.
+@Suite struct ChatToolTests {
+    @Test func theModelSetsTheVolumeUnderTheCapAndThenAnswers() async throws {
+        var script = FakeOpenAIScript.fixed(heard: "make it really loud", reply: ["Okay, a bit louder! ", "What shall we sing?"])
+        script.toolCalls = [.init(name: "self_audio_speaker_set_volume", arguments: #"{"volume": 100}"#),
+                            .init(name: "self_express", arguments: #"{"emotion": "happy"}"#)]
+        let server = try await FakeOpenAIServer(script: script)
+        let sandbox = try Sandbox(cloud: server.baseURL, deviceExtra: "max_volume = 30")
+        defer { sandbox.remove() }
+        let options = DaemonOptions(configurationPath: sandbox.configPath, mode: .once(waitForWake: true), trapSignals: false)
+        let daemon = try Daemon(options: options, logger: CloudFaultTests.logger)
+        try await daemon.run()
+        try await server.stop()
+
+        let turn = try #require(daemon.journal.turns.first)
+        #expect(turn.said == ["Okay, a bit louder!", "What shall we sing?"])
+        #expect(abs(daemon.parts.speaker.volume - 0.3) < 0.001, "held at the parent's cap")
+        let chats = server.requests.filter { $0.path == "/v1/chat/completions" }.compactMap(\.json)
+        try #require(chats.count == 2)
+        let offered = try #require(chats[0]["tools"] as? [[String: Any]])
+        #expect(offered.compactMap { ($0["function"] as? [String: Any])?["name"] as? String }
+                == ["self_audio_speaker_set_volume", "self_express", "self_end_conversation"])
+        let second = try #require(chats[1]["messages"] as? [[String: Any]])
+        let toolAnswers = second.filter { $0["role"] as? String == "tool" }
+        #expect(toolAnswers.map { $0["tool_call_id"] as? String } == ["call_0", "call_1"])
+        #expect((toolAnswers.first?["content"] as? String)?.contains("volume set to 30") == true)
+        let assistant = try #require(second.first { $0["role"] as? String == "assistant" && $0["tool_calls"] != nil })
+        #expect((assistant["tool_calls"] as? [[String: Any]])?.count == 2)
+        let events = try String(contentsOfFile: sandbox.eventsPath, encoding: .utf8)
+        #expect(events.contains(#""state":"happy""#))
+    }
+}

@@ -8,7 +8,16 @@ import Foundation
 public enum ChatChunkDecoder {
     private struct Chunk: Decodable {
         struct Choice: Decodable {
-            struct Delta: Decodable { var content: String? }
+            struct Delta: Decodable {
+                struct ToolCallDelta: Decodable {
+                    struct Function: Decodable { var name: String?; var arguments: String? }
+                    var index: Int?
+                    var id: String?
+                    var function: Function?
+                }
+                var content: String?
+                var tool_calls: [ToolCallDelta]?
+            }
             var delta: Delta?
             var finish_reason: String?
         }
@@ -35,6 +44,9 @@ public enum ChatChunkDecoder {
         var events: [ChatStreamEvent] = []
         for choice in choices {
             if let content = choice.delta?.content, !content.isEmpty { events.append(.text(content)) }
+            for (position, call) in (choice.delta?.tool_calls ?? []).enumerated() {
+                events.append(.toolCall(index: call.index ?? position, id: call.id, name: call.function?.name, arguments: call.function?.arguments ?? ""))
+            }
             if let reason = choice.finish_reason { events.append(.finished(reason: reason)) }
         }
         return events

@@ -72,6 +72,7 @@ public final class OpenAICompatibleClient: Sendable {
     /// moment the request left, for latency accounting.
     public func streamChat(
         messages: [ChatMessage],
+        tools: [ChatTool] = [],
         onRequestSent: @escaping @Sendable () -> Void = {},
         onEvent: @escaping @Sendable (ChatStreamEvent) async throws -> Void
     ) async throws(CubbyError) {
@@ -85,7 +86,18 @@ public final class OpenAICompatibleClient: Sendable {
         let context = "POST \(settings.url(path))"
         let payload: [UInt8]
         do {
-            payload = Array(try JSONEncoder().encode(Body(model: settings.chatModel, messages: messages, max_tokens: settings.maximumReplyTokens)))
+            let body = try JSONEncoder().encode(Body(model: settings.chatModel, messages: messages, max_tokens: settings.maximumReplyTokens))
+            if tools.isEmpty {
+                payload = Array(body)
+            } else {
+                // The tools' schemas are JSON already: the body is assembled as JSON objects to carry them as they are.
+                var object = (try JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:]
+                object["tools"] = try tools.map { tool -> [String: Any] in
+                    ["type": "function", "function": ["name": tool.name, "description": tool.description,
+                                                      "parameters": try JSONSerialization.jsonObject(with: tool.parameters)]]
+                }
+                payload = Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
+            }
         } catch {
             throw CubbyError(.cloud, "cannot encode the chat request: \(error)", context: context)
         }
@@ -116,7 +128,10 @@ public final class OpenAICompatibleClient: Sendable {
                     }
                     for event in try parser.feed(buffer.readableBytesView) {
                         for decoded in try ChatChunkDecoder.decode(event.data) {
-                            if case .text = decoded { watchdog.touch(nowWaitingFor: "the next chunk") }
+                            switch decoded {
+                            case .text, .toolCall: watchdog.touch(nowWaitingFor: "the next chunk")
+                            case .finished: break
+                            }
                             if case .finished(reason: nil) = decoded { finished = true }
                             try await onEvent(decoded)
                         }
@@ -166,3 +181,4 @@ public final class OpenAICompatibleClient: Sendable {
         return CubbyError(.cloud, "\(error)", context: context)
     }
 }
+

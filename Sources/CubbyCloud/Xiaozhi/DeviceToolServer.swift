@@ -36,6 +36,27 @@ public struct DeviceToolServer: Sendable {
         self.call = call
     }
 
+    /// Runs a tool by its name (as listed here).
+    public func call(_ name: String, arguments: Data) async -> Result<String, ToolFailure> {
+        guard tools.contains(where: { $0.name == name }) else { return .failure(ToolFailure("unknown tool \(name)")) }
+        return await call(name, arguments)
+    }
+
+    /// The same tools for the chat-completions API, whose function names allow only letters, digits, _
+    /// and - ("self.audio_speaker.set_volume" is offered as "self_audio_speaker_set_volume").
+    public var chatTools: [ChatTool] {
+        tools.map { ChatTool(name: Self.chatName($0.name), description: $0.description, parameters: $0.inputSchema) }
+    }
+
+    /// The device tool a chat function name stands for.
+    public func toolName(forChatName name: String) -> String? {
+        tools.first { Self.chatName($0.name) == name }?.name
+    }
+
+    static func chatName(_ name: String) -> String {
+        String(name.map { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" ? $0 : "_" })
+    }
+
     /// The JSON-RPC response to one request, or nil for a notification (no `id`).
     public func respond(to payload: Data) async -> Data? {
         guard let request = (try? JSONSerialization.jsonObject(with: payload)) as? [String: Any] else {

@@ -197,18 +197,54 @@ public struct TurnRunner: Sendable {
     }
 
     /// Reads the model's stream on one task and speaks on this one, so synthesis never stalls the socket.
+    /// When the model calls the toy's tools, they run and the answer continues in a second request (at
+    /// most three rounds); what was said before the call stays said.
     private func streamReply(to text: String, guidance: String?, cloud: OpenAICompatibleClient, context: SafetyContext,
                              progress: TurnProgress) async throws {
+        var messages = messages(for: text, guidance: guidance)
+        let tools = DeviceTools.server(speaker: speaker, maxVolume: configuration.maxVolume, express: expression,
+                                       endConversation: { progress.endConversation = true })
+        let persona = self.persona
+        let safety = self.safety
+        var gate = SentenceGate(filter: filter, context: context, redirect: { persona.redirect(for: $0) },
+                                review: { safety.review($0, direction: .outbound) })
+        for round in 0..<3 {
+            let calls = try await streamRound(messages: messages, tools: round < 2 ? tools.chatTools : [], cloud: cloud, gate: &gate,
+                                              progress: progress)
+            guard !calls.isEmpty, !gate.isClosed else { break }
+            messages.append(ChatMessage(role: .assistant, content: "", toolCalls: calls))
+            for call in calls {
+                let result: String
+                if let name = tools.toolName(forChatName: call.name) {
+                    switch await tools.call(name, arguments: Data(call.arguments.utf8)) {
+                    case .success(let text): result = text
+                    case .failure(let problem): result = "error: \(problem.message)"
+                    }
+                } else {
+                    result = "error: no tool named \(call.name)"
+                }
+                logger.info("the model used a tool", metadata: ["tool": "\(call.name)", "result": "\(result)"])
+                messages.append(ChatMessage(role: .tool, content: result, toolCallID: call.id))
+            }
+        }
+        try await speaker.waitUntilIdle()
+    }
+
+    /// One streamed request: speaks admitted sentences as they complete; returns the tool calls the
+    /// model made, if it made any.
+    private func streamRound(messages: [ChatMessage], tools: [ChatTool], cloud: OpenAICompatibleClient, gate: inout SentenceGate,
+                             progress: TurnProgress) async throws -> [ToolCall] {
         let (events, continuation) = AsyncThrowingStream<ChatStreamEvent, any Error>.makeStream()
-        let messages = messages(for: text, guidance: guidance)
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        var gateCopy = gate
+        defer { gate = gateCopy }
+        return try await withThrowingTaskGroup(of: Void.self) { group in
             let (retry, logger) = (self.retry, self.logger)
             group.addTask {
                 let started = StartedFlag()
                 do {
                     // Asking again is safe only while nothing of the answer has arrived.
                     try await retry.run({ () throws(CubbyError) in
-                        try await cloud.streamChat(messages: messages) { event in
+                        try await cloud.streamChat(messages: messages, tools: tools) { event in
                             started.set()
                             continuation.yield(event)
                         }
@@ -219,15 +255,12 @@ public struct TurnRunner: Sendable {
                     continuation.finish(throwing: error)
                 }
             }
-            let persona = self.persona
-            let safety = self.safety
-            var gate = SentenceGate(filter: filter, context: context, redirect: { persona.redirect(for: $0) },
-                                    review: { safety.review($0, direction: .outbound) })
             var segmenter = SentenceSegmenter()
+            var calls = ToolCallAccumulator()
             func handle(_ sentence: String) async throws -> Bool {
-                var outcome = gate.admit(sentence)
+                var outcome = gateCopy.admit(sentence)
                 if case .speak(let text) = outcome, let guardModel, let category = await secondOpinion(text, guardModel: guardModel) {
-                    outcome = gate.close(sentence: text, category: category)
+                    outcome = gateCopy.close(sentence: text, category: category)
                 }
                 switch outcome {
                 case .speak(let text):
@@ -251,15 +284,18 @@ public struct TurnRunner: Sendable {
                     for sentence in segmenter.append(delta) where try await !handle(sentence) {
                         break streaming
                     }
+                case .toolCall(let index, let id, let name, let arguments):
+                    progress.markFirstToken()
+                    calls.add(index: index, id: id, name: name, arguments: arguments)
                 case .finished:
                     continue
                 }
             }
-            if !gate.isClosed, let last = segmenter.finish() { _ = try await handle(last) }
+            if !gateCopy.isClosed, let last = segmenter.finish() { _ = try await handle(last) }
             // A blocked reply stops here: whatever the model still sends is never heard.
             group.cancelAll()
+            return gateCopy.isClosed ? [] : calls.toolCalls
         }
-        try await speaker.waitUntilIdle()
     }
 
     /// The guard model's view of a sentence the device let through: the category to block it under, or
