@@ -44,6 +44,7 @@ public enum ConfigurationLoader {
         endpointer.noSpeechTimeoutMilliseconds = try conversation.integer("no_speech_timeout_ms", default: 5_000, in: 1_000...60_000)
         endpointer.speechThresholdDBFS = try conversation.number("speech_threshold_dbfs", default: -45, in: -90...0)
         let historyTurns = try conversation.integer("history_turns", default: 6, in: 0...50)
+        let promptTokenBudget = try conversation.integer("prompt_token_budget", default: 3_000, in: 500...100_000)
         let followUp = try conversation.boolean("follow_up", default: true)
 
         let cloudTable = try root.section("cloud")
@@ -65,6 +66,7 @@ public enum ConfigurationLoader {
             logLevel: Logger.Level(rawValue: levelName) ?? .info)
         configuration.muted = muted
         configuration.maxVolume = maxVolume
+        configuration.promptTokenBudget = promptTokenBudget
         configuration.xiaozhi = xiaozhi
         configuration.bargeIn = bargeIn
         configuration.verifyNearMisses = verifyNearMisses

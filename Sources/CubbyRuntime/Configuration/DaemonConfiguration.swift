@@ -34,6 +34,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var endpointer: EndpointerSettings
     /// Earlier turns of the conversation sent along with each request.
     public var historyTurns: Int
+    /// The most the prompt may take (estimated tokens): earlier turns are dropped, oldest first, to fit.
+    public var promptTokenBudget = 3_000
     /// After answering, keep listening for a follow-up without the wake phrase.
     public var followUp: Bool
 

@@ -180,20 +180,21 @@ public struct TurnRunner: Sendable {
     }
 
     private func messages(for text: String, guidance: String?) -> [ChatMessage] {
-        var messages = [ChatMessage(role: .system, content: SafetyPreamble.systemPrompt(
+        let system = ChatMessage(role: .system, content: SafetyPreamble.systemPrompt(
             persona: persona, childAge: configuration.childAge, childName: configuration.childName,
-            blockedTopics: persona.blockedTopics + configuration.safety.blockedTopics))]
+            blockedTopics: persona.blockedTopics + configuration.safety.blockedTopics))
+        var exchanges: [[ChatMessage]] = []
         if configuration.historyTurns > 0, let recent = try? store.recentTurns(limit: configuration.historyTurns) {
             for turn in recent where turn.outcome == .answered {
                 // Only what left the device before goes again: redacted, and never a held-back request.
                 guard let sent = turn.sentText, !sent.isEmpty else { continue }
-                messages.append(ChatMessage(role: .user, content: sent))
-                if !turn.toyText.isEmpty { messages.append(ChatMessage(role: .assistant, content: turn.toyText)) }
+                var exchange = [ChatMessage(role: .user, content: sent)]
+                if !turn.toyText.isEmpty { exchange.append(ChatMessage(role: .assistant, content: turn.toyText)) }
+                exchanges.append(exchange)
             }
         }
-        if let guidance { messages.append(ChatMessage(role: .system, content: guidance)) }
-        messages.append(ChatMessage(role: .user, content: text))
-        return messages
+        let tail = (guidance.map { [ChatMessage(role: .system, content: $0)] } ?? []) + [ChatMessage(role: .user, content: text)]
+        return PromptBudget.fit(system: system, history: exchanges, tail: tail, budget: configuration.promptTokenBudget)
     }
 
     /// Reads the model's stream on one task and speaks on this one, so synthesis never stalls the socket.
