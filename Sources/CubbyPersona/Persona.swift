@@ -23,6 +23,8 @@ public struct Persona: Sendable, Equatable {
     public var blockedTopics: [String] = []
     /// The pack's own rule file (`[safety] rules`), added to the built-in rules; it cannot remove any.
     public var safetyRulesPath: String?
+    /// The device tools this character may use (`set_volume`, `express`, `end_conversation`); nil: all.
+    public var allowedTools: Set<String>?
     /// Where the pack was loaded from.
     public var sourcePath: String
 

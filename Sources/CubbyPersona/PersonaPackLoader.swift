@@ -102,6 +102,16 @@ public enum PersonaPackLoader {
             rulesPath = resolved
         }
 
+        let toolsTable = try root.section("tools")
+        var allowedTools: Set<String>?
+        if let allowed = try toolsTable.strings("allowed") {
+            let known: Set<String> = ["set_volume", "express", "end_conversation"]
+            for name in allowed where !known.contains(name) {
+                throw toolsTable.error("allowed", "unknown tool \"\(name)\" (known: end_conversation, express, set_volume)")
+            }
+            allowedTools = Set(allowed)
+        }
+
         try root.finish()
         var persona = Persona(
             id: id, name: name, language: language,
@@ -111,6 +121,7 @@ public enum PersonaPackLoader {
         if !coolDown.trimmingSpaces().isEmpty { persona.coolDownLine = coolDown }
         persona.blockedTopics = blockedTopics
         persona.safetyRulesPath = rulesPath
+        persona.allowedTools = allowedTools
         return persona
     }
 

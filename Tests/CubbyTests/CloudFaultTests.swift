@@ -174,3 +174,17 @@ import Testing
         #expect(events.contains(#""state":"happy""#))
     }
 }
+
+@Suite struct DeviceToolPermissionTests {
+    @Test func aToolThePersonaDoesNotAllowIsNeitherOfferedNorRun() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tools-\(UUID().uuidString).wav").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let speaker = SpeakerQueue(writer: try WAVFileWriter(path: folder, sampleRate: 16_000))
+        defer { try? speaker.close() }
+        let tools = DeviceTools.server(speaker: speaker, maxVolume: 80, allowed: ["express"], express: { _ in }, endConversation: {})
+        #expect(tools.chatTools.map(\.name) == ["self_express"])
+        let refused = await tools.call(DeviceTools.setVolume, arguments: Data(#"{"volume": 10}"#.utf8))
+        #expect((try? refused.get()) == nil)
+        #expect(speaker.volume == 1)
+    }
+}

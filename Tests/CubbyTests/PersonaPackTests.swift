@@ -38,6 +38,7 @@ import Testing
         ("[redirects]", "[safety]\nrules = \"../../etc/rules.json\"\n[redirects]", "[safety] rules", "inside the persona pack"),
         ("[redirects]", "[safety]\nrules = \"missing.json\"\n[redirects]", "[safety] rules", "does not exist"),
         ("[redirects]", "[safety]\nblocked_topics = [\"\"]\n[redirects]", "[safety] blocked_topics", "1-80 characters"),
+        ("[redirects]", "[tools]\nallowed = [\"reboot\"]\n[redirects]", "[tools] allowed", "unknown tool"),
     ])
     func aHostilePackIsRefusedNamingTheKey(find: String, replace: String, key: String, problem: String) throws {
         let folder = try Self.pack { $0.replacingOccurrences(of: find, with: replace) }

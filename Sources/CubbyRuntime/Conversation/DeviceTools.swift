@@ -9,9 +9,12 @@ enum DeviceTools {
     static let express = "self.express"
     static let endConversation = "self.end_conversation"
 
-    static func server(speaker: SpeakerQueue, maxVolume: Int, express show: @escaping @Sendable (String) -> Void,
+    /// The persona's short names for the tools (`[tools] allowed` in persona.toml).
+    static let shortNames = [setVolume: "set_volume", express: "express", endConversation: "end_conversation"]
+
+    static func server(speaker: SpeakerQueue, maxVolume: Int, allowed: Set<String>? = nil, express show: @escaping @Sendable (String) -> Void,
                        endConversation end: @escaping @Sendable () -> Void) -> DeviceToolServer {
-        let tools = [
+        let all = [
             DeviceTool(name: setVolume, description: "Set the toy's speaker volume, 0-100. The child's parent sets the highest allowed.",
                        inputSchema: #"{"type":"object","properties":{"volume":{"type":"integer","minimum":0,"maximum":100}},"required":["volume"]}"#),
             DeviceTool(name: express, description: "Show an emotion with the toy's face and body: happy, sad, surprised, thinking, sleepy, laughing, loving.",
@@ -19,6 +22,8 @@ enum DeviceTools {
             DeviceTool(name: endConversation, description: "End the conversation after this answer, when the child says goodbye.",
                        inputSchema: #"{"type":"object","properties":{}}"#),
         ]
+        // A tool the persona does not allow is neither offered nor callable.
+        let tools = all.filter { tool in allowed.map { $0.contains(shortNames[tool.name] ?? tool.name) } ?? true }
         return DeviceToolServer(tools: tools) { name, arguments in
             let object = (try? JSONSerialization.jsonObject(with: arguments)) as? [String: Any] ?? [:]
             switch name {

@@ -203,7 +203,7 @@ public struct TurnRunner: Sendable {
     private func streamReply(to text: String, guidance: String?, cloud: OpenAICompatibleClient, context: SafetyContext,
                              progress: TurnProgress) async throws {
         var messages = messages(for: text, guidance: guidance)
-        let tools = DeviceTools.server(speaker: speaker, maxVolume: configuration.maxVolume, express: expression,
+        let tools = DeviceTools.server(speaker: speaker, maxVolume: configuration.maxVolume, allowed: persona.allowedTools, express: expression,
                                        endConversation: { progress.endConversation = true })
         let persona = self.persona
         let safety = self.safety
