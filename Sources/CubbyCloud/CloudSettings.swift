@@ -22,6 +22,9 @@ public struct CloudSettings: Sendable, Equatable {
     public var maximumReplyTokens: Int
     /// Plain http:// to a non-loopback host only when this is set.
     public var allowInsecureHTTP: Bool
+    /// Speech-to-text from another vendor: its address and key (nil: the chat's).
+    public var transcriptionBaseURL: String?
+    public var transcriptionAPIKey: String?
 
     public init(baseURL: String, apiKey: String? = nil, chatModel: String = "gpt-4o-mini",
                 transcriptionModel: String = "whisper-1", transcriptionLanguage: String? = nil,
@@ -59,8 +62,8 @@ public struct CloudSettings: Sendable, Equatable {
         host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
     }
 
-    func url(_ path: String) -> String {
-        var base = baseURL
+    func url(_ path: String, base override: String? = nil) -> String {
+        var base = override ?? baseURL
         while base.hasSuffix("/") { base.removeLast() }
         if base.hasSuffix("/v1") { base.removeLast(3) }
         return base + path

@@ -26,6 +26,13 @@ public struct FakeOpenAIScript: Sendable {
         }
     }
 
+    /// The cloud voice (`POST /v1/audio/speech`, response_format pcm): 24 kHz samples for a sentence.
+    /// By default a 440 Hz tone of 0.8 s, easy to tell from espeak-ng in the output.
+    public var speech: @Sendable (_ input: String) -> [Int16] = { _ in
+        (0..<19_200).map { Int16(8_000 * sin(Double($0) * 2 * .pi * 440 / 24_000)) }
+    }
+    public var speechFault: Fault?
+
     /// How many requests each fault applies to (then the server answers normally): a transient failure.
     public var faultCount = Int.max
     /// The guard model (`POST /v1/moderations`): the flagged category names for an input, or nil for

@@ -118,6 +118,21 @@ private final class FakeOpenAIHandler: ChannelInboundHandler {
                 return
             }
             streamChat(deltas: script.reply(lastUser), model: json["model"] as? String ?? "fake", context: context)
+        case ("POST", "/v1/audio/speech"):
+            if let fault = script.speechFault {
+                applyNonStreamingFault(fault, context: context)
+                return
+            }
+            guard let json = request.json, let input = json["input"] as? String, json["response_format"] as? String == "pcm" else {
+                sendJSON(status: 400, ["error": ["message": "this fake speaks pcm only", "type": "invalid_request_error"]], context: context)
+                return
+            }
+            let samples = script.speech(input)
+            var body = context.channel.allocator.buffer(capacity: samples.count * 2)
+            for sample in samples { body.writeInteger(sample, endianness: .little) }
+            var head = context.channel.allocator.buffer(string: "HTTP/1.1 200 OK\r\nContent-Type: audio/pcm\r\nContent-Length: \(body.readableBytes)\r\nConnection: close\r\n\r\n")
+            head.writeBuffer(&body)
+            context.writeAndFlush(wrapOutboundOut(head)).whenComplete { _ in context.close(promise: nil) }
         case ("POST", "/v1/moderations"):
             if let fault = script.moderationFault {
                 applyNonStreamingFault(fault, context: context)

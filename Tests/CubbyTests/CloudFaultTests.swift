@@ -188,3 +188,69 @@ import Testing
         #expect(speaker.volume == 1)
     }
 }
+
+/// A cloud voice for the model's sentences, with the device's voice behind it.
+@Suite struct CloudVoiceTests {
+    func run(_ script: FakeOpenAIScript) async throws -> (Daemon, Sandbox, FakeOpenAIServer) {
+        let server = try await FakeOpenAIServer(script: script)
+        let sandbox = try Sandbox(cloud: server.baseURL, extra: "[speech]\nengine = \"openai\"\nvoice = \"nova\"\nmodel = \"tts-test\"")
+        let options = DaemonOptions(configurationPath: sandbox.configPath, mode: .once(waitForWake: true), trapSignals: false)
+        let daemon = try Daemon(options: options, logger: CloudFaultTests.logger)
+        try await daemon.run()
+        try await server.stop()
+        return (daemon, sandbox, server)
+    }
+
+    static let reply = ["Owls can turn their heads very far around. ", "Isn't that amazing?"]
+
+    @Test func eachAdmittedSentenceIsSpokenInTheCloudVoice() async throws {
+        let (daemon, sandbox, server) = try await run(.fixed(heard: "tell me about owls", reply: Self.reply))
+        defer { sandbox.remove() }
+        let turn = try #require(daemon.journal.turns.first)
+        #expect(turn.said == ["Owls can turn their heads very far around.", "Isn't that amazing?"])
+        let speech = server.requests.filter { $0.path == "/v1/audio/speech" }.compactMap(\.json)
+        #expect(speech.map { $0["input"] as? String } == turn.said)
+        #expect(speech.allSatisfy { $0["voice"] as? String == "nova" && $0["model"] as? String == "tts-test" && $0["response_format"] as? String == "pcm" })
+        let spoken = try sandbox.outputAudio()
+        let voiced = SignalLevel.voicedSeconds(spoken.samples, sampleRate: spoken.format.sampleRate)
+        #expect(abs(voiced - 1.6) < 0.3, "two 0.8 s tones, not espeak-ng: \(voiced) s")
+    }
+
+    @Test func aFailingCloudVoiceFallsBackToTheDevicesVoice() async throws {
+        var script = FakeOpenAIScript.fixed(heard: "tell me about owls", reply: Self.reply)
+        script.speechFault = .status(500)
+        let (daemon, sandbox, _) = try await run(script)
+        defer { sandbox.remove() }
+        let turn = try #require(daemon.journal.turns.first)
+        #expect(turn.outcome == .answered)
+        #expect(turn.said == ["Owls can turn their heads very far around.", "Isn't that amazing?"])
+        let spoken = try sandbox.outputAudio()
+        let voiced = SignalLevel.voicedSeconds(spoken.samples, sampleRate: spoken.format.sampleRate)
+        #expect(voiced > 2.0, "espeak-ng said both sentences: \(voiced) s")
+    }
+}
+
+@Suite struct SplitVendorTests {
+    @Test func transcriptionAndChatCanComeFromDifferentVendorsWithTheirOwnKeys() async throws {
+        let listener = try await FakeOpenAIServer(script: .fixed(heard: "tell me about owls", reply: ["Never asked here."]))
+        let thinker = try await FakeOpenAIServer(script: .fixed(heard: "never asked here", reply: ["Owls are night birds."]))
+        let sandbox = try Sandbox(cloud: thinker.baseURL, cloudExtra: """
+            api_key = "chat-key"
+            transcription_base_url = "\(listener.baseURL)"
+            transcription_api_key_file = "stt.key"
+            """)
+        defer { sandbox.remove() }
+        try "stt-key\n".write(toFile: sandbox.folder + "/stt.key", atomically: true, encoding: .utf8)
+        let options = DaemonOptions(configurationPath: sandbox.configPath, mode: .once(waitForWake: true), trapSignals: false)
+        let daemon = try Daemon(options: options, logger: CloudFaultTests.logger)
+        try await daemon.run()
+        try await listener.stop()
+        try await thinker.stop()
+
+        #expect(daemon.journal.turns.first?.said == ["Owls are night birds."])
+        #expect(listener.requests.map(\.path) == ["/v1/audio/transcriptions"])
+        #expect(listener.requests.first?.header("Authorization") == "Bearer stt-key")
+        #expect(thinker.requests.map(\.path) == ["/v1/chat/completions"])
+        #expect(thinker.requests.first?.header("Authorization") == "Bearer chat-key")
+    }
+}

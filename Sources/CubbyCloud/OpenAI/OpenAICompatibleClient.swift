@@ -32,12 +32,12 @@ public final class OpenAICompatibleClient: Sendable {
         try? await http.shutdown()
     }
 
-    private func request(_ path: String, contentType: String, body: [UInt8]) -> HTTPClientRequest {
-        var request = HTTPClientRequest(url: settings.url(path))
+    private func request(_ path: String, contentType: String, body: [UInt8], base: String? = nil, key override: String? = nil) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: settings.url(path, base: base))
         request.method = .POST
         request.headers.add(name: "Content-Type", value: contentType)
         request.headers.add(name: "User-Agent", value: "cubby/\(CubbyVersion.string)")
-        if let key = settings.apiKey, !key.isEmpty {
+        if let key = override ?? settings.apiKey, !key.isEmpty {
             request.headers.add(name: "Authorization", value: "Bearer \(key)")
         }
         request.body = .bytes(ByteBuffer(bytes: body))
@@ -52,8 +52,10 @@ public final class OpenAICompatibleClient: Sendable {
         if let language = settings.transcriptionLanguage { form.addField("language", language) }
         form.addFile("file", filename: "utterance.wav", contentType: "audio/wav", data: wav)
         let path = "/v1/audio/transcriptions"
-        let request = request(path, contentType: form.contentType, body: form.encoded())
-        let context = "POST \(settings.url(path))"
+        let base = settings.transcriptionBaseURL
+        let key = base == nil ? nil : settings.transcriptionAPIKey ?? ""
+        let request = request(path, contentType: form.contentType, body: form.encoded(), base: base, key: key)
+        let context = "POST \(settings.url(path, base: base))"
         do {
             let response = try await http.execute(request, timeout: .milliseconds(Int64(settings.transcriptionTimeoutMilliseconds)))
             let body = try await response.body.collect(upTo: min(settings.maximumResponseBytes, 256 * 1024))

@@ -16,6 +16,8 @@ public final class LiveSettings: @unchecked Sendable {
         public var filter: any SafetyFilter
         /// The optional second opinion on outbound sentences.
         public var guardModel: GuardModelClient?
+        /// The optional cloud voice for the model's sentences.
+        public var speech: CloudSpeechClient?
         /// Increases with every successful reload.
         public var generation: Int
     }
@@ -25,10 +27,12 @@ public final class LiveSettings: @unchecked Sendable {
     /// Clients replaced by a reload; a turn may still be using one, so they are shut down at exit.
     private var retired: [OpenAICompatibleClient] = []
     private var retiredGuards: [GuardModelClient] = []
+    private var retiredVoices: [CloudSpeechClient] = []
 
     public init(configuration: DaemonConfiguration, persona: Persona, cloud: OpenAICompatibleClient?, filter: any SafetyFilter) {
         snapshot = Snapshot(configuration: configuration, persona: persona, cloud: cloud, filter: filter,
-                            guardModel: configuration.safety.guardModel.map(GuardModelClient.init), generation: 0)
+                            guardModel: configuration.safety.guardModel.map(GuardModelClient.init),
+                            speech: configuration.speech.map(CloudSpeechClient.init), generation: 0)
     }
 
     public var current: Snapshot { lock.withLock { snapshot } }
@@ -46,22 +50,30 @@ public final class LiveSettings: @unchecked Sendable {
                 if let previous = old.guardModel { retiredGuards.append(previous) }
                 guardModel = configuration.safety.guardModel.map(GuardModelClient.init)
             }
+            var speech = old.speech
+            if old.configuration.speech != configuration.speech {
+                if let previous = old.speech { retiredVoices.append(previous) }
+                speech = configuration.speech.map(CloudSpeechClient.init)
+            }
             snapshot = Snapshot(configuration: configuration, persona: persona, cloud: cloud, filter: filter, guardModel: guardModel,
-                                generation: old.generation + 1)
+                                speech: speech, generation: old.generation + 1)
         }
     }
 
     /// Shuts down every cloud client this box ever held.
     public func shutdown() async {
-        let (clients, guards) = lock.withLock { () -> ([OpenAICompatibleClient], [GuardModelClient]) in
+        let (clients, guards, voices) = lock.withLock { () -> ([OpenAICompatibleClient], [GuardModelClient], [CloudSpeechClient]) in
             let all = retired + (snapshot.cloud.map { [$0] } ?? [])
             let allGuards = retiredGuards + (snapshot.guardModel.map { [$0] } ?? [])
+            let allVoices = retiredVoices + (snapshot.speech.map { [$0] } ?? [])
             retired = []
             retiredGuards = []
-            return (all, allGuards)
+            retiredVoices = []
+            return (all, allGuards, allVoices)
         }
         for client in clients { await client.shutdown() }
         for client in guards { await client.shutdown() }
+        for client in voices { await client.shutdown() }
     }
 
     public enum CloudSettingsChange {

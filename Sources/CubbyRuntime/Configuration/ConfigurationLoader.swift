@@ -54,6 +54,7 @@ public enum ConfigurationLoader {
         let cloud = provider == "openai" ? openAI : nil
         let xiaozhi = try decodeXiaozhi(try root.section("xiaozhi"), chosen: provider == "xiaozhi", folder: folder, environment: environment)
         let safety = try decodeSafety(try root.section("safety"), folder: folder, environment: environment)
+        let speech = try decodeSpeech(try root.section("speech"), cloud: openAI, folder: folder, environment: environment)
 
         let log = try root.section("log")
         let levelName = try log.choice("level", of: ["trace", "debug", "info", "notice", "warning", "error", "critical"], default: "info")
@@ -71,6 +72,7 @@ public enum ConfigurationLoader {
         configuration.bargeIn = bargeIn
         configuration.verifyNearMisses = verifyNearMisses
         configuration.safety = safety
+        configuration.speech = speech
         return configuration
     }
 
@@ -107,6 +109,33 @@ public enum ConfigurationLoader {
         return XiaozhiSettings(url: url, token: token, deviceID: deviceID, clientID: clientID,
                                protocolVersion: XiaozhiAudioFrame.Version(rawValue: version) ?? .v1,
                                helloTimeoutMilliseconds: helloTimeout, allowInsecure: allowInsecure)
+    }
+
+    /// `[speech]`: the voice. `engine = "openai"` uses `/v1/audio/speech`, by default at the `[cloud]`
+    /// address with its key; `base_url` and `api_key_file` let the voice come from another vendor.
+    private static func decodeSpeech(_ table: TOMLSection, cloud: CloudSettings?, folder: String, environment: [String: String]) throws(CubbyError) -> CloudSpeechSettings? {
+        let engine = try table.choice("engine", of: ["espeak-ng", "openai"], default: "espeak-ng")
+        let url = try table.string("base_url")
+        let keyFile = try table.string("api_key_file").map { ConfigPath.resolve($0, against: folder) }
+        let model = try table.string("model", default: "gpt-4o-mini-tts")
+        let voice = try table.string("voice", default: "alloy")
+        let timeout = try table.integer("timeout_ms", default: 3_000, in: 200...30_000)
+        let allowInsecure = try table.boolean("allow_insecure_http", default: cloud?.allowInsecureHTTP ?? false)
+        guard engine == "openai" else { return nil }
+        guard let base = url ?? cloud?.baseURL, !base.isEmpty else {
+            throw table.error("base_url", "is required for engine = \"openai\" when [cloud] has no base_url")
+        }
+        if let problem = CloudSettings.problem(withBaseURL: base, allowInsecureHTTP: allowInsecure) {
+            throw CubbyError(.invalidConfiguration, "\(table.qualifiedName("base_url")): \(problem)", context: table.file)
+        }
+        var key = url == nil ? cloud?.apiKey : nil
+        if let keyFile {
+            do { key = try FileBytes.readText(at: keyFile).trimmingSpaces() } catch {
+                throw table.error("api_key_file", "cannot read the key file \(keyFile): \(error.message)")
+            }
+        }
+        if let environmentKey = environment["CUBBY_SPEECH_KEY"], !environmentKey.isEmpty { key = environmentKey }
+        return CloudSpeechSettings(baseURL: base, apiKey: key, model: model, voice: voice, timeoutMilliseconds: timeout)
     }
 
     private static func decodeSafety(_ table: TOMLSection, folder: String, environment: [String: String]) throws(CubbyError) -> SafetySettings {
@@ -185,6 +214,20 @@ public enum ConfigurationLoader {
         }
         if let environmentKey = environment["CUBBY_CLOUD_KEY"], !environmentKey.isEmpty { key = environmentKey }
         settings.apiKey = key
+
+        let transcriptionURL = try table.string("transcription_base_url")
+        let transcriptionKeyFile = try table.string("transcription_api_key_file").map { ConfigPath.resolve($0, against: folder) }
+        if let transcriptionURL {
+            if let problem = CloudSettings.problem(withBaseURL: transcriptionURL, allowInsecureHTTP: allowInsecure) {
+                throw CubbyError(.invalidConfiguration, "\(table.qualifiedName("transcription_base_url")): \(problem)", context: table.file)
+            }
+            settings.transcriptionBaseURL = transcriptionURL
+        }
+        if let transcriptionKeyFile {
+            do { settings.transcriptionAPIKey = try FileBytes.readText(at: transcriptionKeyFile).trimmingSpaces() } catch {
+                throw table.error("transcription_api_key_file", "cannot read the key file \(transcriptionKeyFile): \(error.message)")
+            }
+        }
 
         var source = table.qualifiedName("base_url")
         if let environmentURL = environment["CUBBY_CLOUD_URL"], !environmentURL.isEmpty {

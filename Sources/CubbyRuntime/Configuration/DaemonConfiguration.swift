@@ -39,6 +39,11 @@ public struct DaemonConfiguration: Sendable, Equatable {
     /// After answering, keep listening for a follow-up without the wake phrase.
     public var followUp: Bool
 
+    // [speech]
+    /// A cloud voice for the model's sentences (nil: espeak-ng, on the device). Fixed lines (redirects,
+    /// offline lines) are always spoken on the device.
+    public var speech: CloudSpeechSettings?
+
     // [safety]
     public var safety = SafetySettings()
 

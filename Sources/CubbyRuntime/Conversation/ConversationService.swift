@@ -193,6 +193,7 @@ public final class ConversationService: Service, @unchecked Sendable {
             let events = parts.events
             runner.expression = { events?.record("expression", $0) }
             runner.breaker = breaker
+            runner.cloudVoice = open.snapshot.speech
             let (id, index) = (open.id, open.turns)
             let turn = runner
             return { await turn.run(utterance: samples, conversationID: id, turnIndex: index, endOfSpeech: endOfSpeech) }

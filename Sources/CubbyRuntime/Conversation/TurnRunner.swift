@@ -21,6 +21,8 @@ public struct TurnRunner: Sendable {
     public var safety: ConversationSafety
     /// The optional second opinion on each sentence the filter let through.
     public var guardModel: GuardModelClient?
+    /// A cloud voice for the model's sentences; espeak-ng speaks them when it is nil or fails.
+    public var cloudVoice: CloudSpeechClient?
     /// Retries for the steps that are safe to repeat.
     public var retry = RetryPolicy()
     /// Shared by every turn: a cloud that keeps failing is left alone for a while.
@@ -266,7 +268,7 @@ public struct TurnRunner: Sendable {
                 switch outcome {
                 case .speak(let text):
                     progress.sentences.append(SentenceRecord(text: text, spoken: true))
-                    await speak(text, progress: progress, record: false)
+                    await speak(text, progress: progress, record: false, cloudVoice: cloudVoice)
                     return true
                 case .block(let text, let category, let redirect):
                     logger.notice("blocked a sentence", metadata: ["category": "\(category.rawValue)"])
@@ -326,24 +328,34 @@ public struct TurnRunner: Sendable {
 
     /// Synthesizes and queues one line. `record` adds it to the turn's sentences (redirects and offline
     /// lines are recorded here; model sentences by the gate).
-    func speak(_ text: String, progress: TurnProgress, record: Bool = true) async {
+    func speak(_ text: String, progress: TurnProgress, record: Bool = true, cloudVoice: CloudSpeechClient? = nil) async {
         if record { progress.sentences.append(SentenceRecord(text: text, spoken: true)) }
         do {
             let rate = speaker.format.sampleRate
-            let samples: [Int16]
+            var samples: [Int16]?
             if let cached = phrases?.samples(for: text, voice: persona.voice, rate: rate) {
                 samples = cached
-            } else {
+            } else if let cloudVoice {
+                do {
+                    samples = try Resampler.convert(try await cloudVoice.synthesize(text), from: CloudSpeechSettings.pcmSampleRate, to: rate)
+                } catch {
+                    // The sentence was admitted; the toy says it in its own voice rather than not at all.
+                    if Task.isCancelled { return }
+                    logger.warning("the cloud voice failed; speaking on the device", metadata: ["error": "\(error)"])
+                }
+            }
+            if samples == nil {
                 let speech = try await synthesizer.synthesize(text, voice: persona.voice)
                 samples = try Resampler.convert(speech.samples, from: speech.sampleRate, to: rate)
             }
             progress.markFirstAudio()
-            try speaker.enqueue(samples)
+            try speaker.enqueue(samples ?? [])
             progress.spokeAnything = true
         } catch {
             logger.error("could not speak", metadata: ["error": "\(error)"])
         }
     }
+
 }
 
 extension TurnRunner {

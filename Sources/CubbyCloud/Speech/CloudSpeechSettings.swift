@@ -1,0 +1,24 @@
+/// A cloud voice over OpenAI's `/v1/audio/speech`, possibly from another vendor than the chat model.
+public struct CloudSpeechSettings: Sendable, Equatable {
+    public var baseURL: String
+    /// Never logged.
+    public var apiKey: String?
+    public var model: String
+    public var voice: String
+    /// The longest a sentence waits for its audio before the toy says it with espeak-ng instead.
+    public var timeoutMilliseconds: Int
+    public var maximumResponseBytes: Int
+
+    public init(baseURL: String, apiKey: String? = nil, model: String = "gpt-4o-mini-tts", voice: String = "alloy",
+                timeoutMilliseconds: Int = 3_000, maximumResponseBytes: Int = 8 << 20) {
+        self.baseURL = baseURL
+        self.apiKey = apiKey
+        self.model = model
+        self.voice = voice
+        self.timeoutMilliseconds = timeoutMilliseconds
+        self.maximumResponseBytes = maximumResponseBytes
+    }
+
+    /// OpenAI's `pcm` format: 24 kHz, 16-bit little-endian, mono.
+    public static let pcmSampleRate = 24_000
+}
