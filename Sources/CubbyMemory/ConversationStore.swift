@@ -83,6 +83,13 @@ public final class ConversationStore: Sendable {
                 t.column("seenAt", .datetime)
             }
         }
+        migrator.registerMigration("v3: what the toy remembers about the child") { db in
+            try db.create(table: "memory") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("text", .text).notNull()
+                t.column("createdAt", .datetime).notNull()
+            }
+        }
         return migrator
     }
 
@@ -155,6 +162,34 @@ public final class ConversationStore: Sendable {
             }
         } catch {
             throw CubbyError(.storage, "reading turns failed: \(error)", context: path ?? "in-memory database")
+        }
+    }
+
+    /// Keeps a fact about the child (already checked and redacted by the caller); returns its id.
+    @discardableResult
+    public func remember(_ text: String, at date: Date) throws(CubbyError) -> Int64 {
+        try run("remembering") { db in
+            try db.execute(sql: "INSERT INTO memory (text, createdAt) VALUES (?, ?)", arguments: [text, date])
+            return db.lastInsertedRowID
+        }
+    }
+
+    /// Forgets every kept fact that contains `phrase` (case-insensitive); returns how many.
+    public func forget(matching phrase: String) throws(CubbyError) -> Int {
+        try run("forgetting") { db in
+            try db.execute(sql: "DELETE FROM memory WHERE instr(lower(text), lower(?)) > 0", arguments: [phrase])
+            return db.changesCount
+        }
+    }
+
+    /// The most recent kept facts, oldest first.
+    public func memories(limit: Int) throws(CubbyError) -> [String] {
+        do {
+            return try writer.read { db in
+                try String.fetchAll(db, sql: "SELECT text FROM memory ORDER BY id DESC LIMIT ?", arguments: [limit]).reversed()
+            }
+        } catch {
+            throw CubbyError(.storage, "reading memories failed: \(error)", context: path ?? "in-memory database")
         }
     }
 

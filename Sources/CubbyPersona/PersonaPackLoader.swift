@@ -105,9 +105,9 @@ public enum PersonaPackLoader {
         let toolsTable = try root.section("tools")
         var allowedTools: Set<String>?
         if let allowed = try toolsTable.strings("allowed") {
-            let known: Set<String> = ["set_volume", "express", "end_conversation"]
+            let known: Set<String> = ["set_volume", "express", "end_conversation", "remember", "forget"]
             for name in allowed where !known.contains(name) {
-                throw toolsTable.error("allowed", "unknown tool \"\(name)\" (known: end_conversation, express, set_volume)")
+                throw toolsTable.error("allowed", "unknown tool \"\(name)\" (known: end_conversation, express, forget, remember, set_volume)")
             }
             allowedTools = Set(allowed)
         }

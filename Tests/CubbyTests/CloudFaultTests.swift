@@ -163,7 +163,7 @@ import Testing
         try #require(chats.count == 2)
         let offered = try #require(chats[0]["tools"] as? [[String: Any]])
         #expect(offered.compactMap { ($0["function"] as? [String: Any])?["name"] as? String }
-                == ["self_audio_speaker_set_volume", "self_express", "self_end_conversation"])
+                == ["self_audio_speaker_set_volume", "self_express", "self_end_conversation", "self_memory_remember", "self_memory_forget"])
         let second = try #require(chats[1]["messages"] as? [[String: Any]])
         let toolAnswers = second.filter { $0["role"] as? String == "tool" }
         #expect(toolAnswers.map { $0["tool_call_id"] as? String } == ["call_0", "call_1"])
@@ -252,5 +252,39 @@ import Testing
         #expect(listener.requests.first?.header("Authorization") == "Bearer stt-key")
         #expect(thinker.requests.map(\.path) == ["/v1/chat/completions"])
         #expect(thinker.requests.first?.header("Authorization") == "Bearer chat-key")
+    }
+}
+
+
+/// The model keeping what the child shares, through the safety filter, and forgetting it on request.
+@Suite struct MemoryToolTests {
+    func run(_ sandbox: Sandbox, _ script: FakeOpenAIScript) async throws -> FakeOpenAIServer {
+        let server = try await FakeOpenAIServer(script: script)
+        try sandbox.write(config: try String(contentsOfFile: sandbox.configPath, encoding: .utf8)
+            .replacing(#/base_url = "http://127.0.0.1:\d+"/#, with: "base_url = \"\(server.baseURL)\""))
+        let options = DaemonOptions(configurationPath: sandbox.configPath, mode: .once(waitForWake: true), trapSignals: false)
+        try await Daemon(options: options, logger: CloudFaultTests.logger).run()
+        try await server.stop()
+        return server
+    }
+
+    @Test func factsAreKeptRecalledAndForgotten() async throws {
+        let sandbox = try Sandbox(cloud: "http://127.0.0.1:9")
+        defer { sandbox.remove() }
+        var first = FakeOpenAIScript.fixed(heard: "my cat is called biscuit", reply: ["What a lovely name!"])
+        first.toolCalls = [.init(name: "self_memory_remember", arguments: #"{"fact": "Her cat is called Biscuit"}"#),
+                           .init(name: "self_memory_remember", arguments: #"{"fact": "She lives at 42 Oak Tree Road"}"#)]
+        let server = try await run(sandbox, first)
+        let answers = try #require(server.requests.last?.json?["messages"] as? [[String: Any]]).filter { $0["role"] as? String == "tool" }
+        #expect((answers.first?["content"] as? String)?.hasPrefix("remembered") == true)
+        #expect((answers.last?["content"] as? String)?.contains("personal details") == true, "an address is never kept")
+        #expect(try sandbox.rows("SELECT text FROM memory").map { $0["text"] as String } == ["Her cat is called Biscuit"])
+
+        var second = FakeOpenAIScript.fixed(heard: "please forget my cat", reply: ["Okay, I forgot."])
+        second.toolCalls = [.init(name: "self_memory_forget", arguments: #"{"about": "biscuit"}"#)]
+        let later = try await run(sandbox, second)
+        let prompt = try #require((later.requests.first { $0.path == "/v1/chat/completions" }?.json?["messages"] as? [[String: Any]])?.first?["content"] as? String)
+        #expect(prompt.contains("earlier conversations:\n- Her cat is called Biscuit"), "recalled in the next conversation")
+        #expect(try sandbox.rows("SELECT text FROM memory").isEmpty, "forgotten on request")
     }
 }

@@ -1,5 +1,6 @@
 import CubbyAudio
 import CubbyCloud
+import CubbyMemory
 import Foundation
 
 /// The tools the toy offers the model, and what each may do: the volume is held under the parent's
@@ -8,13 +9,23 @@ enum DeviceTools {
     static let setVolume = "self.audio_speaker.set_volume"
     static let express = "self.express"
     static let endConversation = "self.end_conversation"
+    static let remember = "self.memory.remember"
+    static let forget = "self.memory.forget"
+
+    /// Long-term memory for the tools: where facts are kept, and the check a fact must pass first
+    /// (the safety filter: personal details redacted, anything flagged refused).
+    struct Memory: Sendable {
+        var store: ConversationStore
+        /// The text to keep, or why not.
+        var vet: @Sendable (String) -> Result<String, DeviceToolServer.ToolFailure>
+    }
 
     /// The persona's short names for the tools (`[tools] allowed` in persona.toml).
-    static let shortNames = [setVolume: "set_volume", express: "express", endConversation: "end_conversation"]
+    static let shortNames = [setVolume: "set_volume", express: "express", endConversation: "end_conversation", remember: "remember", forget: "forget"]
 
-    static func server(speaker: SpeakerQueue, maxVolume: Int, allowed: Set<String>? = nil, express show: @escaping @Sendable (String) -> Void,
-                       endConversation end: @escaping @Sendable () -> Void) -> DeviceToolServer {
-        let all = [
+    static func server(speaker: SpeakerQueue, maxVolume: Int, allowed: Set<String>? = nil, memory: Memory? = nil,
+                       express show: @escaping @Sendable (String) -> Void, endConversation end: @escaping @Sendable () -> Void) -> DeviceToolServer {
+        var all = [
             DeviceTool(name: setVolume, description: "Set the toy's speaker volume, 0-100. The child's parent sets the highest allowed.",
                        inputSchema: #"{"type":"object","properties":{"volume":{"type":"integer","minimum":0,"maximum":100}},"required":["volume"]}"#),
             DeviceTool(name: express, description: "Show an emotion with the toy's face and body: happy, sad, surprised, thinking, sleepy, laughing, loving.",
@@ -22,6 +33,14 @@ enum DeviceTools {
             DeviceTool(name: endConversation, description: "End the conversation after this answer, when the child says goodbye.",
                        inputSchema: #"{"type":"object","properties":{}}"#),
         ]
+        if memory != nil {
+            all += [
+                DeviceTool(name: remember, description: "Remember something the child shared, for later conversations (likes, pets, friends' first names). Never addresses, schools or other personal details.",
+                           inputSchema: #"{"type":"object","properties":{"fact":{"type":"string"}},"required":["fact"]}"#),
+                DeviceTool(name: forget, description: "Forget what was remembered about something, when the child asks.",
+                           inputSchema: #"{"type":"object","properties":{"about":{"type":"string"}},"required":["about"]}"#),
+            ]
+        }
         // A tool the persona does not allow is neither offered nor callable.
         let tools = all.filter { tool in allowed.map { $0.contains(shortNames[tool.name] ?? tool.name) } ?? true }
         return DeviceToolServer(tools: tools) { name, arguments in
@@ -40,6 +59,25 @@ enum DeviceTools {
             case endConversation:
                 end()
                 return .success("the conversation will end after this answer")
+            case remember:
+                guard let memory, let fact = object["fact"] as? String, !fact.isEmpty, fact.count <= 200 else {
+                    return .failure(.init("fact must be 1-200 characters"))
+                }
+                switch memory.vet(fact) {
+                case .success(let kept):
+                    do { try memory.store.remember(kept, at: Date()) } catch { return .failure(.init("could not remember: \(error)")) }
+                    return .success("remembered: \(kept)")
+                case .failure(let refusal):
+                    return .failure(refusal)
+                }
+            case forget:
+                guard let memory, let about = object["about"] as? String, about.count >= 2 else { return .failure(.init("say what to forget")) }
+                do {
+                    let count = try memory.store.forget(matching: about)
+                    return .success(count == 0 ? "nothing was remembered about \(about)" : "forgot \(count) thing(s) about \(about)")
+                } catch {
+                    return .failure(.init("could not forget: \(error)"))
+                }
             default:
                 return .failure(.init("unknown tool \(name)"))
             }

@@ -182,9 +182,13 @@ public struct TurnRunner: Sendable {
     }
 
     private func messages(for text: String, guidance: String?) -> [ChatMessage] {
-        let system = ChatMessage(role: .system, content: SafetyPreamble.systemPrompt(
+        var preamble = SafetyPreamble.systemPrompt(
             persona: persona, childAge: configuration.childAge, childName: configuration.childName,
-            blockedTopics: persona.blockedTopics + configuration.safety.blockedTopics))
+            blockedTopics: persona.blockedTopics + configuration.safety.blockedTopics)
+        if let remembered = try? store.memories(limit: 20), !remembered.isEmpty {
+            preamble += "\n\nWhat the child told you in earlier conversations:\n" + remembered.map { "- \($0)" }.joined(separator: "\n")
+        }
+        let system = ChatMessage(role: .system, content: preamble)
         var exchanges: [[ChatMessage]] = []
         if configuration.historyTurns > 0, let recent = try? store.recentTurns(limit: configuration.historyTurns) {
             for turn in recent where turn.outcome == .answered {
@@ -205,7 +209,8 @@ public struct TurnRunner: Sendable {
     private func streamReply(to text: String, guidance: String?, cloud: OpenAICompatibleClient, context: SafetyContext,
                              progress: TurnProgress) async throws {
         var messages = messages(for: text, guidance: guidance)
-        let tools = DeviceTools.server(speaker: speaker, maxVolume: configuration.maxVolume, allowed: persona.allowedTools, express: expression,
+        let tools = DeviceTools.server(speaker: speaker, maxVolume: configuration.maxVolume, allowed: persona.allowedTools,
+                                       memory: memoryForTools(context: context), express: expression,
                                        endConversation: { progress.endConversation = true })
         let persona = self.persona
         let safety = self.safety
@@ -359,6 +364,21 @@ public struct TurnRunner: Sendable {
 }
 
 extension TurnRunner {
+    /// What the model may keep about the child: only what the filter passes untouched. A fact with
+    /// personal details in it (an address, a school) or anything flagged is refused, not kept redacted.
+    func memoryForTools(context: SafetyContext) -> DeviceTools.Memory {
+        let filter = self.filter
+        return DeviceTools.Memory(store: store) { fact in
+            let verdict = filter.check(fact, direction: .inbound, context: context)
+            guard verdict.decision == .allow else {
+                return .failure(.init(verdict.redactions.isEmpty
+                    ? "not kept: \(verdict.categories.map(\.rawValue).joined(separator: ", ")) is not something to remember"
+                    : "not kept: personal details like \(verdict.redactions.joined(separator: ", ")) stay with the family"))
+            }
+            return .success(fact)
+        }
+    }
+
     /// A turn that reached the cloud and had to fall back to the offline line counts against it.
     func recordCloudOutcome(_ progress: TurnProgress) {
         guard let breaker, !Task.isCancelled else { return }

@@ -58,7 +58,8 @@ extension TurnRunner {
         var gate = SentenceGate(filter: filter, context: context, redirect: { persona.redirect(for: $0) },
                                 review: { safety.review($0, direction: .outbound) })
         var playing = false
-        let tools = DeviceTools.server(speaker: speaker, maxVolume: configuration.maxVolume, allowed: persona.allowedTools, express: expression,
+        let tools = DeviceTools.server(speaker: speaker, maxVolume: configuration.maxVolume, allowed: persona.allowedTools,
+                                       memory: memoryForTools(context: context), express: expression,
                                        endConversation: { progress.endConversation = true })
 
         for try await event in session.events {
