@@ -26,6 +26,8 @@ public struct FakeXiaozhiScript: Sendable {
     public var mcpRequests: [String] = []
     /// Close the connection after this many reply sentences.
     public var dropAfterSentences: Int?
+    /// Answer `listen stop` at all (false: a server that goes quiet mid-turn).
+    public var answersListen = true
 
     public init() {}
 }
@@ -137,7 +139,7 @@ public final class FakeXiaozhiServer: Sendable {
                             }
                         case ("listen", "start"):
                             state.withLockedValue { $0.aborted = false }
-                        case ("listen", "stop"):
+                        case ("listen", "stop") where script.answersListen:
                             // The reply streams while this loop keeps reading, so an abort can stop it.
                             group.addTask { try await reply(script: script, version: version, state: state, sender: sender) }
                         case ("abort", _):

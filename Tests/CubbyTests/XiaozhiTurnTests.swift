@@ -36,7 +36,7 @@ import Testing
         }
     }
 
-    func run(_ script: FakeXiaozhiScript, device: String = "") async throws -> (Daemon, Sandbox, FakeXiaozhiServer) {
+    func run(_ script: FakeXiaozhiScript, device: String = "", idleTimeout: Int = 8_000) async throws -> (Daemon, Sandbox, FakeXiaozhiServer) {
         let server = try await FakeXiaozhiServer(script: script)
         let sandbox = try Sandbox(cloud: nil, cloudExtra: "provider = \"xiaozhi\"", extra: """
             [xiaozhi]
@@ -46,6 +46,7 @@ import Testing
             client_id = "7a1c3b1e-0000-4000-8000-000000000001"
             protocol_version = 3
             hello_timeout_ms = 800
+            idle_timeout_ms = \(idleTimeout)
             """, deviceExtra: device)
         let options = DaemonOptions(configurationPath: sandbox.configPath, mode: .once(waitForWake: true), trapSignals: false)
         let daemon = try Daemon(options: options, logger: Self.logger)
@@ -122,6 +123,16 @@ import Testing
         #expect(turn.outcome == .offline)
         #expect(turn.failure?.contains("hello") == true)
         #expect(daemon.current.persona.offlineLines.contains(turn.said.first ?? ""))
+    }
+
+    @Test func aServerThatGoesQuietMidTurnGetsTheOfflineLine() async throws {
+        var script = FakeXiaozhiScript()
+        script.answersListen = false
+        let (daemon, sandbox, _) = try await run(script, idleTimeout: 500)
+        defer { sandbox.remove() }
+        let turn = try #require(daemon.journal.turns.first)
+        #expect(turn.outcome == .offline)
+        #expect(turn.failure?.contains("the server's answer") == true, "\(turn.failure ?? "")")
     }
 
     @Test func aDisclosureHeardByTheServerIsStillAnsweredOnTheDevice() async throws {

@@ -38,3 +38,8 @@ public struct GuardSettings: Sendable, Equatable {
         self.allowInsecureHTTP = allowInsecureHTTP
     }
 }
+
+extension GuardSettings: CustomStringConvertible {
+    /// Never shows the key.
+    public var description: String { "\(baseURL) (\(kind.rawValue), model \(model), key \(apiKey == nil ? "none" : "set"))" }
+}

@@ -22,3 +22,8 @@ public struct CloudSpeechSettings: Sendable, Equatable {
     /// OpenAI's `pcm` format: 24 kHz, 16-bit little-endian, mono.
     public static let pcmSampleRate = 24_000
 }
+
+extension CloudSpeechSettings: CustomStringConvertible {
+    /// Never shows the key.
+    public var description: String { "\(baseURL) (model \(model), voice \(voice), key \(apiKey == nil ? "none" : "set"))" }
+}

@@ -6,28 +6,28 @@ import Foundation
 /// `run` races `body` against a timer that is re-armed by every `touch()`: the first token must arrive
 /// within `first`, every later chunk within `idle`. The loser is cancelled, so a server that stops
 /// sending mid-stream ends the turn in bounded time instead of hanging it.
-final class StallWatchdog: @unchecked Sendable {
+public final class StallWatchdog: @unchecked Sendable {
     // @unchecked: `deadline` and `label` are behind `lock`.
     private let lock = NSLock()
     private var deadline: ContinuousClock.Instant
     private var label: String
     private let idle: Duration
 
-    init(first: Duration, idle: Duration, waitingFor label: String) {
+    public init(first: Duration, idle: Duration, waitingFor label: String) {
         deadline = .now + first
         self.idle = idle
         self.label = label
     }
 
     /// Something arrived: re-arm for the idle timeout.
-    func touch(nowWaitingFor label: String) {
+    public func touch(nowWaitingFor label: String) {
         lock.withLock {
             deadline = .now + idle
             self.label = label
         }
     }
 
-    func run<T: Sendable>(context: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    public func run<T: Sendable>(context: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask { try await body() }
             group.addTask { [self] in

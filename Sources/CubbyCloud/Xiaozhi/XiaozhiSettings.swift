@@ -13,6 +13,9 @@ public struct XiaozhiSettings: Sendable, Equatable {
     public var protocolVersion: XiaozhiAudioFrame.Version
     /// The server must answer the device's hello within this (the firmware waits 10 s).
     public var helloTimeoutMilliseconds: Int
+    /// From `listen stop` to the server's first message, and then between messages: a server that
+    /// goes quiet mid-turn ends the turn instead of holding it.
+    public var idleTimeoutMilliseconds = 8_000
     public var allowInsecure: Bool
 
     public init(url: String, token: String? = nil, deviceID: String, clientID: String, protocolVersion: XiaozhiAudioFrame.Version = .v1,
@@ -42,5 +45,12 @@ public struct XiaozhiSettings: Sendable, Equatable {
     var authorization: String? {
         guard let token, !token.isEmpty else { return nil }
         return token.contains(" ") ? token : "Bearer \(token)"
+    }
+}
+
+extension XiaozhiSettings: CustomStringConvertible {
+    /// Never shows the token.
+    public var description: String {
+        "\(url) (device \(deviceID), protocol \(protocolVersion.rawValue), token \(token == nil ? "none" : "set"))"
     }
 }

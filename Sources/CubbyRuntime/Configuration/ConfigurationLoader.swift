@@ -98,6 +98,7 @@ public enum ConfigurationLoader {
         let clientID = try table.string("client_id", default: "")
         let version = try table.integer("protocol_version", default: 1, in: 1...3)
         let helloTimeout = try table.integer("hello_timeout_ms", default: 10_000, in: 100...60_000)
+        let idleTimeout = try table.integer("idle_timeout_ms", default: 8_000, in: 100...120_000)
         let allowInsecure = try table.boolean("allow_insecure", default: false)
         guard chosen else { return nil }
         guard !url.isEmpty else { throw table.error("url", "is required when [cloud] provider = \"xiaozhi\"") }
@@ -106,9 +107,11 @@ public enum ConfigurationLoader {
         }
         guard !deviceID.isEmpty else { throw table.error("device_id", "is required: the MAC-style id the server knows this toy by") }
         guard !clientID.isEmpty else { throw table.error("client_id", "is required: a UUID for this installation") }
-        return XiaozhiSettings(url: url, token: token, deviceID: deviceID, clientID: clientID,
-                               protocolVersion: XiaozhiAudioFrame.Version(rawValue: version) ?? .v1,
-                               helloTimeoutMilliseconds: helloTimeout, allowInsecure: allowInsecure)
+        var settings = XiaozhiSettings(url: url, token: token, deviceID: deviceID, clientID: clientID,
+                                       protocolVersion: XiaozhiAudioFrame.Version(rawValue: version) ?? .v1,
+                                       helloTimeoutMilliseconds: helloTimeout, allowInsecure: allowInsecure)
+        settings.idleTimeoutMilliseconds = idleTimeout
+        return settings
     }
 
     /// `[speech]`: the voice. `engine = "openai"` uses `/v1/audio/speech`, by default at the `[cloud]`

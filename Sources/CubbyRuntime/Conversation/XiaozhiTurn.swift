@@ -20,7 +20,12 @@ extension TurnRunner {
         do {
             try await XiaozhiSession.run(settings: settings, hello: .hello(sampleRate: 16_000, frameDurationMilliseconds: 60, echoCancelled: true)) { session in
                 try await stream(utterance, to: session, progress: progress)
-                try await play(session, context: context, conversationID: conversationID, progress: progress)
+                // A server that goes quiet ends the turn (offline line) instead of holding the toy.
+                let idle = Duration.milliseconds(settings.idleTimeoutMilliseconds)
+                let watchdog = StallWatchdog(first: idle, idle: idle, waitingFor: "the server's answer")
+                try await watchdog.run(context: settings.url) {
+                    try await play(session, context: context, conversationID: conversationID, progress: progress, watchdog: watchdog)
+                }
             }
             if progress.outcome == .interrupted { progress.outcome = .answered }
         } catch {
@@ -49,7 +54,8 @@ extension TurnRunner {
         try await session.send(.listenStop(sessionID: session.sessionID))
     }
 
-    private func play(_ session: XiaozhiSession, context: SafetyContext, conversationID: Int64?, progress: TurnProgress) async throws {
+    private func play(_ session: XiaozhiSession, context: SafetyContext, conversationID: Int64?, progress: TurnProgress,
+                      watchdog: StallWatchdog) async throws {
         let decoder = try OpusDecoder(sampleRate: session.serverSampleRate)
         let resampler = session.serverSampleRate == speaker.format.sampleRate
             ? nil : try Resampler(from: session.serverSampleRate, to: speaker.format.sampleRate)
@@ -63,6 +69,7 @@ extension TurnRunner {
                                        endConversation: { progress.endConversation = true })
 
         for try await event in session.events {
+            watchdog.touch(nowWaitingFor: "the server's next message")
             switch event {
             case .message(.stt(let heard)):
                 progress.heard = heard
