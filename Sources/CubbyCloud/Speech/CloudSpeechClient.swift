@@ -22,32 +22,48 @@ public final class CloudSpeechClient: Sendable {
         try? await http.shutdown()
     }
 
-    /// The sentence as 24 kHz mono samples.
-    public func synthesize(_ text: String) async throws(CubbyError) -> [Int16] {
+    /// Streams the sentence as 24 kHz mono samples, chunk by chunk as they arrive, so the speaker can
+    /// start before the whole sentence is rendered. `onSamples` sees every sample once, in order.
+    public func stream(_ text: String, onSamples: ([Int16]) throws -> Void) async throws(CubbyError) {
+        let (request, context) = makeRequest(text)
+        do {
+            let response = try await http.execute(request, timeout: .milliseconds(Int64(settings.timeoutMilliseconds)))
+            guard response.status == .ok else {
+                let body = try await response.body.collect(upTo: 16 * 1024)
+                try OpenAICompatibleClient.checkStatus(response.status, body: body, context: context)
+                return
+            }
+            var received = 0
+            var carry: UInt8?
+            for try await buffer in response.body {
+                received += buffer.readableBytes
+                guard received <= settings.maximumResponseBytes else {
+                    throw CubbyError(.cloud, "speech response exceeded \(settings.maximumResponseBytes) bytes", context: context)
+                }
+                var bytes = Array(buffer.readableBytesView)
+                if let first = carry { bytes.insert(first, at: 0) }
+                carry = bytes.count % 2 == 1 ? bytes.removeLast() : nil
+                guard !bytes.isEmpty else { continue }
+                try onSamples(stride(from: 0, to: bytes.count, by: 2).map { Int16(bitPattern: UInt16(bytes[$0]) | UInt16(bytes[$0 + 1]) << 8) })
+            }
+            guard received >= 2 else { throw CubbyError(.cloud, "speech response was empty", context: context) }
+        } catch {
+            throw OpenAICompatibleClient.describe(error, context: context)
+        }
+    }
+
+    private func makeRequest(_ text: String) -> (HTTPClientRequest, String) {
         var base = settings.baseURL
         while base.hasSuffix("/") { base.removeLast() }
         if base.hasSuffix("/v1") { base.removeLast(3) }
         let url = base + "/v1/audio/speech"
-        let context = "POST \(url)"
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "User-Agent", value: "cubby/\(CubbyVersion.string)")
         if let key = settings.apiKey, !key.isEmpty { request.headers.add(name: "Authorization", value: "Bearer \(key)") }
-        let body: [String: Any] = ["model": settings.model, "voice": settings.voice, "input": text, "response_format": "pcm"]
+        let body: [String: Any] = ["model": settings.model, "voice": settings.voice, "input": text, "response_format": "pcm", "stream_format": "audio"]
         request.body = .bytes(ByteBuffer(bytes: (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()))
-        do {
-            let response = try await http.execute(request, timeout: .milliseconds(Int64(settings.timeoutMilliseconds)))
-            let audio = try await response.body.collect(upTo: settings.maximumResponseBytes)
-            try OpenAICompatibleClient.checkStatus(response.status, body: audio, context: context)
-            guard audio.readableBytes >= 2, audio.readableBytes % 2 == 0 else {
-                throw CubbyError(.cloud, "speech response is not 16-bit PCM (\(audio.readableBytes) bytes)", context: context)
-            }
-            return audio.readableBytesView.withContiguousStorageIfAvailable { bytes in
-                stride(from: 0, to: bytes.count, by: 2).map { Int16(bitPattern: UInt16(bytes[$0]) | UInt16(bytes[$0 + 1]) << 8) }
-            } ?? Array(audio.readableBytesView).withUnsafeBytes { Array($0.bindMemory(to: Int16.self)).map { Int16(littleEndian: $0) } }
-        } catch {
-            throw OpenAICompatibleClient.describe(error, context: context)
-        }
+        return (request, "POST \(url)")
     }
 }

@@ -341,12 +341,29 @@ public struct TurnRunner: Sendable {
             if let cached = phrases?.samples(for: text, voice: persona.voice, rate: rate) {
                 samples = cached
             } else if let cloudVoice {
+                // Played as it arrives. If the voice fails before any audio, the toy says the sentence in its
+                // own voice rather than not at all; after some audio, the rest of that sentence is dropped.
+                let resampler = try Resampler(from: CloudSpeechSettings.pcmSampleRate, to: rate)
+                let speaker = self.speaker
+                let started = StartedFlag()
                 do {
-                    samples = try Resampler.convert(try await cloudVoice.synthesize(text), from: CloudSpeechSettings.pcmSampleRate, to: rate)
+                    try await cloudVoice.stream(text) { chunk in
+                        let converted = resampler.process(chunk)
+                        if !started.isSet { progress.markFirstAudio() }
+                        started.set()
+                        try speaker.enqueue(converted)
+                    }
+                    if started.isSet {
+                        progress.spokeAnything = true
+                        return
+                    }
                 } catch {
-                    // The sentence was admitted; the toy says it in its own voice rather than not at all.
                     if Task.isCancelled { return }
-                    logger.warning("the cloud voice failed; speaking on the device", metadata: ["error": "\(error)"])
+                    logger.warning("the cloud voice failed", metadata: ["error": "\(error)", "fallback": "\(started.isSet ? "none" : "espeak-ng")"])
+                    if started.isSet {
+                        progress.spokeAnything = true
+                        return
+                    }
                 }
             }
             if samples == nil {
