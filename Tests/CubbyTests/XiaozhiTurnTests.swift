@@ -125,6 +125,21 @@ import Testing
         #expect(daemon.current.persona.offlineLines.contains(turn.said.first ?? ""))
     }
 
+    @Test func aConnectionDroppedMidReplyKeepsWhatWasSaidAndEndsCleanly() async throws {
+        let sentences = ["Owls hunt at night.", "They fly without a sound.", "Their eyes are huge."]
+        let packets = try Self.packets(sentences)
+        var script = FakeXiaozhiScript()
+        script.heard = "tell me about owls"
+        script.sentences = sentences
+        script.packets = { packets[$0] ?? [] }
+        script.dropAfterSentences = 1
+        let (daemon, sandbox, _) = try await run(script)
+        defer { sandbox.remove() }
+        let turn = try #require(daemon.journal.turns.first)
+        #expect(turn.said == ["Owls hunt at night."])
+        #expect(turn.outcome == .answered && turn.failure != nil, "what was said stands; the drop is recorded")
+    }
+
     @Test func aServerThatGoesQuietMidTurnGetsTheOfflineLine() async throws {
         var script = FakeXiaozhiScript()
         script.answersListen = false
