@@ -138,9 +138,10 @@ struct BridgeBench {
         var report: [String: Any] = ["turns": turns]
         print("provider  | end of speech → request sent | first token → first audio at ALSA | added (sum)")
         print("          |   p50      p95               |   p50      p95                     |   p50      p95")
+        print("          (end of speech → request is timed in whole milliseconds: 0.0 means under 1 ms)")
         for (name, samples) in [("openai", openAI), ("xiaozhi", xiaozhi)] {
             let request = samples.map(\.toRequest), audio = samples.map(\.firstTokenToAudio), added = samples.map(\.added)
-            print(String(format: "%-9@ | %6.1f  %6.1f ms               | %6.1f  %6.1f ms                   | %6.1f  %6.1f ms", name as NSString,
+            print(name.padding(toLength: 9, withPad: " ", startingAt: 0) + String(format: " | %6.1f  %6.1f ms               | %6.1f  %6.1f ms                   | %6.1f  %6.1f ms",
                          percentile(request, 0.5), percentile(request, 0.95), percentile(audio, 0.5), percentile(audio, 0.95),
                          percentile(added, 0.5), percentile(added, 0.95)))
             report[name] = ["request_p50": percentile(request, 0.5), "request_p95": percentile(request, 0.95),

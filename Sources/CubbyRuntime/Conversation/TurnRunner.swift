@@ -101,8 +101,9 @@ public struct TurnRunner: Sendable {
         defer { recordCloudOutcome(progress) }
         let heard: String
         do {
-            progress.markRequestSent()
             let wav = WAVAudio(format: .speech, samples: utterance).encoded()
+            // Marked once the upload is built and handed to the HTTP client: what the device itself took.
+            progress.markRequestSent()
             heard = try await retry.run({ () throws(CubbyError) in try await cloud.transcribe(wav: wav) },
                                         onRetry: { error, attempt in logger.notice("retrying the transcription", metadata: ["error": "\(error)", "attempt": "\(attempt)"]) })
             progress.heard = heard
