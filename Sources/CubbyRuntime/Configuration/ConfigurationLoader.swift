@@ -76,6 +76,24 @@ public enum ConfigurationLoader {
         return configuration
     }
 
+    /// A key or token: inline in the file (`inline`, when the section allows it), or in a file of its own
+    /// (`file`, so it need not sit in a world-readable config), and overridden by `variable` in the
+    /// environment. Setting both the inline value and the file is an error.
+    private static func secret(_ table: TOMLSection, inline: String? = nil, file: String, variable: String? = nil, folder: String,
+                               environment: [String: String]) throws(CubbyError) -> String? {
+        let inlineValue = try inline.map { key throws(CubbyError) in try table.string(key) } ?? nil
+        let path = try table.string(file).map { ConfigPath.resolve($0, against: folder) }
+        if let inline, inlineValue != nil && path != nil { throw table.error(file, "set either \(inline) or \(file), not both") }
+        var value = inlineValue
+        if let path {
+            do { value = try FileBytes.readText(at: path).trimmingSpaces() } catch {
+                throw table.error(file, "cannot read \(path): \(error.message)")
+            }
+        }
+        if let variable, let fromEnvironment = environment[variable], !fromEnvironment.isEmpty { value = fromEnvironment }
+        return value
+    }
+
     /// `[xiaozhi]`: read (and checked) always, used only when `[cloud] provider = "xiaozhi"`.
     private static func decodeXiaozhi(_ table: TOMLSection, chosen: Bool, folder: String, environment: [String: String]) throws(CubbyError) -> XiaozhiSettings? {
         var url = try table.string("url", default: "")
@@ -84,16 +102,7 @@ public enum ConfigurationLoader {
             url = environmentURL
             source = "CUBBY_XIAOZHI_URL"
         }
-        let inlineToken = try table.string("token")
-        let tokenFile = try table.string("token_file").map { ConfigPath.resolve($0, against: folder) }
-        if inlineToken != nil && tokenFile != nil { throw table.error("token_file", "set either token or token_file, not both") }
-        var token = inlineToken
-        if let tokenFile {
-            do { token = try FileBytes.readText(at: tokenFile).trimmingSpaces() } catch {
-                throw table.error("token_file", "cannot read the token file \(tokenFile): \(error.message)")
-            }
-        }
-        if let environmentToken = environment["CUBBY_XIAOZHI_TOKEN"], !environmentToken.isEmpty { token = environmentToken }
+        let token = try secret(table, inline: "token", file: "token_file", variable: "CUBBY_XIAOZHI_TOKEN", folder: folder, environment: environment)
         let deviceID = try table.string("device_id", default: "")
         let clientID = try table.string("client_id", default: "")
         let version = try table.integer("protocol_version", default: 1, in: 1...3)
@@ -119,7 +128,7 @@ public enum ConfigurationLoader {
     private static func decodeSpeech(_ table: TOMLSection, cloud: CloudSettings?, folder: String, environment: [String: String]) throws(CubbyError) -> CloudSpeechSettings? {
         let engine = try table.choice("engine", of: ["espeak-ng", "openai"], default: "espeak-ng")
         let url = try table.string("base_url")
-        let keyFile = try table.string("api_key_file").map { ConfigPath.resolve($0, against: folder) }
+        let ownKey = try secret(table, file: "api_key_file", variable: "CUBBY_SPEECH_KEY", folder: folder, environment: environment)
         let model = try table.string("model", default: "gpt-4o-mini-tts")
         let voice = try table.string("voice", default: "alloy")
         let timeout = try table.integer("timeout_ms", default: 3_000, in: 200...30_000)
@@ -131,13 +140,7 @@ public enum ConfigurationLoader {
         if let problem = CloudSettings.problem(withBaseURL: base, allowInsecureHTTP: allowInsecure) {
             throw CubbyError(.invalidConfiguration, "\(table.qualifiedName("base_url")): \(problem)", context: table.file)
         }
-        var key = url == nil ? cloud?.apiKey : nil
-        if let keyFile {
-            do { key = try FileBytes.readText(at: keyFile).trimmingSpaces() } catch {
-                throw table.error("api_key_file", "cannot read the key file \(keyFile): \(error.message)")
-            }
-        }
-        if let environmentKey = environment["CUBBY_SPEECH_KEY"], !environmentKey.isEmpty { key = environmentKey }
+        let key = ownKey ?? (url == nil ? cloud?.apiKey : nil)
         return CloudSpeechSettings(baseURL: base, apiKey: key, model: model, voice: voice, timeoutMilliseconds: timeout)
     }
 
@@ -166,14 +169,7 @@ public enum ConfigurationLoader {
         let timeout = try guardTable.integer("timeout_ms", default: 400, in: 50...5_000)
         let onFailure = try guardTable.choice("on_failure", of: GuardSettings.OnFailure.allCases.map(\.rawValue), default: "allow")
         let allowInsecure = try guardTable.boolean("allow_insecure_http", default: false)
-        let keyFile = try guardTable.string("api_key_file").map { ConfigPath.resolve($0, against: folder) }
-        var key: String?
-        if let keyFile {
-            do { key = try FileBytes.readText(at: keyFile).trimmingSpaces() } catch {
-                throw guardTable.error("api_key_file", "cannot read the key file \(keyFile): \(error.message)")
-            }
-        }
-        if let environmentKey = environment["CUBBY_GUARD_KEY"], !environmentKey.isEmpty { key = environmentKey }
+        let key = try secret(guardTable, file: "api_key_file", variable: "CUBBY_GUARD_KEY", folder: folder, environment: environment)
         if !url.isEmpty {
             if let problem = CloudSettings.problem(withBaseURL: url, allowInsecureHTTP: allowInsecure) {
                 throw CubbyError(.invalidConfiguration, "\(source): \(problem)", context: table.file)
@@ -202,35 +198,16 @@ public enum ConfigurationLoader {
             maximumReplyTokens: try table.integer("max_reply_tokens", default: 300, in: 16...4_096),
             allowInsecureHTTP: allowInsecure)
 
-        let inlineKey = try table.string("api_key")
-        let keyFile = try table.string("api_key_file").map { ConfigPath.resolve($0, against: folder) }
-        if inlineKey != nil && keyFile != nil {
-            throw table.error("api_key_file", "set either api_key or api_key_file, not both")
-        }
-        var key = inlineKey
-        if let keyFile {
-            do {
-                key = try FileBytes.readText(at: keyFile).trimmingSpaces()
-            } catch {
-                throw table.error("api_key_file", "cannot read the key file \(keyFile): \(error.message)")
-            }
-        }
-        if let environmentKey = environment["CUBBY_CLOUD_KEY"], !environmentKey.isEmpty { key = environmentKey }
-        settings.apiKey = key
+        settings.apiKey = try secret(table, inline: "api_key", file: "api_key_file", variable: "CUBBY_CLOUD_KEY", folder: folder, environment: environment)
 
         let transcriptionURL = try table.string("transcription_base_url")
-        let transcriptionKeyFile = try table.string("transcription_api_key_file").map { ConfigPath.resolve($0, against: folder) }
         if let transcriptionURL {
             if let problem = CloudSettings.problem(withBaseURL: transcriptionURL, allowInsecureHTTP: allowInsecure) {
                 throw CubbyError(.invalidConfiguration, "\(table.qualifiedName("transcription_base_url")): \(problem)", context: table.file)
             }
             settings.transcriptionBaseURL = transcriptionURL
         }
-        if let transcriptionKeyFile {
-            do { settings.transcriptionAPIKey = try FileBytes.readText(at: transcriptionKeyFile).trimmingSpaces() } catch {
-                throw table.error("transcription_api_key_file", "cannot read the key file \(transcriptionKeyFile): \(error.message)")
-            }
-        }
+        settings.transcriptionAPIKey = try secret(table, file: "transcription_api_key_file", folder: folder, environment: environment)
 
         var source = table.qualifiedName("base_url")
         if let environmentURL = environment["CUBBY_CLOUD_URL"], !environmentURL.isEmpty {
