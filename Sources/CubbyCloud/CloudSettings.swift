@@ -48,24 +48,11 @@ public struct CloudSettings: Sendable, Equatable {
     /// Checks the URL: a scheme, a host, and https unless the host is loopback or insecure HTTP is allowed.
     /// Returns nil when valid, or what is wrong.
     public static func problem(withBaseURL text: String, allowInsecureHTTP: Bool) -> String? {
-        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), let host = url.host, !host.isEmpty else {
-            return "\"\(text)\" is not an absolute URL like https://api.example.com"
-        }
-        guard scheme == "https" || scheme == "http" else { return "scheme \"\(scheme)\" is not http or https" }
-        if scheme == "http" && !allowInsecureHTTP && !isLoopback(host) {
-            return "plain http to \(host) would send the child's voice unencrypted; use https, or set allow_insecure_http = true"
-        }
-        return nil
-    }
-
-    static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+        CloudEndpoint.problem(with: text, secure: "https", plain: "http", allowInsecure: allowInsecureHTTP,
+                              example: "https://api.example.com", setting: "allow_insecure_http")
     }
 
     func url(_ path: String, base override: String? = nil) -> String {
-        var base = override ?? baseURL
-        while base.hasSuffix("/") { base.removeLast() }
-        if base.hasSuffix("/v1") { base.removeLast(3) }
-        return base + path
+        CloudEndpoint.url(override ?? baseURL, path)
     }
 }

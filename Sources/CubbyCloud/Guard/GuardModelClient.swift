@@ -17,11 +17,7 @@ public final class GuardModelClient: Sendable {
 
     public init(settings: GuardSettings) {
         self.settings = settings
-        var configuration = HTTPClient.Configuration()
-        configuration.timeout = .init(connect: .milliseconds(Int64(settings.timeoutMilliseconds)))
-        configuration.redirectConfiguration = .disallow
-        configuration.connectionPool.retryConnectionEstablishment = false
-        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        http = CloudEndpoint.client(connectTimeoutMilliseconds: settings.timeoutMilliseconds)
     }
 
     public func shutdown() async {
@@ -29,25 +25,19 @@ public final class GuardModelClient: Sendable {
     }
 
     private var url: String {
-        let base = settings.baseURL.hasSuffix("/") ? String(settings.baseURL.dropLast()) : settings.baseURL
-        return base + (settings.kind == .moderation ? "/v1/moderations" : "/v1/chat/completions")
+        CloudEndpoint.url(settings.baseURL, settings.kind == .moderation ? "/v1/moderations" : "/v1/chat/completions")
     }
 
     /// The guard's verdict, or a `.cloud` error when it does not answer well within the budget.
     public func review(_ text: String) async throws(CubbyError) -> Verdict {
         let context = "POST \(url)"
-        var request = HTTPClientRequest(url: url)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.headers.add(name: "User-Agent", value: "cubby/\(CubbyVersion.string)")
-        if let key = settings.apiKey, !key.isEmpty { request.headers.add(name: "Authorization", value: "Bearer \(key)") }
         let body: [String: Any]
         switch settings.kind {
         case .moderation: body = ["model": settings.model, "input": text]
         case .chat: body = ["model": settings.model, "messages": [["role": "user", "content": text]], "max_tokens": 20, "temperature": 0]
         }
         let bytes = (try? JSONSerialization.data(withJSONObject: body)) ?? Data()
-        request.body = .bytes(ByteBuffer(bytes: bytes))
+        let request = CloudEndpoint.post(url, contentType: "application/json", key: settings.apiKey, body: Array(bytes))
         do {
             let response = try await http.execute(request, timeout: .milliseconds(Int64(settings.timeoutMilliseconds)))
             let answer = try await response.body.collect(upTo: 64 * 1024)

@@ -17,14 +17,7 @@ public final class OpenAICompatibleClient: Sendable {
     public init(settings: CloudSettings, logger: Logger) {
         self.settings = settings
         self.logger = logger
-        var configuration = HTTPClient.Configuration()
-        configuration.timeout = .init(connect: .milliseconds(Int64(settings.connectTimeoutMilliseconds)))
-        configuration.redirectConfiguration = .disallow
-        // A refused or failed connection fails the request at once instead of being retried until the connect
-        // timeout: the toy has a second to say its offline line, and retries belong to the turn, which knows
-        // which steps are safe to repeat.
-        configuration.connectionPool.retryConnectionEstablishment = false
-        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        http = CloudEndpoint.client(connectTimeoutMilliseconds: settings.connectTimeoutMilliseconds)
     }
 
     /// Closes connections; call once when the client is no longer needed.
@@ -33,15 +26,7 @@ public final class OpenAICompatibleClient: Sendable {
     }
 
     private func request(_ path: String, contentType: String, body: [UInt8], base: String? = nil, key override: String? = nil) -> HTTPClientRequest {
-        var request = HTTPClientRequest(url: settings.url(path, base: base))
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: contentType)
-        request.headers.add(name: "User-Agent", value: "cubby/\(CubbyVersion.string)")
-        if let key = override ?? settings.apiKey, !key.isEmpty {
-            request.headers.add(name: "Authorization", value: "Bearer \(key)")
-        }
-        request.body = .bytes(ByteBuffer(bytes: body))
-        return request
+        CloudEndpoint.post(settings.url(path, base: base), contentType: contentType, key: override ?? settings.apiKey, body: body)
     }
 
     /// Sends one utterance (a WAV) to `/v1/audio/transcriptions`; returns the text.

@@ -11,11 +11,7 @@ public final class CloudSpeechClient: Sendable {
 
     public init(settings: CloudSpeechSettings) {
         self.settings = settings
-        var configuration = HTTPClient.Configuration()
-        configuration.timeout = .init(connect: .milliseconds(Int64(min(settings.timeoutMilliseconds, 2_000))))
-        configuration.redirectConfiguration = .disallow
-        configuration.connectionPool.retryConnectionEstablishment = false
-        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        http = CloudEndpoint.client(connectTimeoutMilliseconds: min(settings.timeoutMilliseconds, 2_000))
     }
 
     public func shutdown() async {
@@ -53,17 +49,10 @@ public final class CloudSpeechClient: Sendable {
     }
 
     private func makeRequest(_ text: String) -> (HTTPClientRequest, String) {
-        var base = settings.baseURL
-        while base.hasSuffix("/") { base.removeLast() }
-        if base.hasSuffix("/v1") { base.removeLast(3) }
-        let url = base + "/v1/audio/speech"
-        var request = HTTPClientRequest(url: url)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.headers.add(name: "User-Agent", value: "cubby/\(CubbyVersion.string)")
-        if let key = settings.apiKey, !key.isEmpty { request.headers.add(name: "Authorization", value: "Bearer \(key)") }
+        let url = CloudEndpoint.url(settings.baseURL, "/v1/audio/speech")
         let body: [String: Any] = ["model": settings.model, "voice": settings.voice, "input": text, "response_format": "pcm", "stream_format": "audio"]
-        request.body = .bytes(ByteBuffer(bytes: (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()))
-        return (request, "POST \(url)")
+        let bytes = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
+        return (CloudEndpoint.post(url, contentType: "application/json", key: settings.apiKey, body: Array(bytes)), "POST \(url)")
     }
+
 }

@@ -31,15 +31,10 @@ public struct XiaozhiSettings: Sendable, Equatable {
 
     /// Checks the URL: ws or wss, a host, and wss unless the host is loopback or insecure is allowed.
     public static func problem(withURL text: String, allowInsecure: Bool) -> String? {
-        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), let host = url.host, !host.isEmpty else {
-            return "\"\(text)\" is not an absolute URL like wss://xiaozhi.example.com/xiaozhi/v1/"
-        }
-        guard scheme == "ws" || scheme == "wss" else { return "scheme \"\(scheme)\" is not ws or wss" }
-        if scheme == "ws" && !allowInsecure && !CloudSettings.isLoopback(host) {
-            return "plain ws to \(host) would send the child's voice unencrypted; use wss, or set allow_insecure = true"
-        }
-        return nil
+        CloudEndpoint.problem(with: text, secure: "wss", plain: "ws", allowInsecure: allowInsecure,
+                              example: "wss://xiaozhi.example.com/xiaozhi/v1/", setting: "allow_insecure")
     }
+
 
     /// The `Authorization` value: the firmware adds "Bearer " when the token has no space of its own.
     var authorization: String? {
