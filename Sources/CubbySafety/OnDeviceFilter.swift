@@ -104,7 +104,7 @@ public struct OnDeviceFilter: SafetyFilter {
             categories.sort()
         }
         let action = Self.inboundAction(flagged: flagged, redacted: !redaction.kinds.isEmpty)
-        let passedOn = [.answerLocally, .alert].contains(action) ? "" : redaction.text
+        let passedOn = action.passesOn ? redaction.text : ""
         return SafetyVerdict(decision: action == .pass ? .allow : .flag, categories: categories, action: action, text: passedOn,
                              ruleIDs: ids, risk: risk, redactions: redaction.kinds)
     }

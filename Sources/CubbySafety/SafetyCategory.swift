@@ -88,6 +88,9 @@ public struct SafetyVerdict: Sendable, Equatable {
         case blockSentence = "block_sentence"
         /// Repeated attempts to break the rules: the toy takes a break from the cloud for a while.
         case coolDown = "cool_down"
+
+        /// Whether the text goes on (possibly redacted, possibly with guidance) rather than stopping here.
+        public var passesOn: Bool { self == .pass || self == .redact || self == .guide }
     }
 
     public var decision: Decision

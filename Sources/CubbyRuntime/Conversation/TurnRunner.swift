@@ -124,24 +124,7 @@ public struct TurnRunner: Sendable {
             logger.notice("safety filter on the child's words", metadata: [
                 "action": "\(inbound.action.rawValue)", "categories": "\(inbound.categories.map(\.rawValue))", "rules": "\(inbound.ruleIDs)"])
         }
-        switch inbound.action {
-        case .pass, .redact, .guide:
-            break
-        case .alert:
-            raiseAlert(for: inbound, heard: heard, conversationID: conversationID, progress: progress)
-            await answerLocally(inbound, progress: progress)
-            return
-        case .answerLocally, .blockSentence:
-            await answerLocally(inbound, progress: progress)
-            return
-        case .coolDown:
-            progress.outcome = .heldBack
-            progress.failure = "cool-down started after repeated attempts to break the rules"
-            await speak(persona.redirect(for: .ruleBreaking), progress: progress)
-            await speak(persona.coolDownLine, progress: progress)
-            try? await speaker.waitUntilIdle()
-            return
-        }
+        if await answeredOnDevice(inbound, heard: heard, conversationID: conversationID, progress: progress) { return }
         progress.sentText = inbound.text
 
         do {
@@ -160,8 +143,30 @@ public struct TurnRunner: Sendable {
         }
     }
 
+    /// Acts on what the filter decided about the child's words. Returns true when the turn ends on the
+    /// device (a local answer, a parent alert, a cool-down) and nothing more may go to the cloud; both
+    /// providers use this, so the child meets the same toy whichever cloud is behind it.
+    func answeredOnDevice(_ inbound: SafetyVerdict, heard: String, conversationID: Int64?, progress: TurnProgress) async -> Bool {
+        switch inbound.action {
+        case .pass, .redact, .guide:
+            return false
+        case .alert:
+            raiseAlert(for: inbound, heard: heard, conversationID: conversationID, progress: progress)
+            await answerLocally(inbound, progress: progress)
+        case .answerLocally, .blockSentence:
+            await answerLocally(inbound, progress: progress)
+        case .coolDown:
+            progress.outcome = .heldBack
+            progress.failure = "cool-down started after repeated attempts to break the rules"
+            await speak(persona.redirect(for: .ruleBreaking), progress: progress)
+            await speak(persona.coolDownLine, progress: progress)
+            try? await speaker.waitUntilIdle()
+        }
+        return true
+    }
+
     /// The child's words stay on the device; the persona answers for the most serious category.
-    func answerLocally(_ verdict: SafetyVerdict, progress: TurnProgress) async {
+    private func answerLocally(_ verdict: SafetyVerdict, progress: TurnProgress) async {
         progress.outcome = .heldBack
         let category = verdict.primaryCategory ?? .ruleBreaking
         progress.failure = "held back on the device: \(category.rawValue)"

@@ -76,16 +76,13 @@ extension TurnRunner {
                 logger.info("child said", metadata: ["text": "\(heard)", "via": "xiaozhi"])
                 let inbound = safety.review(filter.check(heard, direction: .inbound, context: context), direction: .inbound)
                 progress.inbound = inbound
-                switch inbound.action {
-                case .alert, .answerLocally, .coolDown, .blockSentence:
+                if !inbound.action.passesOn {
                     try await session.send(.abort(sessionID: session.sessionID, reason: nil))
-                    if inbound.action == .alert { raiseAlert(for: inbound, heard: heard, conversationID: conversationID, progress: progress) }
-                    await answerLocally(inbound, progress: progress)
+                    _ = await answeredOnDevice(inbound, heard: heard, conversationID: conversationID, progress: progress)
                     return
-                case .pass, .redact, .guide:
-                    // The server already has the words; the toy's filter still guards what comes back.
-                    progress.sentText = heard
                 }
+                // The server already has the words; the toy's filter still guards what comes back.
+                progress.sentText = heard
             case .message(.emotion(let name, _)):
                 expression(name)
             case .message(.sentenceStart(let text)):
