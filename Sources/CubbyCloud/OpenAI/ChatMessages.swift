@@ -55,20 +55,6 @@ public struct ToolCall: Sendable, Equatable, Encodable {
     }
 }
 
-/// A tool offered to the model: a function name (letters, digits, _ and -), what it does, and its
-/// arguments' JSON Schema as JSON text.
-public struct ChatTool: Sendable, Equatable {
-    public var name: String
-    public var description: String
-    public var parameters: Data
-
-    public init(name: String, description: String, parameters: Data) {
-        self.name = name
-        self.description = description
-        self.parameters = parameters
-    }
-}
-
 /// What one streamed chunk of a chat completion carried.
 public enum ChatStreamEvent: Sendable, Equatable {
     case text(String)

@@ -59,7 +59,7 @@ public final class OpenAICompatibleClient: Sendable {
     /// moment the request left, for latency accounting.
     public func streamChat(
         messages: [ChatMessage],
-        tools: [ChatTool] = [],
+        tools: [DeviceTool] = [],
         onRequestSent: @escaping @Sendable () -> Void = {},
         onEvent: @escaping @Sendable (ChatStreamEvent) async throws -> Void
     ) async throws(CubbyError) {
@@ -81,7 +81,7 @@ public final class OpenAICompatibleClient: Sendable {
                 var object = (try JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:]
                 object["tools"] = try tools.map { tool -> [String: Any] in
                     ["type": "function", "function": ["name": tool.name, "description": tool.description,
-                                                      "parameters": try JSONSerialization.jsonObject(with: tool.parameters)]]
+                                                      "parameters": try JSONSerialization.jsonObject(with: tool.inputSchema)]]
                 }
                 payload = Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
             }

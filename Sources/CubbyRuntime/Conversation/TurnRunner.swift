@@ -246,7 +246,7 @@ public struct TurnRunner: Sendable {
 
     /// One streamed request: speaks admitted sentences as they complete; returns the tool calls the
     /// model made, if it made any.
-    private func streamRound(messages: [ChatMessage], tools: [ChatTool], cloud: OpenAICompatibleClient, gate: inout SentenceGate,
+    private func streamRound(messages: [ChatMessage], tools: [DeviceTool], cloud: OpenAICompatibleClient, gate: inout SentenceGate,
                              progress: TurnProgress) async throws -> [ToolCall] {
         let (events, continuation) = AsyncThrowingStream<ChatStreamEvent, any Error>.makeStream()
         var gateCopy = gate

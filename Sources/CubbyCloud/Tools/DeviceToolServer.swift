@@ -1,8 +1,9 @@
 import CubbyCore
 import Foundation
 
-/// A tool the toy offers the model: set the volume, show an emotion, end the conversation.
-public struct DeviceTool: Sendable {
+/// A tool the toy offers the model (set the volume, show an emotion, end the conversation…), over MCP
+/// (xiaozhi) or as a function of the chat-completions API.
+public struct DeviceTool: Sendable, Equatable {
     public var name: String
     public var description: String
     /// JSON Schema of the arguments, as JSON.
@@ -10,9 +11,13 @@ public struct DeviceTool: Sendable {
 
     /// `inputSchema` is the JSON Schema as JSON text (checked by the tests that declare tools).
     public init(name: String, description: String, inputSchema: String) {
+        self.init(name: name, description: description, inputSchema: Data(inputSchema.utf8))
+    }
+
+    public init(name: String, description: String, inputSchema: Data) {
         self.name = name
         self.description = description
-        self.inputSchema = Data(inputSchema.utf8)
+        self.inputSchema = inputSchema
     }
 }
 
@@ -44,8 +49,8 @@ public struct DeviceToolServer: Sendable {
 
     /// The same tools for the chat-completions API, whose function names allow only letters, digits, _
     /// and - ("self.audio_speaker.set_volume" is offered as "self_audio_speaker_set_volume").
-    public var chatTools: [ChatTool] {
-        tools.map { ChatTool(name: Self.chatName($0.name), description: $0.description, parameters: $0.inputSchema) }
+    public var chatTools: [DeviceTool] {
+        tools.map { DeviceTool(name: Self.chatName($0.name), description: $0.description, inputSchema: $0.inputSchema) }
     }
 
     /// The device tool a chat function name stands for.
