@@ -34,7 +34,7 @@ struct Status: ParsableCommand {
         print("persona:  \(persona.name) (\(persona.id)), wake phrase \(persona.wake.phrases.map { "\"\($0)\"" }.joined(separator: ", "))")
         print("board:    \(board.name)")
         print("child:    age \(configuration.childAge)\(configuration.childName.map { ", \($0)" } ?? "")")
-        print("cloud:    \(configuration.cloud.map { "\($0)" } ?? "none (offline lines only)")")
+        print("cloud:    \(configuration.cloudDescription ?? "none (offline lines only)")")
         if let store = try? openStore(configuration), let last = try store.recentTurns(limit: 1).last {
             print("last turn: \(last.startedAt.formatted(date: .abbreviated, time: .shortened)) (\(last.outcome.rawValue))")
         } else {
@@ -57,10 +57,7 @@ struct Transcripts: ParsableCommand {
         let store = try openStore(try loadConfiguration(options))
         let turns = try store.recentTurns(limit: limit)
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            encoder.dateEncodingStrategy = .iso8601
-            for turn in turns { print(String(decoding: try encoder.encode(turn), as: UTF8.self)) }
+            try printJSONLines(turns)
             return
         }
         if turns.isEmpty { print("No turns yet.") }
@@ -102,10 +99,7 @@ struct Alerts: ParsableCommand {
         let store = try openStore(try loadConfiguration(options))
         let alerts = try store.alerts(limit: limit)
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            encoder.dateEncodingStrategy = .iso8601
-            for alert in alerts { print(String(decoding: try encoder.encode(alert), as: UTF8.self)) }
+            try printJSONLines(alerts)
         } else {
             if alerts.isEmpty { print("No alerts.") }
             for alert in alerts {
@@ -119,4 +113,12 @@ struct Alerts: ParsableCommand {
             try store.markAlertsSeen(ids, at: Date())
         }
     }
+}
+
+/// One JSON object per line (sorted keys, ISO 8601 dates): the `--json` form of the read commands.
+func printJSONLines<T: Encodable>(_ values: [T]) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    encoder.dateEncodingStrategy = .iso8601
+    for value in values { print(String(decoding: try encoder.encode(value), as: UTF8.self)) }
 }

@@ -79,7 +79,7 @@ struct Cubbyd: AsyncParsableCommand {
         let configuration = try ConfigurationLoader.load(path: path)
         let persona = try PersonaPackLoader.load(directory: configuration.personaFolder)
         let board = try BoardDefinition.load(folder: configuration.boardFolder)
-        print("\(path): ok (board \(board.name), persona \(persona.id), cloud \(configuration.cloud.map { "\($0)" } ?? "none"))")
+        print("\(path): ok (board \(board.name), persona \(persona.id), cloud \(configuration.cloudDescription ?? "none"))")
     }
 
     static func exitOnSetupError<T>(_ body: () throws(CubbyError) -> T) throws -> T {

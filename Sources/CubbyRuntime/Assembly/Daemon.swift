@@ -102,7 +102,7 @@ public final class Daemon: Sendable {
         logger.info("cubbyd ready", metadata: [
             "config": "\(options.configurationPath)", "board": "\(board.name)", "persona": "\(persona.id)",
             "input": "\(reader.name)", "output": "\(writer.name)",
-            "cloud": "\(configuration.xiaozhi.map { "xiaozhi \($0)" } ?? configuration.cloud.map { "\($0)" } ?? "none (offline lines only)")",
+            "cloud": "\(configuration.cloudDescription ?? "none (offline lines only)")",
         ])
     }
 
@@ -171,7 +171,6 @@ public final class Daemon: Sendable {
             case .changed(let settings): return settings.map { OpenAICompatibleClient(settings: $0, logger: logger) }
             }
         }
-        let cloud = configuration.xiaozhi.map { "xiaozhi \($0)" } ?? configuration.cloud.map { "\($0)" } ?? "none"
-        return "persona \(persona.id), child age \(configuration.childAge), cloud \(cloud)"
+        return "persona \(persona.id), child age \(configuration.childAge), cloud \(configuration.cloudDescription ?? "none")"
     }
 }

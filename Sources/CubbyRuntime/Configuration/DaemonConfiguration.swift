@@ -58,6 +58,11 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var logLevel: Logger.Level
 
     public static let defaultPath = "/etc/cubby/cubbyd.toml"
+
+    /// The cloud in use, for logs and `--check-config`, without keys; nil when there is none.
+    public var cloudDescription: String? {
+        xiaozhi.map { "xiaozhi \($0)" } ?? cloud.map { "\($0)" }
+    }
 }
 
 extension CloudSettings: CustomStringConvertible {
