@@ -195,10 +195,12 @@ private final class FakeOpenAIHandler: ChannelInboundHandler {
         return String(bytes, radix: 16) + "\r\n" + event + "\r\n"
     }
 
-    private static func delta(_ content: String?, role: Bool = false, finish: String? = nil, model: String) -> String {
+    private static func delta(_ content: String?, toolCalls: [[String: Any]]? = nil, role: Bool = false, finish: String? = nil,
+                              model: String) -> String {
         var delta: [String: Any] = [:]
         if role { delta["role"] = "assistant" }
         if let content { delta["content"] = content }
+        if let toolCalls { delta["tool_calls"] = toolCalls }
         let choice: [String: Any] = ["index": 0, "delta": delta, "finish_reason": finish ?? NSNull()]
         let object: [String: Any] = ["id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 1_790_000_000,
                                      "model": model, "choices": [choice]]
@@ -208,14 +210,7 @@ private final class FakeOpenAIHandler: ChannelInboundHandler {
 
     /// The model asking for the script's tools: each call's name first, its arguments in two pieces.
     private func streamToolCalls(model: String, context: ChannelHandlerContext) {
-        func event(_ calls: [[String: Any]]?, finish: String? = nil) -> String {
-            var delta: [String: Any] = [:]
-            if let calls { delta["tool_calls"] = calls }
-            let choice: [String: Any] = ["index": 0, "delta": delta, "finish_reason": finish ?? NSNull()]
-            let object: [String: Any] = ["id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 1_790_000_000, "model": model, "choices": [choice]]
-            let json = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-            return "data: \(json)\n\n"
-        }
+        func event(_ calls: [[String: Any]]?, finish: String? = nil) -> String { Self.delta(nil, toolCalls: calls, finish: finish, model: model) }
         var events = [Self.delta("", role: true, model: model)]
         for (index, call) in script.toolCalls.enumerated() {
             let half = call.arguments.index(call.arguments.startIndex, offsetBy: call.arguments.count / 2)
