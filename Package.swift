@@ -36,6 +36,7 @@ let package = Package(
             providers: [.apt(["libpocketsphinx-dev", "libsphinxbase-dev", "pocketsphinx-en-us"])]),
         .systemLibrary(name: "CEspeakNG", pkgConfig: "espeak-ng", providers: [.apt(["libespeak-ng-dev"])]),
         .systemLibrary(name: "CSpeexDSP", pkgConfig: "speexdsp", providers: [.apt(["libspeexdsp-dev"])]),
+        .systemLibrary(name: "CBLAS", providers: [.apt(["libopenblas-serial-dev"])]),
 
         // MARK: Domain
         .target(
@@ -58,8 +59,12 @@ let package = Package(
             dependencies: ["CubbyCore", "CubbyAudio", "CEspeakNG"],
             swiftSettings: swiftSettings),
         .target(
+            name: "CubbySafetyModel",
+            dependencies: ["CubbyCore", "CBLAS"],
+            swiftSettings: swiftSettings),
+        .target(
             name: "CubbySafety",
-            dependencies: ["CubbyCore"],
+            dependencies: ["CubbyCore", "CubbySafetyModel"],
             resources: [.copy("Rules"), .copy("Classifier")],
             swiftSettings: swiftSettings),
         .target(

@@ -1,0 +1,134 @@
+import CubbyCore
+import Foundation
+
+/// The safety model as it lies on disk: an 8-byte magic, a little-endian UInt32 header length, a JSON
+/// header, then the tensors, each at a 64-byte aligned offset from the first aligned byte after the
+/// header. The file is memory-mapped: the embedding table (most of the file) is read a row at a time,
+/// so only the rows of pieces the toy has actually heard become resident.
+///
+/// Written by `scripts/safety_model/modelfile.py`; every size and offset is checked here before use,
+/// so a truncated or hostile file is refused with what was wrong, never read out of bounds.
+struct ModelFile: Sendable {
+    static let magic = Array("CUBBYSM1".utf8)
+
+    struct Tensor: Decodable, Sendable {
+        var name: String
+        /// "f32", "f16", "u32" or "u8".
+        var dtype: String
+        var shape: [Int]
+        var offset: Int
+        var bytes: Int
+    }
+
+    let header: SafetyModel.Header
+    let path: String
+    private let data: Data
+    private let dataStart: Int
+    private let tensors: [String: Tensor]
+
+    static func load(contentsOf path: String) throws(CubbyError) -> ModelFile {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
+        } catch {
+            throw CubbyError(.io, "safety model: could not read the file", context: path, underlying: error)
+        }
+        func fail(_ message: String) -> CubbyError { CubbyError(.invalidConfiguration, "safety model: \(message)", context: path) }
+        guard data.count > 12, Array(data.prefix(8)) == magic else { throw fail("not a Cubby safety model file") }
+        let headerLength = data.withUnsafeBytes { Int(UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: 8, as: UInt32.self))) }
+        guard headerLength > 0, 12 + headerLength <= data.count else { throw fail("the header runs past the end of the file") }
+        struct Envelope: Decodable {
+            var header: SafetyModel.Header
+            var tensors: [Tensor]
+            init(from decoder: any Decoder) throws {
+                header = try SafetyModel.Header(from: decoder)
+                let container = try decoder.container(keyedBy: Key.self)
+                tensors = try container.decode([Tensor].self, forKey: .tensors)
+            }
+            enum Key: String, CodingKey { case tensors }
+        }
+        let envelope: Envelope
+        do {
+            envelope = try JSONDecoder().decode(Envelope.self, from: data.subdata(in: 12..<(12 + headerLength)))
+        } catch {
+            throw fail("malformed header: \(error)")
+        }
+        guard envelope.header.format == 1 else { throw fail("format \(envelope.header.format) is not supported (this build reads format 1)") }
+        let dataStart = (12 + headerLength + 63) / 64 * 64
+        var tensors: [String: Tensor] = [:]
+        for tensor in envelope.tensors {
+            let width: Int
+            switch tensor.dtype {
+            case "f32", "u32": width = 4
+            case "f16": width = 2
+            case "u8": width = 1
+            default: throw fail("tensor \(tensor.name) has an unknown type \(tensor.dtype)")
+            }
+            let count = tensor.shape.reduce(1, *)
+            guard tensor.shape.allSatisfy({ $0 >= 0 }), count * width == tensor.bytes else {
+                throw fail("tensor \(tensor.name): shape \(tensor.shape) does not fill its \(tensor.bytes) bytes")
+            }
+            guard tensor.offset >= 0, tensor.offset % 64 == 0, dataStart + tensor.offset + tensor.bytes <= data.count else {
+                throw fail("tensor \(tensor.name) lies outside the file (truncated?)")
+            }
+            tensors[tensor.name] = tensor
+        }
+        return ModelFile(header: envelope.header, path: path, data: data, dataStart: dataStart, tensors: tensors)
+    }
+
+    private func fail(_ message: String) -> CubbyError {
+        CubbyError(.invalidConfiguration, "safety model: \(message)", context: path)
+    }
+
+    func tensor(_ name: String, shape: [Int]? = nil) throws(CubbyError) -> Tensor {
+        guard let tensor = tensors[name] else { throw fail("tensor \(name) is missing") }
+        if let shape, shape != tensor.shape { throw fail("tensor \(name) has shape \(tensor.shape), expected \(shape)") }
+        return tensor
+    }
+
+    /// A float tensor as 32-bit floats, whether stored as float32 or float16.
+    func floats(_ name: String, shape: [Int]? = nil) throws(CubbyError) -> [Float] {
+        let tensor = try tensor(name, shape: shape)
+        let start = dataStart + tensor.offset
+        let count = tensor.shape.reduce(1, *)
+        return data.withUnsafeBytes { raw in
+            switch tensor.dtype {
+            case "f16":
+                return (0..<count).map { Float(Float16(bitPattern: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: start + 2 * $0, as: UInt16.self)))) }
+            default:
+                return (0..<count).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: start + 4 * $0, as: UInt32.self))) }
+            }
+        }
+    }
+
+    func uint32s(_ name: String) throws(CubbyError) -> [UInt32] {
+        let tensor = try tensor(name)
+        guard tensor.dtype == "u32" else { throw fail("tensor \(name) should be u32") }
+        let start = dataStart + tensor.offset
+        return data.withUnsafeBytes { raw in
+            (0..<tensor.shape.reduce(1, *)).map { UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: start + 4 * $0, as: UInt32.self)) }
+        }
+    }
+
+    func bytes(_ name: String) throws(CubbyError) -> [UInt8] {
+        let tensor = try tensor(name)
+        return Array(data[(dataStart + tensor.offset)..<(dataStart + tensor.offset + tensor.bytes)])
+    }
+
+    /// A tensor left in the mapped file, for reading piecemeal.
+    func mapped(_ name: String) throws(CubbyError) -> MappedBytes {
+        let tensor = try tensor(name)
+        return MappedBytes(data: data, start: dataStart + tensor.offset, count: tensor.bytes)
+    }
+}
+
+/// Bytes of the memory-mapped model file, read where they lie.
+struct MappedBytes: Sendable {
+    let data: Data
+    let start: Int
+    let count: Int
+
+    func withBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        data.withUnsafeBytes { raw in body(UnsafeRawBufferPointer(rebasing: raw[start..<(start + count)])) }
+    }
+}

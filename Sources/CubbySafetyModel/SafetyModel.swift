@@ -1,0 +1,178 @@
+import CubbyCore
+import Foundation
+
+/// The learned layer of the safety filter: a sentence encoder that reads meaning in Chinese and English,
+/// and a small two-layer head that gives, for each safety category, the probability that a text is
+/// about it. It catches what no rule names: the same instruction in new words.
+///
+/// Trained off the device by `scripts/train-safety-model` (see docs/safety-model.md for the data) and
+/// shipped as one file; the thresholds in it were chosen on the development split, per direction,
+/// so that a category's false alarms on safe text stay within the budget the trainer was given.
+public struct SafetyModel: Sendable {
+    public struct Header: Decodable, Sendable {
+        public struct Encoder: Decodable, Sendable {
+            public var name: String
+            public var epsilon: Double
+        }
+        public struct Probe: Decodable, Sendable {
+            public var text: String
+            public var ids: [Int32]
+            /// The first values of the sentence vector.
+            public var embedding: [Float]
+            public var scores: [Float]
+        }
+        public var format: Int
+        public var version: String
+        /// SHA-256 of the training data the model was built from.
+        public var dataDigest: String
+        public var encoder: Encoder
+        public var categories: [String]
+        public var hidden: Int
+        /// Per direction and language ("in.en", "in.zh", "out.en", "out.zh"), per category: the
+        /// probability at which it is flagged.
+        public var thresholds: [String: [Float]]
+        /// Likewise: above this the probability counts toward the conversation's running risk.
+        public var soft: [String: [Float]]
+        public var probes: [Probe]
+
+        enum CodingKeys: String, CodingKey {
+            case format, version, dataDigest = "data_digest", encoder, categories, hidden, thresholds, soft, probes
+        }
+    }
+
+    /// Which way a text goes; the thresholds differ (a child's question and a model's instruction
+    /// share words but not meaning).
+    public enum Direction: String, Sendable { case inbound = "in", outbound = "out" }
+
+    /// The language a text is mostly in, by script: thresholds differ, as the two languages' training
+    /// text differs (the Chinese sets are adult social media, the English ones mostly requests).
+    public enum Language: String, Sendable, CaseIterable {
+        case english = "en", chinese = "zh"
+
+        /// Chinese when at least three in ten letters are Han characters.
+        public init(of text: String) {
+            var han = 0
+            var letters = 0
+            for scalar in text.unicodeScalars where scalar.properties.isAlphabetic {
+                letters += 1
+                if scalar.properties.isIdeographic { han += 1 }
+            }
+            self = letters > 0 && han * 10 >= letters * 3 ? .chinese : .english
+        }
+    }
+
+    public struct Score: Sendable, Equatable {
+        public var category: String
+        public var probability: Float
+        public var threshold: Float
+        public var soft: Float
+        public var flagged: Bool { probability >= threshold }
+    }
+
+    public let header: Header
+    let encoder: SentenceEncoder
+    /// The pooled features of the last few texts judged: the context of the next one is nearly always
+    /// among them (the reply's previous sentence, the toy's last sentence), so reading a text in its
+    /// context costs the encoder's last layers, not a second pass over the context.
+    private let recent = RecentPools(capacity: 8)
+    private let hiddenWeights: [Float], hiddenBias: [Float]
+    private let outputWeights: [Float], outputBias: [Float]
+
+    public var version: String { header.version }
+    public var categories: [String] { header.categories }
+
+    public static func load(contentsOf path: String) throws(CubbyError) -> SafetyModel {
+        let file = try ModelFile.load(contentsOf: path)
+        let header = file.header
+        let k = header.categories.count, h = header.hidden
+        for key in Language.allCases.flatMap({ language in ["in", "out"].map { "\($0).\(language.rawValue)" } }) {
+            guard header.thresholds[key]?.count == k, header.soft[key]?.count == k else {
+                throw CubbyError(.invalidConfiguration, "safety model: thresholds for '\(key)' do not cover the \(k) categories", context: path)
+            }
+        }
+        return SafetyModel(
+            header: header, encoder: try SentenceEncoder(file: file),
+            hiddenWeights: try file.floats("head_w1", shape: [SentenceEncoder.dimension, h]), hiddenBias: try file.floats("head_b1", shape: [h]),
+            outputWeights: try file.floats("head_w2", shape: [h, k]), outputBias: try file.floats("head_b2", shape: [k]))
+    }
+
+    /// The piece ids the encoder reads for `text` (for tests and `cubby safety explain`).
+    public func pieceIDs(of text: String) -> [Int32] { encoder.tokenizer.encode(text) }
+
+    /// The sentence vector of `text` (unit length, 512 values).
+    public func embedding(of text: String) -> [Float] { encoder.embed(ids: encoder.tokenizer.encode(text)) }
+
+    /// The probability of each category for a sentence vector.
+    public func probabilities(ofEmbedding e: [Float]) -> [Float] {
+        let h = header.hidden, k = header.categories.count, d = SentenceEncoder.dimension
+        var hidden = hiddenBias
+        for i in 0..<d where e[i] != 0 {
+            let value = e[i]
+            for j in 0..<h { hidden[j] += value * hiddenWeights[i * h + j] }
+        }
+        var logits = outputBias
+        for j in 0..<h where hidden[j] > 0 {
+            for c in 0..<k { logits[c] += hidden[j] * outputWeights[j * k + c] }
+        }
+        return logits.map { 1 / (1 + exp(-$0)) }
+    }
+
+    /// How likely `text` is to be about each category. A text longer than the encoder's window is read
+    /// in overlapping windows and each category takes its highest window, so a harmful request buried
+    /// in a long role-play preamble is not averaged away.
+    public func probabilities(of text: String) -> [Float] {
+        let ids = encoder.tokenizer.encode(text)
+        let window = SentenceEncoder.windowTokens
+        guard ids.count > window else { return probabilities(ofEmbedding: encoder.finish(pooled(text, ids: ids))) }
+        var result = [Float](repeating: 0, count: header.categories.count)
+        var start = 1
+        while true {
+            let end = min(start + window - 2, ids.count - 1)
+            let slice = [PieceTokenizer.begin] + ids[start..<end] + [PieceTokenizer.end]
+            for (c, p) in probabilities(ofEmbedding: encoder.embed(ids: slice)).enumerated() { result[c] = max(result[c], p) }
+            if end >= ids.count - 1 { break }
+            start += (window - 2) * 3 / 4
+        }
+        return result
+    }
+
+    /// The pooled features of a text of at most one window, remembered for the next few texts.
+    private func pooled(_ text: String, ids: [Int32]) -> SentenceEncoder.Pooled {
+        recent.pooled(for: text) { encoder.pool(ids: ids) }
+    }
+
+    /// Scores with this direction's thresholds.
+    public func scores(of text: String, direction: Direction) -> [Score] {
+        label(probabilities(of: text), direction: direction, language: Language(of: text))
+    }
+
+    /// Scores a text in its context: the text alone, and the text after what came just before it (the
+    /// reply's earlier sentences, or the toy's last sentence before the child's answer). Each category
+    /// takes the higher of the two, so an instruction split over two sentences is still an instruction,
+    /// and a "yes" to a dangerous suggestion is read as what it agrees to.
+    ///
+    /// The joined reading adds the two texts' pooled features (see `SentenceEncoder.Pooled`): the
+    /// context was nearly always judged just before, so it costs only the encoder's last layers.
+    public func scores(of text: String, after context: String?, direction: Direction) -> [Score] {
+        var probabilities = probabilities(of: text)
+        if let context, !context.isEmpty {
+            let window = SentenceEncoder.windowTokens
+            let textIDs = encoder.tokenizer.encode(text), contextIDs = encoder.tokenizer.encode(context)
+            let own = textIDs.count > window ? encoder.pool(ids: Array(textIDs.prefix(window))) : pooled(text, ids: textIDs)
+            let before = contextIDs.count > window ? encoder.pool(ids: Array(contextIDs.suffix(window))) : pooled(context, ids: contextIDs)
+            for (c, p) in self.probabilities(ofEmbedding: encoder.finish(before + own)).enumerated() {
+                probabilities[c] = max(probabilities[c], p)
+            }
+        }
+        return label(probabilities, direction: direction, language: Language(of: text))
+    }
+
+    private func label(_ probabilities: [Float], direction: Direction, language: Language) -> [Score] {
+        let key = "\(direction.rawValue).\(language.rawValue)"
+        let thresholds = header.thresholds[key] ?? []
+        let soft = header.soft[key] ?? []
+        return probabilities.indices.map {
+            Score(category: header.categories[$0], probability: probabilities[$0], threshold: thresholds[$0], soft: soft[$0])
+        }
+    }
+}
