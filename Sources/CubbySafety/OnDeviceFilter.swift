@@ -1,8 +1,11 @@
 import CubbyCore
+import CubbySafetyModel
 import Foundation
 
-/// The toy's own safety filter: normalise, match the rules, ask the classifiers, and for what the child
-/// says, take out personal details. No network; a sentence takes well under a millisecond.
+/// The toy's own safety filter, in layers: normalise and match the rules (fast, explainable, and where
+/// parents' and personas' own topics live), ask the learned model what the text means (it catches what
+/// no rule names: the same instruction in new words, in Chinese or English), and for what the child
+/// says, take out personal details. No network; a sentence takes a few milliseconds.
 ///
 /// Rules carry a weight per age tier: a weight of 1 flags on its own, smaller weights add up within the
 /// text, and what stays below the line is returned as `risk` for the conversation (`SafetySession`).
@@ -11,16 +14,36 @@ public struct OnDeviceFilter: SafetyFilter {
     public let normaliser: TextNormaliser
     /// Classifiers by script: the first whose language matches the text is used.
     public let classifiers: [Language: NGramClassifier]
+    /// The learned layer (`Classifier/safety.cubbymodel`); nil only where a test builds a rules-only filter.
+    public let model: SafetyModel?
     public let redactor: PersonalDetailRedactor
 
     public enum Language: String, Sendable { case english = "en", chinese = "zh" }
 
-    public init(rules: RuleSet, normaliser: TextNormaliser, classifiers: [Language: NGramClassifier] = [:],
+    public init(rules: RuleSet, normaliser: TextNormaliser, classifiers: [Language: NGramClassifier] = [:], model: SafetyModel? = nil,
                 redactor: PersonalDetailRedactor = PersonalDetailRedactor()) {
         self.rules = rules
         self.normaliser = normaliser
         self.classifiers = classifiers
+        self.model = model
         self.redactor = redactor
+    }
+
+    /// Which layers judge: the benchmark measures each alone and all together. `rules` is the word
+    /// rules alone; `model` the learned model alone (personal details are still redacted inbound).
+    public enum Layers: String, Sendable, CaseIterable {
+        case all, rules, model
+    }
+
+    /// This filter with only some of its layers (for measuring them side by side).
+    public func only(_ layers: Layers) -> OnDeviceFilter {
+        switch layers {
+        case .all: return self
+        case .rules: return OnDeviceFilter(rules: rules, normaliser: normaliser, classifiers: [:], model: nil, redactor: redactor)
+        case .model:
+            return OnDeviceFilter(rules: RuleSet(), normaliser: normaliser, classifiers: [:], model: model,
+                                  redactor: redactor)
+        }
     }
 
     /// The built-in rules, character tables and classifiers.
@@ -31,7 +54,13 @@ public struct OnDeviceFilter: SafetyFilter {
         for language in [Language.english, .chinese] {
             if let url = bundledClassifier(language) { classifiers[language] = try NGramClassifier.load(contentsOf: url.path) }
         }
-        return OnDeviceFilter(rules: try RuleSet.builtIn(normaliser: normaliser), normaliser: normaliser, classifiers: classifiers)
+        let model = try bundledModel().map { (url) throws(CubbyError) in try SafetyModel.load(contentsOf: url.path) }
+        return OnDeviceFilter(rules: try RuleSet.builtIn(normaliser: normaliser), normaliser: normaliser, classifiers: classifiers, model: model)
+    }
+
+    /// Where the package's learned safety model is.
+    public static func bundledModel() -> URL? {
+        Bundle.module.url(forResource: "safety", withExtension: "cubbymodel", subdirectory: "Classifier")
     }
 
     /// Where the package's classifier for a language is, if it ships one.
@@ -42,13 +71,13 @@ public struct OnDeviceFilter: SafetyFilter {
     /// This filter with a persona's or parent's rule file added on top of the built-in rules.
     public func adding(rulesAt path: String) throws(CubbyError) -> OnDeviceFilter {
         OnDeviceFilter(rules: try rules.adding(contentsOf: path, normaliser: normaliser), normaliser: normaliser,
-                       classifiers: classifiers, redactor: redactor)
+                       classifiers: classifiers, model: model, redactor: redactor)
     }
 
     /// This filter with a list of topics to stay away from.
     public func adding(blockedTopics: [String], source: String) throws(CubbyError) -> OnDeviceFilter {
         OnDeviceFilter(rules: try rules.addingBlockedTopics(blockedTopics, source: source, normaliser: normaliser), normaliser: normaliser,
-                       classifiers: classifiers, redactor: redactor)
+                       classifiers: classifiers, model: model, redactor: redactor)
     }
 
     static func language(of normalised: String) -> Language {
@@ -85,6 +114,26 @@ public struct OnDeviceFilter: SafetyFilter {
                 }
             }
         }
+        if let model {
+            let scores = model.scores(of: text, after: context.preceding,
+                                      direction: direction == .inbound ? .inbound : .outbound)
+            let vetoed = rules.vetoesClassifier(normalised)
+            for score in scores {
+                guard let category = SafetyCategory(rawValue: score.category) else { continue }
+                // Protective advice ("don't touch it and tell a grown-up") is what the toy should say:
+                // a model hit on it is evidence for the conversation, not a block. Scary content is
+                // for the youngest only; for 9-12 it adds to the running risk.
+                let advisory = vetoed || (category == .scary && tier == .preteen)
+                if score.flagged && advisory {
+                    risk[category, default: 0] += 0.5
+                } else if score.flagged {
+                    evidence[category, default: 0] += 1
+                    ids.append("model.\(model.version).\(category.rawValue)")
+                } else if score.probability >= score.soft, score.threshold > score.soft {
+                    risk[category, default: 0] += 0.5 * Double((score.probability - score.soft) / (score.threshold - score.soft))
+                }
+            }
+        }
         var flagged: [SafetyCategory] = []
         for (category, weight) in evidence {
             if weight >= 0.999 { flagged.append(category) } else { risk[category, default: 0] += weight }
@@ -115,6 +164,8 @@ public struct OnDeviceFilter: SafetyFilter {
     static func inboundAction(flagged: [SafetyCategory], redacted: Bool) -> SafetyVerdict.Action {
         if flagged.contains(.disclosure) || flagged.contains(.selfHarm) { return .alert }
         if flagged.contains(where: \.answeredLocallyWhenAsked) { return .answerLocally }
+        // Personal details that were taken out need no guidance: what goes on no longer holds them.
+        if redacted && flagged.allSatisfy({ $0 == .personalInformation }) { return .redact }
         if !flagged.isEmpty { return .guide }
         return redacted ? .redact : .pass
     }

@@ -61,10 +61,15 @@ public struct SafetyContext: Sendable, Equatable {
     /// Names the parent wants kept on the device (the child's full name, siblings, school friends):
     /// redacted from what the child says before it reaches the cloud.
     public var privateNames: [String]
+    /// What came just before the text: for a sentence of the model's, the reply's earlier sentences; for
+    /// the child's words, the toy's last sentence. The learned layer reads the text in this context, so
+    /// an instruction split over two sentences, or a "yes" to a dangerous suggestion, is still caught.
+    public var preceding: String?
 
-    public init(childAge: Int, privateNames: [String] = []) {
+    public init(childAge: Int, privateNames: [String] = [], preceding: String? = nil) {
         self.childAge = childAge
         self.privateNames = privateNames
+        self.preceding = preceding
     }
 
     public var tier: AgeTier { AgeTier(age: childAge) }

@@ -14,6 +14,8 @@ public struct SafetySession: Sendable {
     public private(set) var risk: [SafetyCategory: Double] = [:]
     public private(set) var ruleBreakingStreak = 0
     public private(set) var coolDownUntil: ContinuousClock.Instant?
+    /// The toy's last spoken sentence in this conversation: the context the child's next words are read in.
+    public private(set) var lastToySentence: String?
 
     public init(fading: Double = 0.85, attemptsBeforeCoolDown: Int = 3, coolDown: Duration = .seconds(300)) {
         self.fading = fading
@@ -24,6 +26,12 @@ public struct SafetySession: Sendable {
     /// Drops the running risk (a new conversation); the streak and any cool-down remain.
     public mutating func forgetRisk() {
         risk = [:]
+        lastToySentence = nil
+    }
+
+    /// Notes a sentence the toy spoke, so the child's answer to it is read with it.
+    public mutating func toySaid(_ sentence: String) {
+        lastToySentence = sentence
     }
 
     public func isCoolingDown(at now: ContinuousClock.Instant = .now) -> Bool {

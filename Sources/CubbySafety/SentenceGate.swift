@@ -15,6 +15,10 @@ public struct SentenceGate: Sendable {
     private let redirect: @Sendable (SafetyCategory) -> String
     private let review: @Sendable (SafetyVerdict) -> SafetyVerdict
     public private(set) var isClosed = false
+    /// The sentences of this reply spoken so far: the context the next one is judged in.
+    private var admitted: [String] = []
+    /// How many earlier sentences the filter sees with the next one.
+    static let contextSentences = 2
 
     /// `review` sees every verdict before it is acted on: the conversation's memory (`SafetySession`)
     /// can flag a sentence that is harmless alone but the last step of a drift.
@@ -28,8 +32,13 @@ public struct SentenceGate: Sendable {
 
     public mutating func admit(_ sentence: String) -> Outcome {
         guard !isClosed else { return .drop(sentence) }
+        var context = context
+        context.preceding = admitted.isEmpty ? nil : admitted.suffix(Self.contextSentences).joined(separator: " ")
         let verdict = review(filter.check(sentence, direction: .outbound, context: context))
-        guard verdict.decision == .flag, let category = verdict.primaryCategory else { return .speak(sentence) }
+        guard verdict.decision == .flag, let category = verdict.primaryCategory else {
+            admitted.append(sentence)
+            return .speak(sentence)
+        }
         return close(sentence: sentence, category: category)
     }
 

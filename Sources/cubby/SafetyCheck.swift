@@ -11,8 +11,8 @@ struct Safety: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Judge lines of text with the toy's safety filter; one JSON object per input line.",
             discussion: """
-                Reads lines from stdin: plain text, or a JSON object {"text": …, "direction": "inbound"|"outbound", "age": N} \
-                whose fields override the flags. Writes exactly one JSON object per line to stdout: \
+                Reads lines from stdin: plain text, or a JSON object {"text": …, "direction": "inbound"|"outbound", "age": N, \
+                "context": what came just before} whose fields override the flags. Writes exactly one JSON object per line to stdout: \
                 {"verdict": "allow"|"flag", "categories": […], "action": …, "text": what would be passed on}. \
                 A line whose JSON fields are invalid gets {"error": …} and the exit code is 65 at the end.
                 """)
@@ -32,8 +32,9 @@ struct Safety: ParsableCommand {
         @Flag(help: "Add the time the filter took for the line, in microseconds (for the benchmark).")
         var timings = false
 
-        @Flag(help: "Rules only, without the on-device classifier (to measure what the classifier adds).")
-        var noClassifier = false
+        @Option(help: ArgumentHelp("Which layers judge: all, rules (the word rules alone) or model (the learned model alone).",
+                                   valueName: "layers"))
+        var layers: OnDeviceFilter.Layers = .all
 
         @Option(help: ArgumentHelp("Add the rules of this file to the built-in ones (as a persona pack or parent would).", valueName: "path"))
         var rules: String?
@@ -47,7 +48,7 @@ struct Safety: ParsableCommand {
 
         func run() throws {
             var filter = try OnDeviceFilter.builtIn()
-            if noClassifier { filter = OnDeviceFilter(rules: filter.rules, normaliser: filter.normaliser, redactor: filter.redactor) }
+            filter = filter.only(layers)
             if let rules { filter = try filter.adding(rulesAt: rules) }
             if !blockedTopic.isEmpty { filter = try filter.adding(blockedTopics: blockedTopic, source: "command line") }
             var session = SafetySession()
@@ -56,10 +57,10 @@ struct Safety: ParsableCommand {
             while let line = readLine(strippingNewline: true) {
                 var output: [String: Any]
                 switch Self.request(from: line, direction: direction, age: age) {
-                case .success(let (text, direction, age)):
+                case .success(let (text, direction, age, preceding)):
                     var verdict = SafetyVerdict.allow(text)
                     let elapsed = clock.measure {
-                        verdict = filter.check(text, direction: direction, context: SafetyContext(childAge: age))
+                        verdict = filter.check(text, direction: direction, context: SafetyContext(childAge: age, preceding: preceding))
                     }
                     if conversation { verdict = session.review(verdict, direction: direction) }
                     output = ["verdict": verdict.decision.rawValue, "categories": verdict.categories.map(\.rawValue),
@@ -68,6 +69,12 @@ struct Safety: ParsableCommand {
                         output["rules"] = verdict.ruleIDs
                         output["risk"] = Dictionary(uniqueKeysWithValues: verdict.risk.map { ($0.key.rawValue, ($0.value * 1000).rounded() / 1000) })
                         output["redactions"] = verdict.redactions
+                        if let model = filter.model {
+                            let scores = model.scores(of: text, after: preceding, direction: direction == .inbound ? .inbound : .outbound)
+                            output["model"] = Dictionary(uniqueKeysWithValues: scores.filter { $0.probability >= 0.05 }.map {
+                                ($0.category, (Double($0.probability) * 1000).rounded() / 1000)
+                            })
+                        }
                     }
                     if timings { output["micros"] = Double(elapsed.components.attoseconds) / 1e12 + Double(elapsed.components.seconds) * 1e6 }
                 case .failure(let problem):
@@ -83,9 +90,9 @@ struct Safety: ParsableCommand {
         struct Problem: Error { var message: String }
 
         /// A line as (text, direction, age): JSON objects override the flags; anything else is plain text.
-        static func request(from line: String, direction: SafetyDirection, age: Int) -> Result<(String, SafetyDirection, Int), Problem> {
+        static func request(from line: String, direction: SafetyDirection, age: Int) -> Result<(String, SafetyDirection, Int, String?), Problem> {
             guard line.first == "{", let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else {
-                return .success((line, direction, age))
+                return .success((line, direction, age, nil))
             }
             guard let text = object["text"] as? String else { return .failure(Problem(message: "\"text\" must be a string")) }
             var chosenDirection = direction
@@ -100,7 +107,12 @@ struct Safety: ParsableCommand {
                 guard let number = value as? Int, (3...12).contains(number) else { return .failure(Problem(message: "\"age\" must be a whole number from 3 to 12")) }
                 chosenAge = number
             }
-            return .success((text, chosenDirection, chosenAge))
+            var preceding: String?
+            if let value = object["context"] {
+                guard let context = value as? String else { return .failure(Problem(message: "\"context\" must be a string")) }
+                preceding = context
+            }
+            return .success((text, chosenDirection, chosenAge, preceding))
         }
     }
 }
@@ -118,3 +130,4 @@ struct Normalise: ParsableCommand {
 }
 
 extension SafetyDirection: ExpressibleByArgument {}
+extension OnDeviceFilter.Layers: ExpressibleByArgument {}

@@ -19,6 +19,13 @@ public final class ConversationSafety: @unchecked Sendable {
 
     public var isCoolingDown: Bool { lock.withLock { session.isCoolingDown() } }
 
+    /// The toy's last spoken sentence in the open conversation, if any.
+    public var lastToySentence: String? { lock.withLock { session.lastToySentence } }
+
+    public func toySaid(_ sentence: String) {
+        lock.withLock { session.toySaid(sentence) }
+    }
+
     /// A new conversation starts without the last one's drift; the cool-down and streak stay.
     public func conversationOpened(coolDown: Duration) {
         lock.withLock {

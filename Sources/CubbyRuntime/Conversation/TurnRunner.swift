@@ -117,8 +117,10 @@ public struct TurnRunner: Sendable {
             return
         }
 
-        let context = SafetyAssembly.context(configuration)
+        var context = SafetyAssembly.context(configuration)
+        context.preceding = safety.lastToySentence
         let inbound = safety.review(filter.check(heard, direction: .inbound, context: context), direction: .inbound)
+        context.preceding = nil
         progress.inbound = inbound
         if inbound.decision == .flag {
             logger.notice("safety filter on the child's words", metadata: [
@@ -278,6 +280,7 @@ public struct TurnRunner: Sendable {
                 }
                 switch outcome {
                 case .speak(let text):
+                    safety.toySaid(text)
                     progress.sentences.append(SentenceRecord(text: text, spoken: true))
                     await speak(text, progress: progress, record: false, cloudVoice: cloudVoice)
                     return true

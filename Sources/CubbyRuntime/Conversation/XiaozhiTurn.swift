@@ -74,7 +74,9 @@ extension TurnRunner {
             case .message(.stt(let heard)):
                 progress.heard = heard
                 logger.info("child said", metadata: ["text": "\(heard)", "via": "xiaozhi"])
-                let inbound = safety.review(filter.check(heard, direction: .inbound, context: context), direction: .inbound)
+                var heardContext = context
+                heardContext.preceding = safety.lastToySentence
+                let inbound = safety.review(filter.check(heard, direction: .inbound, context: heardContext), direction: .inbound)
                 progress.inbound = inbound
                 if !inbound.action.passesOn {
                     try await session.send(.abort(sessionID: session.sessionID, reason: nil))
@@ -89,6 +91,7 @@ extension TurnRunner {
                 progress.markFirstToken()
                 switch gate.admit(text) {
                 case .speak(let sentence):
+                    safety.toySaid(sentence)
                     progress.sentences.append(SentenceRecord(text: sentence, spoken: true))
                     playing = true
                 case .block(let sentence, let category, let redirect):
