@@ -1,8 +1,9 @@
 """Trains Cubby's hashed character n-gram classifiers (see NGramClassifier.swift for the file format).
 
-Never trained on what the benchmark measures:
-  - zh (category hate): COLD train.csv only; thresholds are chosen on a slice of train held back from
-    fitting. COLD dev is left for Benchmarks/safety.
+Never trained on what the benchmark measures: the rows come from the same fixed hash split as the
+safety model's (scripts/safety_model/train.py, split_of).
+  - zh (category hate): COLD train.csv rows of the train split are fitted; thresholds are chosen on its
+    dev split. COLD's test split, and COLD's published dev file (all test), are left for Benchmarks/safety.
 
 There is no English model: one trained on the 838 even-indexed OpenAI moderation rows raised the share
 of XSTest's safe prompts flagged from 16 % to 34 % for 12 points of moderation recall (2026-11). English
@@ -59,11 +60,10 @@ def threshold_for(scores, labels, max_fp):
     k = int(max_fp * len(negatives))
     return float(negatives[k]) + 1e-6 if k < len(negatives) else 0.5
 
-def train(name, texts, label_sets, categories, buckets, ngrams, out, c, fp_budgets, soft_fp, version):
-    rng = np.random.default_rng(7)
-    order = rng.permutation(len(texts))
-    cut = int(0.85 * len(texts))
-    fit_idx, hold_idx = order[:cut], order[cut:]
+def train(name, texts, label_sets, categories, buckets, ngrams, out, c, fp_budgets, soft_fp, version, held_out):
+    """`held_out[i]` marks the dev-split rows: thresholds are chosen on them, the rest are fitted."""
+    fit_idx = np.array([i for i, h in enumerate(held_out) if not h])
+    hold_idx = np.array([i for i, h in enumerate(held_out) if h])
     X = matrix(texts, buckets, ngrams)
     header_cats, blobs = [], []
     for cat in categories:
@@ -99,11 +99,14 @@ def main():
     ap.add_argument("--out", default=os.path.join(here, "Sources", "CubbySafety", "Classifier"))
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
-    rows = list(csv.DictReader(open(os.path.join(args.data, "cold", "train.csv"), encoding="utf-8-sig")))
-    texts = normalise(args.cubby, [r["TEXT"] for r in rows])
-    labels = [{"hate"} if r["label"] == "1" else set() for r in rows]
+    sys.path.insert(0, os.path.join(here, "scripts", "safety_model"))
+    import sources, train as split  # noqa: E401
+    rows = [(e, s) for e, s in split.load_everything(args.data) if e.source == "cold" and s in ("train", "dev")]
+    texts = normalise(args.cubby, [e.text for e, _ in rows])
+    labels = [set(e.labels) for e, _ in rows]
     train("zh", texts, labels, ["hate"], 1 << 18, [1, 2, 3], os.path.join(args.out, "zh.cubbymodel"), c=4.0,
-          fp_budgets={"3-5": 0.14, "6-8": 0.11, "9-12": 0.09}, soft_fp=0.3, version="zh-2026.11.1")
+          fp_budgets={"3-5": 0.14, "6-8": 0.11, "9-12": 0.09}, soft_fp=0.3, version="zh-2026.12.1",
+          held_out=[s == "dev" for _, s in rows])
 
 if __name__ == "__main__":
     main()
