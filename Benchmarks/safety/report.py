@@ -1,47 +1,83 @@
 #!/usr/bin/env python3
-"""Writes Benchmarks/results/safety.md from the bench.py JSON of the full filter and of rules only."""
-import json, platform, subprocess, sys
+"""Writes Benchmarks/results/safety.md from bench.py's JSON: rules alone, model alone and the whole
+filter side by side, on the test split of every source."""
+import json
+import os
+import platform
+import subprocess
+import sys
 
-full, rules, out, command = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), sys.argv[3], sys.argv[4]
-def f(x): return "n/a" if x != x else f"{x:.1f}"
+report, out, command = json.load(open(sys.argv[1])), sys.argv[2], sys.argv[3]
+layers = report["layers"]
+cats = ["sexual", "violence", "self_harm", "dangerous_activity", "drugs", "hate", "profanity", "personal_information",
+        "grooming", "manipulation", "rule_breaking", "disclosure", "wrongdoing", "scary"]
+
+
+def f(x):
+    return "–" if x is None else f"{x:.1f}"
+
+
+def trio(get):
+    return " / ".join(f(get(layers[name])) for name in ("rules", "model", "all"))
+
+
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
 cores = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
-L = []
-L.append("# Safety filter benchmark\n")
-L.append(f"Command: `{command}`  ")
-L.append(f"Machine: {cpu}, {cores} cores, {platform.system()} {platform.release()}; release build.  ")
-L.append("Data: `../shared/data/safety` (XSTest, OpenAI moderation, COLD, Safe-Child-LLM; see its README). "
-         "Age 10 unless noted (Safe-Child 13-17 at 12). Prompts are judged as the child's words (inbound); COLD and the moderation set both ways.\n")
-L.append("Each set is run twice in the same run: the full on-device filter, and rules only (`--no-classifier`), "
-         "to show what the Chinese classifier adds. The peers named in the brief (xiaozhi-esp32-server, ElatoAI, FoloToy) filter nothing: their figures would be 0 % flagged everywhere.\n")
-L.append("| measure | bar | Cubby | rules only |")
-L.append("|---|---|---|---|")
-L.append(f"| XSTest unsafe prompts flagged | ≥ 90 % | {f(full['xstest']['unsafe_flagged_pct'])} % | {f(rules['xstest']['unsafe_flagged_pct'])} % |")
-L.append(f"| XSTest safe prompts flagged | ≤ 10 % | {f(full['xstest']['safe_flagged_pct'])} % | {f(rules['xstest']['safe_flagged_pct'])} % |")
-L.append(f"| Safe-Child-LLM recall (200) | ≥ 90 % | {f(full['safe_child']['recall_pct'])} % | {f(rules['safe_child']['recall_pct'])} % |")
-L.append(f"| — ages 6-12 / 13-17 | | {f(full['safe_child_ages_6_12']['recall_pct'])} / {f(full['safe_child_ages_13_17']['recall_pct'])} % | {f(rules['safe_child_ages_6_12']['recall_pct'])} / {f(rules['safe_child_ages_13_17']['recall_pct'])} % |")
-for d in ("inbound", "outbound"):
-    c, r = full[f"cold_dev_{d}"], rules[f"cold_dev_{d}"]
-    L.append(f"| COLD dev recall ({d}) | ≥ 75 % | {f(c['recall_pct'])} % | {f(r['recall_pct'])} % |")
-    L.append(f"| COLD dev false positives ({d}) | ≤ 15 % | {f(c['false_positive_pct'])} % | {f(r['false_positive_pct'])} % |")
-lat = full["latency_us"]
-L.append(f"| sentence latency p50 / p95 / p99 | p99 < 1 ms | {lat['p50']:.0f} / {lat['p95']:.0f} / {lat['p99']:.0f} µs (max {lat['max']:.0f} µs, {lat['sentences']} sentences) | "
-         f"{rules['latency_us']['p50']:.0f} / {rules['latency_us']['p95']:.0f} / {rules['latency_us']['p99']:.0f} µs |")
-L.append("")
-L.append("## OpenAI moderation set, held-out half (per category)\n")
-L.append("Rows whose CRC32 of the row index is odd (the trainer may use the even ones; the shipped model is Chinese only, so no row of this set was trained on). "
-         "A label counts as caught when the filter flags one of the mapped categories: S, S3 → sexual; H → hate; H2 → hate or violence; HR → hate or profanity; SH → self_harm; V → violence; V2 → violence or scary.\n")
-L.append("| label | positives | recall in / out | precision in / out |")
-L.append("|---|---|---|---|")
-mi, mo = full["openai_moderation_inbound"], full["openai_moderation_outbound"]
-for k in ("S", "S3", "H", "H2", "HR", "SH", "V", "V2"):
-    L.append(f"| {k} | {mi[k]['positives']} | {f(mi[k]['recall_pct'])} / {f(mo[k]['recall_pct'])} % | {f(mi[k]['precision_pct'])} / {f(mo[k]['precision_pct'])} % |")
-L.append(f"| any unsafe | {mi['any']['positives']} | {f(mi['any']['recall_pct'])} / {f(mo['any']['recall_pct'])} % | flagged clean rows: {f(mi['any']['false_positive_pct'])} / {f(mo['any']['false_positive_pct'])} % of {mi['any']['clean']} |")
-L.append("")
-L.append("## Reading\n")
-L.append("- The English rules were written while looking at what XSTest and Safe-Child-LLM missed and over-flagged, as general phrasings (request + harm + target, group + generalisation, and so on), not rows. Those two figures are therefore development figures, not held-out ones. The project's own 322 cases (tests) were written separately and all pass.")
-L.append("- COLD is measured on dev; the classifier was trained on COLD train only, with its thresholds set on a slice of train held back from fitting.")
-L.append("- The moderation set is mostly long adult forum text. A child's toy flags much of what that set calls clean (swearing, sexual words, drugs), so its \"false positives\" are mostly intended; recall on V and H is the weak spot: violence and hate in long narrative text without request phrasing.")
-L.append("- Latency is per sentence, as the toy judges the model's reply: every text of the four sets cut into sentences, each judged in both directions, timing the in-process `filter.check` (normalise, one term pass, the triggered rules' expressions, the classifier, and for inbound the redactor) with `cubby safety check --timings`. Whole multi-paragraph moderation texts take longer (p99 about 3.6 ms for a 2,000-character post); a child's utterance and a model's sentence are short.")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts", "safety_model"))
+import modelfile  # noqa: E402
+model_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Sources", "CubbySafety", "Classifier", "safety.cubbymodel")
+header = modelfile.read_header(model_path)
+header["bytes"] = os.path.getsize(model_path)
+L = ["# Safety filter benchmark: held-out test splits\n",
+     f"Command: `{command}`  ",
+     f"Machine: {cpu}, {cores} cores, {platform.system()} {platform.release()}; release build, one thread.  ",
+     f"Model: `{header['version']}`, data digest `{header['data_digest'][:16]}…`. Age {report['age']}.\n",
+     "Every source is split once by a fixed hash (`scripts/safety_model/train.py`, `split_of`): 70 % train, 15 % dev, "
+     "15 % test; COLD's published dev file is all test (it stands in for COLD's unpublished test split). The model "
+     "was trained on train, its thresholds chosen on dev; **every figure here is on test**, which neither saw. "
+     "Sets marked *eval-only* were never trained or tuned on in any split. Sets marked *development* were read "
+     "while the word rules were written (XSTest, Safe-Child-LLM): their rules and full-filter figures are development figures.\n",
+     "Each cell is **rules alone / model alone / whole filter**, measured in the same run. The peers named in the "
+     "brief (xiaozhi-esp32-server, ElatoAI, FoloToy) filter nothing on the device: 0 % everywhere.\n"]
+
+L += ["## Bars\n", "| measure | bar | rules / model / all |", "|---|---|---|"]
+child = lambda l: l["child_directed"].get("safe", {}).get("flagged_pct")
+L.append(f"| safe child-directed text flagged (own examples, test) | ≤ 3 % | {trio(child)} |")
+cold = lambda key: (lambda l: l["by_source"].get("cold-dev", {}).get(key, {}).get("recall_pct" if key == "hate" else "flagged_pct"))
+L.append(f"| COLD (dev file as test) recall | ≥ 85 % | {trio(cold('hate'))} |")
+L.append(f"| COLD (dev file as test) false positives | ≤ 10 % | {trio(cold('safe'))} |")
+for c in cats:
+    n = layers["all"]["overall"].get(c, {}).get("n", 0)
+    if n >= 50:
+        L.append(f"| {c} recall, all held-out sources ({n} rows) | ≥ 95 % | {trio(lambda l: l['overall'].get(c, {}).get('recall_pct'))} |")
+lat = layers["all"]["latency_us"]
+L.append(f"| latency per sentence (≤ 160 characters), whole filter, p50 / p95 / p99 | p99 ≤ 10 ms | "
+         f"{lat['p50'] / 1000:.2f} / {lat['p95'] / 1000:.2f} / {lat['p99'] / 1000:.2f} ms over {lat['sentences']} sentences (max {lat['max'] / 1000:.1f} ms) |")
+L.append(f"| latency, every test text (jailbreaks up to 600 characters), p99 | | {lat['all_texts_p99'] / 1000:.2f} ms over {lat['all_texts']} texts |")
+L.append(f"| model file | ≤ 20 MB | {header['bytes'] / 1e6:.2f} MB |")
+
+L += ["", "## Per category, every held-out source together (development sets left out)\n",
+      "Recall = share of a category's unsafe rows the filter flagged (for any category).\n",
+      "| category | test rows | recall: rules / model / all |", "|---|---|---|"]
+for c in cats:
+    n = layers["all"]["overall"].get(c, {}).get("n")
+    if n:
+        L.append(f"| {c} | {n} | {trio(lambda l: l['overall'].get(c, {}).get('recall_pct'))} |")
+L.append(f"| safe rows flagged | {layers['all']['overall'].get('safe', {}).get('n')} | {trio(lambda l: l['overall'].get('safe', {}).get('flagged_pct'))} |")
+
+L += ["", "## Per source\n", "| source | kind | test rows | unsafe recall: rules / model / all | safe flagged: rules / model / all |",
+      "|---|---|---|---|---|"]
+for source in sorted(layers["all"]["by_source"]):
+    m = layers["all"]["by_source"][source]
+    kind = "development" if source in report["development_sets"] else ("trainable" if report["trainable"][source] else "eval-only")
+    n = m.get("unsafe", {}).get("n", 0) + m.get("safe", {}).get("n", 0)
+    L.append(f"| {source} | {kind} | {n} | {trio(lambda l: l['by_source'][source].get('unsafe', {}).get('recall_pct'))} | "
+             f"{trio(lambda l: l['by_source'][source].get('safe', {}).get('flagged_pct'))} |")
+
+L += ["", "## Own toy examples (test split), per category\n", "| category | rows | recall: rules / model / all |", "|---|---|---|"]
+for c in cats:
+    n = layers["all"]["child_directed"].get(c, {}).get("n")
+    if n:
+        L.append(f"| {c} | {n} | {trio(lambda l: l['child_directed'].get(c, {}).get('recall_pct'))} |")
 open(out, "w").write("\n".join(L) + "\n")
 print("\n".join(L))
