@@ -3,8 +3,10 @@ import Foundation
 
 /// The safety model as it lies on disk: an 8-byte magic, a little-endian UInt32 header length, a JSON
 /// header, then the tensors, each at a 64-byte aligned offset from the first aligned byte after the
-/// header. The file is memory-mapped: the embedding table (most of the file) is read a row at a time,
-/// so only the rows of pieces the toy has actually heard become resident.
+/// header. The embedding table (most of the file) stays in a memory map and is read a row at a time,
+/// so only the rows of pieces the toy has actually heard become resident; everything else is read once
+/// into memory, converted, and the read buffer freed, so the daemon does not keep both the file's
+/// float16 pages and their float32 copies resident.
 ///
 /// Written by `scripts/safety_model/modelfile.py`; every size and offset is checked here before use,
 /// so a truncated or hostile file is refused with what was wrong, never read out of bounds.
@@ -22,14 +24,18 @@ struct ModelFile: Sendable {
 
     let header: SafetyModel.Header
     let path: String
+    /// The whole file, read (not mapped): the source of everything converted at load.
     private let data: Data
+    /// The same file, mapped: what stays behind for the embedding table.
+    private let map: Data
     private let dataStart: Int
     private let tensors: [String: Tensor]
 
     static func load(contentsOf path: String) throws(CubbyError) -> ModelFile {
-        let data: Data
+        let data: Data, map: Data
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+            map = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
         } catch {
             throw CubbyError(.io, "safety model: could not read the file", context: path, underlying: error)
         }
@@ -73,7 +79,8 @@ struct ModelFile: Sendable {
             }
             tensors[tensor.name] = tensor
         }
-        return ModelFile(header: envelope.header, path: path, data: data, dataStart: dataStart, tensors: tensors)
+        guard map.count == data.count else { throw fail("the file changed while it was read") }
+        return ModelFile(header: envelope.header, path: path, data: data, map: map, dataStart: dataStart, tensors: tensors)
     }
 
     private func fail(_ message: String) -> CubbyError {
@@ -118,7 +125,7 @@ struct ModelFile: Sendable {
     /// A tensor left in the mapped file, for reading piecemeal.
     func mapped(_ name: String) throws(CubbyError) -> MappedBytes {
         let tensor = try tensor(name)
-        return MappedBytes(data: data, start: dataStart + tensor.offset, count: tensor.bytes)
+        return MappedBytes(data: map, start: dataStart + tensor.offset, count: tensor.bytes)
     }
 }
 
