@@ -79,16 +79,27 @@ import Testing
         #expect(try sandbox.lightStates() == ["on", "off"])
     }
 
+    /// One conversation: the child asks about matches (the bundled recording) and the model answers `reply`.
+    func matchQuestionAnswered(with reply: String) async throws -> (daemon: Daemon, sandbox: Sandbox) {
+        let server = try await FakeOpenAIServer(script: .fixed(heard: "what are matches for", reply: SimulatedModel.deltas(of: reply)))
+        let sandbox = try Sandbox(cloud: server.baseURL, input: Sandbox.matchQuestion)
+        do {
+            let daemon = try await runOnce(sandbox)
+            try await server.stop()
+            return (daemon, sandbox)
+        } catch {
+            sandbox.remove()
+            try? await server.stop()
+            throw error
+        }
+    }
+
     @Test func aBlockedSentenceIsNeverSpokenAndTheRedirectIs() async throws {
         // The reply public tests caught real toys giving: how to light a match, step by step.
         let unsafe = "To light a match, hold it by the end and strike it quickly along the rough strip on the side of the box."
         // The child's question passes the filter; the model's answer does not.
-        let server = try await FakeOpenAIServer(script: .fixed(heard: "what are matches for", reply: SimulatedModel.deltas(of: unsafe)))
-        let sandbox = try Sandbox(cloud: server.baseURL, input: Sandbox.matchQuestion)
+        let (daemon, sandbox) = try await matchQuestionAnswered(with: unsafe)
         defer { sandbox.remove() }
-
-        let daemon = try await runOnce(sandbox)
-        try await server.stop()
 
         let turn = try #require(daemon.journal.turns.first)
         let redirect = daemon.current.persona.redirect(for: .dangerousActivity)
@@ -135,12 +146,8 @@ import Testing
         let verdict = filter.check(unsafe, direction: .outbound, context: SafetyContext(childAge: 6, preceding: opening))
         #expect(verdict.ruleIDs.contains { $0.hasPrefix("model.") })
 
-        let server = try await FakeOpenAIServer(script: .fixed(heard: "what are matches for",
-                                                               reply: SimulatedModel.deltas(of: opening + " " + unsafe)))
-        let sandbox = try Sandbox(cloud: server.baseURL, input: Sandbox.matchQuestion)
+        let (daemon, sandbox) = try await matchQuestionAnswered(with: opening + " " + unsafe)
         defer { sandbox.remove() }
-        let daemon = try await runOnce(sandbox)
-        try await server.stop()
 
         let turn = try #require(daemon.journal.turns.first)
         let redirect = daemon.current.persona.redirect(for: .dangerousActivity)
