@@ -5,11 +5,11 @@ safety model's (scripts/safety_model/train.py, split_of).
   - zh (category hate): COLD train.csv rows of the train split are fitted; thresholds are chosen on its
     dev split. COLD's test split, and COLD's published dev file (all test), are left for Benchmarks/safety.
 
-There is no English model: one trained on the 838 even-indexed OpenAI moderation rows raised the share
-of XSTest's safe prompts flagged from 16 % to 34 % for 12 points of moderation recall (2026-11). English
-is covered by the rules; the benchmark still reports the moderation set on its odd-indexed half only.
+There is no English n-gram model: one trained on 838 OpenAI moderation rows raised the share of
+XSTest's safe prompts flagged from 16 % to 34 % for 12 points of moderation recall (2026-11). English
+meaning is the safety model's job (scripts/train-safety-model).
 """
-import argparse, csv, gzip, json, os, struct, subprocess, sys, zlib
+import argparse, json, os, struct, subprocess, sys
 import numpy as np
 from scipy.sparse import csr_matrix
 from sklearn.linear_model import LogisticRegression
@@ -100,7 +100,7 @@ def main():
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     sys.path.insert(0, os.path.join(here, "scripts", "safety_model"))
-    import sources, train as split  # noqa: E401
+    import train as split
     rows = [(e, s) for e, s in split.load_everything(args.data) if e.source == "cold" and s in ("train", "dev")]
     texts = normalise(args.cubby, [e.text for e, _ in rows])
     labels = [set(e.labels) for e, _ in rows]

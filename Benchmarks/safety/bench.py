@@ -14,13 +14,11 @@ Usage: bench.py --cubby PATH --data DIR --json OUT [--age N]
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "scripts", "safety_model"))
-import sources  # noqa: E402
 import train  # noqa: E402
 
 LAYERS = ("rules", "model", "all")

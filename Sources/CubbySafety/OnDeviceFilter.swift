@@ -18,7 +18,8 @@ public struct OnDeviceFilter: SafetyFilter {
     public let model: SafetyModel?
     public let redactor: PersonalDetailRedactor
 
-    public enum Language: String, Sendable { case english = "en", chinese = "zh" }
+    /// Chinese or English, by script (the model's rule, so both learned layers agree on a text's language).
+    public typealias Language = SafetyModel.Language
 
     public init(rules: RuleSet, normaliser: TextNormaliser, classifiers: [Language: NGramClassifier] = [:], model: SafetyModel? = nil,
                 redactor: PersonalDetailRedactor = PersonalDetailRedactor()) {
@@ -80,16 +81,6 @@ public struct OnDeviceFilter: SafetyFilter {
                        classifiers: classifiers, model: model, redactor: redactor)
     }
 
-    static func language(of normalised: String) -> Language {
-        var han = 0
-        var letters = 0
-        for scalar in normalised.unicodeScalars where scalar.properties.isAlphabetic {
-            letters += 1
-            if scalar.properties.isIdeographic { han += 1 }
-        }
-        return letters > 0 && han * 10 >= letters * 3 ? .chinese : .english
-    }
-
     public func check(_ text: String, direction: SafetyDirection, context: SafetyContext) -> SafetyVerdict {
         let normalised = normaliser.normalise(text)
         let tier = context.tier
@@ -100,8 +91,10 @@ public struct OnDeviceFilter: SafetyFilter {
             ids.append(hit.rule.id)
         }
         var risk: [SafetyCategory: Double] = [:]
-        if let classifier = classifiers[Self.language(of: normalised)] {
-            let vetoed = rules.vetoesClassifier(normalised)
+        // Protective advice ("don't touch it and tell a grown-up") is what the toy should say: a learned
+        // layer's hit on it is evidence for the conversation, not a block.
+        let vetoed = rules.vetoesClassifier(normalised)
+        if let classifier = classifiers[Language(of: normalised)] {
             for (category, probability, settings) in classifier.probabilities(of: normalised) {
                 let threshold = settings.thresholds[tier.rawValue] ?? 0.5
                 if probability >= threshold && vetoed {
@@ -117,12 +110,9 @@ public struct OnDeviceFilter: SafetyFilter {
         if let model {
             let scores = model.scores(of: text, after: context.preceding,
                                       direction: direction == .inbound ? .inbound : .outbound)
-            let vetoed = rules.vetoesClassifier(normalised)
             for score in scores {
                 guard let category = SafetyCategory(rawValue: score.category) else { continue }
-                // Protective advice ("don't touch it and tell a grown-up") is what the toy should say:
-                // a model hit on it is evidence for the conversation, not a block. Scary content is
-                // for the youngest only; for 9-12 it adds to the running risk.
+                // Scary content is for the youngest only; for 9-12 it adds to the running risk.
                 let advisory = vetoed || (category == .scary && tier == .preteen)
                 if score.flagged && advisory {
                     risk[category, default: 0] += 0.5

@@ -73,6 +73,13 @@ public struct SafetyContext: Sendable, Equatable {
     }
 
     public var tier: AgeTier { AgeTier(age: childAge) }
+
+    /// The same child, for a text that comes after `preceding`.
+    public func reading(after preceding: String?) -> SafetyContext {
+        var context = self
+        context.preceding = preceding
+        return context
+    }
 }
 
 /// What the filter decided about one text.

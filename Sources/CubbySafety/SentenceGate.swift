@@ -32,9 +32,8 @@ public struct SentenceGate: Sendable {
 
     public mutating func admit(_ sentence: String) -> Outcome {
         guard !isClosed else { return .drop(sentence) }
-        var context = context
-        context.preceding = admitted.isEmpty ? nil : admitted.suffix(Self.contextSentences).joined(separator: " ")
-        let verdict = review(filter.check(sentence, direction: .outbound, context: context))
+        let before = admitted.isEmpty ? nil : admitted.suffix(Self.contextSentences).joined(separator: " ")
+        let verdict = review(filter.check(sentence, direction: .outbound, context: context.reading(after: before)))
         guard verdict.decision == .flag, let category = verdict.primaryCategory else {
             admitted.append(sentence)
             return .speak(sentence)

@@ -39,7 +39,7 @@ struct ModelFile: Sendable {
         } catch {
             throw CubbyError(.io, "safety model: could not read the file", context: path, underlying: error)
         }
-        func fail(_ message: String) -> CubbyError { CubbyError(.invalidConfiguration, "safety model: \(message)", context: path) }
+        func fail(_ message: String) -> CubbyError { failure(message, at: path) }
         guard data.count > 12, Array(data.prefix(8)) == magic else { throw fail("not a Cubby safety model file") }
         let headerLength = data.withUnsafeBytes { Int(UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: 8, as: UInt32.self))) }
         guard headerLength > 0, 12 + headerLength <= data.count else { throw fail("the header runs past the end of the file") }
@@ -83,9 +83,11 @@ struct ModelFile: Sendable {
         return ModelFile(header: envelope.header, path: path, data: data, map: map, dataStart: dataStart, tensors: tensors)
     }
 
-    private func fail(_ message: String) -> CubbyError {
+    private static func failure(_ message: String, at path: String) -> CubbyError {
         CubbyError(.invalidConfiguration, "safety model: \(message)", context: path)
     }
+
+    private func fail(_ message: String) -> CubbyError { Self.failure(message, at: path) }
 
     func tensor(_ name: String, shape: [Int]? = nil) throws(CubbyError) -> Tensor {
         guard let tensor = tensors[name] else { throw fail("tensor \(name) is missing") }
@@ -115,6 +117,16 @@ struct ModelFile: Sendable {
         return data.withUnsafeBytes { raw in
             (0..<tensor.shape.reduce(1, *)).map { UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: start + 4 * $0, as: UInt32.self)) }
         }
+    }
+
+    /// A list of byte strings stored as `NAME_bytes` and `NAME_offsets` (one more offset than strings).
+    func strings(_ name: String) throws(CubbyError) -> [[UInt8]] {
+        let bytes = try bytes("\(name)_bytes")
+        let offsets = try uint32s("\(name)_offsets")
+        guard offsets.last.map({ Int($0) == bytes.count }) == true, zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 }) else {
+            throw fail("the \(name) table's offsets do not fit its \(bytes.count) bytes")
+        }
+        return (0..<max(0, offsets.count - 1)).map { Array(bytes[Int(offsets[$0])..<Int(offsets[$0 + 1])]) }
     }
 
     func bytes(_ name: String) throws(CubbyError) -> [UInt8] {

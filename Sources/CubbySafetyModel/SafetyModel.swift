@@ -96,7 +96,7 @@ public struct SafetyModel: Sendable {
             outputWeights: try file.floats("head_w2", shape: [h, k]), outputBias: try file.floats("head_b2", shape: [k]))
     }
 
-    /// The piece ids the encoder reads for `text` (for tests and `cubby safety explain`).
+    /// The piece ids the encoder reads for `text` (the trainer's probes check them).
     public func pieceIDs(of text: String) -> [Int32] { encoder.tokenizer.encode(text) }
 
     /// The sentence vector of `text` (unit length, 512 values).
@@ -121,7 +121,10 @@ public struct SafetyModel: Sendable {
     /// in overlapping windows and each category takes its highest window, so a harmful request buried
     /// in a long role-play preamble is not averaged away.
     public func probabilities(of text: String) -> [Float] {
-        let ids = encoder.tokenizer.encode(text)
+        probabilities(of: text, ids: encoder.tokenizer.encode(text))
+    }
+
+    private func probabilities(of text: String, ids: [Int32]) -> [Float] {
         let window = SentenceEncoder.windowTokens
         guard ids.count > window else { return probabilities(ofEmbedding: encoder.finish(pooled(text, ids: ids))) }
         var result = [Float](repeating: 0, count: header.categories.count)
@@ -136,14 +139,17 @@ public struct SafetyModel: Sendable {
         return result
     }
 
-    /// The pooled features of a text of at most one window, remembered for the next few texts.
-    private func pooled(_ text: String, ids: [Int32]) -> SentenceEncoder.Pooled {
-        recent.pooled(for: text) { encoder.pool(ids: ids) }
+    /// The pooled features of a text, remembered for the next few texts; of a text longer than one
+    /// window, those of its first window (`head`) or its last (as context), not remembered.
+    private func pooled(_ text: String, ids: [Int32], head: Bool = true) -> SentenceEncoder.Pooled {
+        let window = SentenceEncoder.windowTokens
+        guard ids.count > window else { return recent.pooled(for: text) { encoder.pool(ids: ids) } }
+        return encoder.pool(ids: Array(head ? ids.prefix(window) : ids.suffix(window)))
     }
 
     /// Scores with this direction's thresholds.
     public func scores(of text: String, direction: Direction) -> [Score] {
-        label(probabilities(of: text), direction: direction, language: Language(of: text))
+        scores(of: text, after: nil, direction: direction)
     }
 
     /// Scores a text in its context: the text alone, and the text after what came just before it (the
@@ -154,15 +160,12 @@ public struct SafetyModel: Sendable {
     /// The joined reading adds the two texts' pooled features (see `SentenceEncoder.Pooled`): the
     /// context was nearly always judged just before, so it costs only the encoder's last layers.
     public func scores(of text: String, after context: String?, direction: Direction) -> [Score] {
-        var probabilities = probabilities(of: text)
+        let ids = encoder.tokenizer.encode(text)
+        var probabilities = probabilities(of: text, ids: ids)
         if let context, !context.isEmpty {
-            let window = SentenceEncoder.windowTokens
-            let textIDs = encoder.tokenizer.encode(text), contextIDs = encoder.tokenizer.encode(context)
-            let own = textIDs.count > window ? encoder.pool(ids: Array(textIDs.prefix(window))) : pooled(text, ids: textIDs)
-            let before = contextIDs.count > window ? encoder.pool(ids: Array(contextIDs.suffix(window))) : pooled(context, ids: contextIDs)
-            for (c, p) in self.probabilities(ofEmbedding: encoder.finish(before + own)).enumerated() {
-                probabilities[c] = max(probabilities[c], p)
-            }
+            let before = pooled(context, ids: encoder.tokenizer.encode(context), head: false)
+            let joined = encoder.finish(before + pooled(text, ids: ids))
+            for (c, p) in self.probabilities(ofEmbedding: joined).enumerated() { probabilities[c] = max(probabilities[c], p) }
         }
         return label(probabilities, direction: direction, language: Language(of: text))
     }

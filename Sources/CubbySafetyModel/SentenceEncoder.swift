@@ -35,25 +35,14 @@ struct SentenceEncoder: Sendable {
     static let packedRowBytes = dimension * 6 / 8
 
     init(file: ModelFile) throws(CubbyError) {
-        let pieceBytes = try file.bytes("piece_bytes")
-        let pieceOffsets = try file.uint32s("piece_offsets")
-        let scores = try file.floats("piece_scores")
-        let count = scores.count
-        guard pieceOffsets.count == count + 1, pieceOffsets.last.map({ Int($0) == pieceBytes.count }) == true,
-              zip(pieceOffsets, pieceOffsets.dropFirst()).allSatisfy({ $0 <= $1 })
-        else { throw CubbyError(.invalidConfiguration, "safety model: the piece table is inconsistent", context: file.path) }
-        let pieces = (0..<count).map { String(decoding: pieceBytes[Int(pieceOffsets[$0])..<Int(pieceOffsets[$0 + 1])], as: UTF8.self) }
-        func table(_ name: String) throws(CubbyError) -> [[UInt8]] {
-            let bytes = try file.bytes("\(name)_bytes")
-            let offsets = try file.uint32s("\(name)_offsets")
-            guard offsets.last.map({ Int($0) == bytes.count }) == true, zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 })
-            else { throw CubbyError(.invalidConfiguration, "safety model: the \(name) table is inconsistent", context: file.path) }
-            return (0..<max(0, offsets.count - 1)).map { Array(bytes[Int(offsets[$0])..<Int(offsets[$0 + 1])]) }
-        }
-        let keys = try table("map_keys")
-        let values = try table("map_values")
+        let pieces = try file.strings("piece").map { String(decoding: $0, as: UTF8.self) }
+        let count = pieces.count
+        let scores = try file.floats("piece_scores", shape: [count])
+        let keys = try file.strings("map_keys")
+        let values = try file.strings("map_values")
         guard keys.count == values.count else {
-            throw CubbyError(.invalidConfiguration, "safety model: the normalisation table is inconsistent", context: file.path)
+            throw CubbyError(.invalidConfiguration, "safety model: the normalisation table has \(keys.count) keys for \(values.count) values",
+                             context: file.path)
         }
         tokenizer = PieceTokenizer(pieces: pieces, scores: scores, mapKeys: keys, mapValues: values)
         pieceCount = count

@@ -22,7 +22,6 @@ import numpy as np
 
 EMB_DIM = 512
 CNN_DIM = 256
-FEATURES = EMB_DIM + 3 * CNN_DIM  # per token: the raw embedding and the three branches' outputs
 ORDERS = ((2, 0), (3, 1), (5, 2))  # (n-gram order, left context) for the three CNN branches
 SPACE = "\u2581"
 UNK, BOS, EOS = 0, 1, 2
@@ -273,28 +272,23 @@ class Encoder:
     def embed(self, text):
         return self.embed_ids(self.tokenizer.encode(text))
 
-    def features_many(self, texts, token_budget=512):
-        """For each text, [sentence vector (512) | mean over tokens of the normalised token features
-        (1280) | their maximum over tokens (1280)]: what the safety head reads."""
-        return self.embed_many(texts, token_budget, pooled=True)
-
-    def embed_many(self, texts, token_budget=512, pooled=False):
+    def embed_many(self, texts, token_budget=512):
         """Embeds many texts at once (for training): the same arithmetic as `embed_ids`, on a flat batch
         of several sentences whose n-gram windows stop at each sentence's edges (the wheel's approach)."""
-        out = np.empty((len(texts), EMB_DIM + (2 * FEATURES if pooled else 0)), dtype=np.float32)
+        out = np.empty((len(texts), EMB_DIM), dtype=np.float32)
         group, first, n_tokens = [], 0, 0
         for i, text in enumerate(texts):
             ids = self.tokenizer.encode(text)
             if group and n_tokens + len(ids) > token_budget:
-                out[first:i] = self._batch(group, pooled)
+                out[first:i] = self._batch(group)
                 group, first, n_tokens = [], i, 0
             group.append(ids)
             n_tokens += len(ids)
         if group:
-            out[first:] = self._batch(group, pooled)
+            out[first:] = self._batch(group)
         return out
 
-    def _batch(self, group, pooled=False):
+    def _batch(self, group):
         a = self.a
         lens = np.array([len(g) for g in group])
         flat = np.concatenate([np.asarray(g) for g in group])
@@ -323,9 +317,4 @@ class Encoder:
         y1 = np.maximum(mean @ a["p1"] + y0 @ a["d1"], 0)
         y2 = np.maximum(y1 @ a["d2"], 0)
         z = np.tanh(y1 @ a["p3"] + y2 @ a["d3"])
-        z = z / np.sqrt(np.maximum(np.einsum("ij,ij->i", z, z), self.eps))[:, None]
-        if not pooled:
-            return z
-        means = np.add.reduceat(f, starts, axis=0) / lens[:, None]
-        maxima = np.maximum.reduceat(f, starts, axis=0)
-        return np.concatenate([z, means, maxima], axis=1)
+        return z / np.sqrt(np.maximum(np.einsum("ij,ij->i", z, z), self.eps))[:, None]

@@ -475,6 +475,16 @@ def _key(text):
     return " ".join(text.lower().split())
 
 
+def unique(examples):
+    """The examples without exact (source, text) duplicates, the first of each kept, in order."""
+    out, seen = [], set()
+    for e in examples:
+        if (e.source, e.text) not in seen:
+            seen.add((e.source, e.text))
+            out.append(e)
+    return out
+
+
 def load_all(data_dir=DEFAULT_DATA_DIR, drop_eval_overlap=True):
     """Every loader's examples, without exact (source, text) duplicates (the first is kept).
 
@@ -483,13 +493,7 @@ def load_all(data_dir=DEFAULT_DATA_DIR, drop_eval_overlap=True):
     COLD dev texts and 9 SafetyBench passages; AdvBench, StrongREJECT and HarmBench repeat about 25
     Safe-Child-LLM requests."""
     d = Path(data_dir)
-    out, seen = [], set()
-    for loader in LOADERS:
-        for e in loader(d):
-            if e is None or (e.source, e.text) in seen:
-                continue
-            seen.add((e.source, e.text))
-            out.append(e)
+    out = unique(e for loader in LOADERS for e in loader(d) if e is not None)
     if drop_eval_overlap:
         held_out = {_key(e.text) for e in out if not e.trainable}
         out = [e for e in out if not e.trainable or _key(e.text) not in held_out]

@@ -18,7 +18,6 @@ here: Benchmarks/safety/run reports them through the device's own code.
 """
 import argparse
 import hashlib
-import json
 import os
 import sys
 import time
@@ -73,12 +72,7 @@ def load_own(directory=OWN_DIR):
                 # which is how the device reads a text after its context.
                 text = parts[2].strip().replace(CONTEXT_SEPARATOR, " ")
                 out.append(sources.Example(text, lang, parts[0], labels, f"own-{lang}", True, group=parts[2].strip()))
-    seen, unique = set(), []
-    for e in out:
-        if (e.source, e.text) not in seen:
-            seen.add((e.source, e.text))
-            unique.append(e)
-    return unique
+    return sources.unique(out)
 
 
 CASES = os.path.join(ROOT, "Tests", "CubbyTests", "SafetyCases", "cases.txt")

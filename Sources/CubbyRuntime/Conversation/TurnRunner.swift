@@ -117,10 +117,9 @@ public struct TurnRunner: Sendable {
             return
         }
 
-        var context = SafetyAssembly.context(configuration)
-        context.preceding = safety.lastToySentence
-        let inbound = safety.review(filter.check(heard, direction: .inbound, context: context), direction: .inbound)
-        context.preceding = nil
+        let context = SafetyAssembly.context(configuration)
+        let inbound = safety.review(filter.check(heard, direction: .inbound, context: context.reading(after: safety.lastToySentence)),
+                                    direction: .inbound)
         progress.inbound = inbound
         if inbound.decision == .flag {
             logger.notice("safety filter on the child's words", metadata: [

@@ -74,9 +74,8 @@ extension TurnRunner {
             case .message(.stt(let heard)):
                 progress.heard = heard
                 logger.info("child said", metadata: ["text": "\(heard)", "via": "xiaozhi"])
-                var heardContext = context
-                heardContext.preceding = safety.lastToySentence
-                let inbound = safety.review(filter.check(heard, direction: .inbound, context: heardContext), direction: .inbound)
+                let inbound = safety.review(filter.check(heard, direction: .inbound, context: context.reading(after: safety.lastToySentence)),
+                                            direction: .inbound)
                 progress.inbound = inbound
                 if !inbound.action.passesOn {
                     try await session.send(.abort(sessionID: session.sessionID, reason: nil))
