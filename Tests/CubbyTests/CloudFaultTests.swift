@@ -42,10 +42,11 @@ import Testing
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("fault-\(UUID().uuidString).wav").path
         defer { try? FileManager.default.removeItem(atPath: output) }
         let speaker = SpeakerQueue(writer: try WAVFileWriter(path: output, sampleRate: 16_000))
-        let runner = TurnRunner(persona: persona, configuration: configuration, cloud: client, filter: Self.filter,
-                                synthesizer: EspeakSynthesizer(), speaker: speaker, store: try ConversationStore(), logger: Self.logger)
+        let pipeline = TurnPipeline(.init(persona: persona, configuration: configuration, provider: OpenAIReplyProvider(client: client, logger: Self.logger),
+                                          filter: Self.filter, synthesizer: EspeakSynthesizer(), speaker: speaker, store: try ConversationStore()),
+                                    logger: Self.logger)
         let started = ContinuousClock.now
-        let report = await runner.run(utterance: [Int16](repeating: 300, count: 16_000), conversationID: nil, turnIndex: 0, endOfSpeech: started)
+        let report = await pipeline.run(TurnInput(utterance: [Int16](repeating: 300, count: 16_000), conversationID: nil, index: 0, endOfSpeech: started))
         let took = ContinuousClock.now - started
         try speaker.close()
         await client.shutdown()

@@ -70,11 +70,12 @@ struct BridgeBench {
             var samples: [Sample] = []
             let store = try ConversationStore()
             for index in 0..<(turns + 3) {
-                let runner = TurnRunner(persona: persona, configuration: configuration, cloud: cloud, filter: filter,
-                                        synthesizer: EspeakSynthesizer(), speaker: speaker, store: store, logger: logger)
+                let provider = ReplyProviders.choose(configuration: configuration, cloud: cloud, speakerRate: speaker.format.sampleRate, logger: logger)
+                let pipeline = TurnPipeline(.init(persona: persona, configuration: configuration, provider: provider, filter: filter,
+                                                  synthesizer: EspeakSynthesizer(), speaker: speaker, store: store), logger: logger)
                 let stamp = speaker.stampNextWrite()
                 let endOfSpeech = ContinuousClock.now
-                let report = await runner.run(utterance: utterance, conversationID: nil, turnIndex: index, endOfSpeech: endOfSpeech)
+                let report = await pipeline.run(TurnInput(utterance: utterance, conversationID: nil, index: index, endOfSpeech: endOfSpeech))
                 try await speaker.waitUntilIdle()
                 guard report.outcome == .answered, let toRequest = report.timings.toRequestMs, let toToken = report.timings.toFirstTokenMs,
                       let audio = stamp.instant else {

@@ -2,6 +2,7 @@ import CubbyCloud
 import CubbyPersona
 import CubbySafety
 import Foundation
+import Logging
 
 /// What SIGHUP can change while the daemon runs: the configuration, the persona, and the cloud client
 /// built from them. Readers take a snapshot at the start of a conversation, so a reload never changes
@@ -79,5 +80,13 @@ public final class LiveSettings: @unchecked Sendable {
     public enum CloudSettingsChange {
         case unchanged(OpenAICompatibleClient?)
         case changed(CloudSettings?)
+    }
+}
+
+extension LiveSettings.Snapshot {
+    /// Where this snapshot's turns get their answers: a xiaozhi server when one is configured, otherwise
+    /// the OpenAI-compatible cloud, otherwise none (the persona's offline lines).
+    func provider(speakerRate: Int, logger: Logger) -> (any ReplyProvider)? {
+        ReplyProviders.choose(configuration: configuration, cloud: cloud, speakerRate: speakerRate, logger: logger)
     }
 }

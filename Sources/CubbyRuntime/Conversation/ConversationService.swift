@@ -185,18 +185,21 @@ public final class ConversationService: Service, @unchecked Sendable {
         }
 
         func makeTurn(_ samples: [Int16], _ open: Open) -> @Sendable () async -> TurnReport {
-            let endOfSpeech = ContinuousClock.now
-            var runner = TurnRunner(
-                persona: open.snapshot.persona, configuration: open.snapshot.configuration, cloud: open.snapshot.cloud,
-                filter: open.snapshot.filter, safety: safety, guardModel: open.snapshot.guardModel,
-                synthesizer: parts.synthesizer, speaker: parts.speaker, store: parts.store, phrases: parts.phrases, logger: logger)
+            let snapshot = open.snapshot
+            var turnParts = TurnPipeline.Parts(
+                persona: snapshot.persona, configuration: snapshot.configuration,
+                provider: snapshot.provider(speakerRate: parts.speaker.format.sampleRate, logger: logger),
+                filter: snapshot.filter, synthesizer: parts.synthesizer, speaker: parts.speaker, store: parts.store)
+            turnParts.safety = safety
+            turnParts.guardModel = snapshot.guardModel
+            turnParts.cloudVoice = snapshot.speech
+            turnParts.breaker = breaker
+            turnParts.phrases = parts.phrases
             let events = parts.events
-            runner.expression = { events?.record("expression", $0) }
-            runner.breaker = breaker
-            runner.cloudVoice = open.snapshot.speech
-            let (id, index) = (open.id, open.turns)
-            let turn = runner
-            return { await turn.run(utterance: samples, conversationID: id, turnIndex: index, endOfSpeech: endOfSpeech) }
+            turnParts.expression = { events?.record("expression", $0) }
+            let pipeline = TurnPipeline(turnParts, logger: logger)
+            let input = TurnInput(utterance: samples, conversationID: open.id, index: open.turns, endOfSpeech: .now)
+            return { await pipeline.run(input) }
         }
 
         /// A turn has ended (answered, or interrupted): count it, then listen for a follow-up or close.

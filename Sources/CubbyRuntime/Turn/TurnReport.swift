@@ -29,13 +29,15 @@ public struct TurnTimings: Sendable, Equatable, Codable {
     }
 }
 
-/// What happened in one turn, for the store, the log and `--once`'s JSON.
+/// What happened in one turn, for the store, the log and `--once`'s JSON. It is also the record each
+/// stage of the `TurnPipeline` adds to as the turn goes along: a value, owned by the turn's task.
 public struct TurnReport: Sendable {
-    public var heard: String
-    public var sentences: [SentenceRecord]
-    public var outcome: TurnOutcome
+    public var heard = ""
+    public var sentences: [SentenceRecord] = []
+    /// `.interrupted` until a stage says how the turn ended.
+    public var outcome: TurnOutcome = .interrupted
     public var failure: String?
-    public var timings: TurnTimings
+    public var timings = TurnTimings()
     /// What the safety filter did with the child's words, and why.
     public var inbound: SafetyVerdict?
     /// What left the device of the child's words; nil when nothing did.
@@ -44,6 +46,10 @@ public struct TurnReport: Sendable {
     public var alertCategory: String?
     /// The model asked to end the conversation after this turn (its `end_conversation` tool).
     public var endConversation = false
+    /// Some audio reached the speaker: a failure after it leaves an honest partial answer, not the offline line.
+    public var spokeAnything = false
+
+    public init() {}
 
     /// What the toy said aloud, in order.
     public var said: [String] { sentences.filter(\.spoken).map(\.text) }

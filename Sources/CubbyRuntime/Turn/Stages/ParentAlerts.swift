@@ -1,0 +1,23 @@
+import CubbyMemory
+import CubbySafety
+import Foundation
+import Logging
+
+/// A disclosure of harm is kept for the parents with the words and the time, whatever else happens.
+struct ParentAlerts: Sendable {
+    var store: ConversationStore
+    var logger: Logger
+
+    /// Records the alert; returns its category.
+    func raise(for verdict: SafetyVerdict, heard: String, conversationID: Int64?) -> SafetyCategory {
+        let category = verdict.primaryCategory ?? .disclosure
+        logger.warning("parent alert: the child may need help", metadata: ["category": "\(category.rawValue)"])
+        do {
+            try store.raise(AlertRecord(conversationID: conversationID, raisedAt: Date(), category: category.rawValue,
+                                        excerpt: String(heard.prefix(500)), rules: verdict.ruleIDs))
+        } catch {
+            logger.error("could not record the parent alert", metadata: ["error": "\(error)"])
+        }
+        return category
+    }
+}

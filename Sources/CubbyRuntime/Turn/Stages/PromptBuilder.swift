@@ -1,0 +1,37 @@
+import CubbyCloud
+import CubbyMemory
+import CubbyPersona
+import CubbySafety
+
+/// Builds what the model reads: the persona and safety preamble, what the child shared before, the
+/// recent exchanges that fit the budget, any guidance the inbound gate asked for, and the child's words.
+/// Memory recall and the scene's additions are further inputs here.
+struct PromptBuilder: Sendable {
+    var persona: Persona
+    var configuration: DaemonConfiguration
+    var store: ConversationStore
+
+    func messages(for text: String, verdict: SafetyVerdict) -> [ChatMessage] {
+        let guidance = verdict.action == .guide ? SafetyGuidance.forTurn(verdict.categories, childAge: configuration.childAge) : nil
+        var preamble = SafetyPreamble.systemPrompt(
+            persona: persona, childAge: configuration.childAge, childName: configuration.childName,
+            blockedTopics: persona.blockedTopics + configuration.safety.blockedTopics)
+        if let remembered = try? store.memories(limit: 20), !remembered.isEmpty {
+            preamble += "\n\nWhat the child told you in earlier conversations:\n" + remembered.map { "- \($0)" }.joined(separator: "\n")
+        }
+        let system = ChatMessage(role: .system, content: preamble)
+        let tail = (guidance.map { [ChatMessage(role: .system, content: $0)] } ?? []) + [ChatMessage(role: .user, content: text)]
+        return PromptBudget.fit(system: system, history: history(), tail: tail, budget: configuration.promptTokenBudget)
+    }
+
+    /// Only what left the device before goes again: redacted, and never a held-back request.
+    private func history() -> [[ChatMessage]] {
+        guard configuration.historyTurns > 0, let recent = try? store.recentTurns(limit: configuration.historyTurns) else { return [] }
+        return recent.compactMap { turn in
+            guard turn.outcome == .answered, let sent = turn.sentText, !sent.isEmpty else { return nil }
+            var exchange = [ChatMessage(role: .user, content: sent)]
+            if !turn.toyText.isEmpty { exchange.append(ChatMessage(role: .assistant, content: turn.toyText)) }
+            return exchange
+        }
+    }
+}

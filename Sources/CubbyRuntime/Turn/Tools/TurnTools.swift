@@ -1,0 +1,48 @@
+import CubbyAudio
+import CubbyCloud
+import CubbyMemory
+import CubbyPersona
+import CubbySafety
+import Foundation
+
+/// The toy's tools for one turn, whichever provider calls them, and what their calls changed that the
+/// turn must act on afterwards.
+struct TurnTools: Sendable {
+    var persona: Persona
+    var maxVolume: Int
+    var speaker: SpeakerQueue
+    var store: ConversationStore
+    var filter: any SafetyFilter
+    var context: SafetyContext
+    /// Shows an emotion on the board (the model's `express` tool).
+    var expression: @Sendable (String) -> Void
+
+    func server(effects: ToolEffects) -> DeviceToolServer {
+        DeviceTools.server(speaker: speaker, maxVolume: maxVolume, allowed: persona.allowedTools, memory: memory(),
+                           express: expression, endConversation: { effects.endConversation() })
+    }
+
+    /// What the model may keep about the child: only what the filter passes untouched. A fact with
+    /// personal details in it (an address, a school) or anything flagged is refused, not kept redacted.
+    private func memory() -> DeviceTools.Memory {
+        let (filter, context) = (filter, context)
+        return DeviceTools.Memory(store: store) { fact in
+            let verdict = filter.check(fact, direction: .inbound, context: context)
+            guard verdict.decision == .allow else {
+                return .failure(.init(verdict.redactions.isEmpty
+                    ? "not kept: \(verdict.categories.map(\.rawValue).joined(separator: ", ")) is not something to remember"
+                    : "not kept: personal details like \(verdict.redactions.joined(separator: ", ")) stay with the family"))
+            }
+            return .success(fact)
+        }
+    }
+}
+
+/// What the tools asked for during a turn (set from a tool call, read when the turn ends).
+final class ToolEffects: @unchecked Sendable {
+    // @unchecked: `ending` is read and written under `lock`.
+    private let lock = NSLock()
+    private var ending = false
+    func endConversation() { lock.withLock { ending = true } }
+    var endsConversation: Bool { lock.withLock { ending } }
+}

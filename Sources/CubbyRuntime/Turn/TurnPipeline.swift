@@ -1,0 +1,174 @@
+import CubbyAudio
+import CubbyCloud
+import CubbyCore
+import CubbyMemory
+import CubbyPersona
+import CubbySafety
+import CubbyVoice
+import Foundation
+import Logging
+
+/// Answers one utterance as a pipeline of small stages, each with one job, passing one value — the
+/// `TurnReport` — along:
+///
+///     admission → provider hears → inbound gate → prompt → provider replies → outbound gate → voice → recorder
+///                                       ↘ device answers (redirect, alert, cool-down, offline line)
+///
+/// `CloudAdmission` decides whether the cloud may be asked; the `ReplyProvider` hears the child and streams
+/// the reply; `InboundGate` decides what of the child's words may leave the device; `PromptBuilder` builds
+/// what the model reads; `ReplyPlayback` puts each sentence through the `OutboundGate` and gives what passes
+/// to the `Voice`; `DeviceAnswers` speaks when the device answers alone; `TurnRecorder` stores the turn in
+/// one transaction at its end, also when the turn was cancelled (barge-in, mute, shutdown).
+public struct TurnPipeline: Sendable {
+    let admission: CloudAdmission
+    let inbound: InboundGate
+    let prompt: PromptBuilder
+    let tools: TurnTools
+    let outbound: @Sendable () -> OutboundGate
+    let voice: Voice
+    let device: DeviceAnswers
+    let recorder: TurnRecorder
+    let expression: @Sendable (String) -> Void
+    let logger: Logger
+
+    /// Everything a turn draws on. `provider` nil answers with the persona's offline lines.
+    public struct Parts: Sendable {
+        public var persona: Persona
+        public var configuration: DaemonConfiguration
+        public var provider: (any ReplyProvider)?
+        public var filter: any SafetyFilter
+        /// The conversation's running risk, rule-breaking streak and cool-down.
+        public var safety = ConversationSafety()
+        /// The optional second opinion on each sentence the filter let through.
+        public var guardModel: GuardModelClient?
+        /// A cloud voice for the model's sentences; espeak-ng speaks them when it is nil or fails.
+        public var cloudVoice: CloudSpeechClient?
+        /// Shared by every turn: a cloud that keeps failing is left alone for a while.
+        public var breaker: CircuitBreaker?
+        /// Shows an emotion on the board (the model's `express` tool, a xiaozhi `llm` emotion).
+        public var expression: @Sendable (String) -> Void = { _ in }
+        public var synthesizer: any SpeechSynthesizer
+        public var speaker: SpeakerQueue
+        public var store: ConversationStore
+        /// Pre-synthesized fixed lines (offline lines, redirects).
+        public var phrases: PhraseCache?
+
+        public init(persona: Persona, configuration: DaemonConfiguration, provider: (any ReplyProvider)?, filter: any SafetyFilter,
+                    synthesizer: any SpeechSynthesizer, speaker: SpeakerQueue, store: ConversationStore) {
+            self.persona = persona
+            self.configuration = configuration
+            self.provider = provider
+            self.filter = filter
+            self.synthesizer = synthesizer
+            self.speaker = speaker
+            self.store = store
+        }
+    }
+
+    public init(_ parts: Parts, logger: Logger) {
+        let context = SafetyAssembly.context(parts.configuration)
+        let voice = Voice(persona: parts.persona, synthesizer: parts.synthesizer, speaker: parts.speaker, phrases: parts.phrases,
+                          cloudVoice: parts.cloudVoice, logger: logger)
+        admission = CloudAdmission(provider: parts.provider, safety: parts.safety, breaker: parts.breaker)
+        inbound = InboundGate(filter: parts.filter, safety: parts.safety, context: context, logger: logger)
+        prompt = PromptBuilder(persona: parts.persona, configuration: parts.configuration, store: parts.store)
+        tools = TurnTools(persona: parts.persona, maxVolume: parts.configuration.maxVolume, speaker: parts.speaker, store: parts.store,
+                          filter: parts.filter, context: context, expression: parts.expression)
+        let (filter, safety, guardModel, persona) = (parts.filter, parts.safety, parts.guardModel, parts.persona)
+        outbound = {
+            OutboundGate(filter: filter, context: context, safety: safety, guardModel: guardModel,
+                         redirect: { persona.redirect(for: $0) }, logger: logger)
+        }
+        self.voice = voice
+        device = DeviceAnswers(persona: parts.persona, voice: voice, alerts: ParentAlerts(store: parts.store, logger: logger), logger: logger)
+        recorder = TurnRecorder(store: parts.store, logger: logger)
+        expression = parts.expression
+        self.logger = logger
+    }
+
+    /// Runs a turn to its end and records it. A cancelled turn (barge-in, mute, shutdown) stops where it
+    /// is and is recorded as interrupted, with what was said so far.
+    public func run(_ input: TurnInput) async -> TurnReport {
+        var turn = await answer(input)
+        if Task.isCancelled && turn.outcome != .offline { turn.outcome = .interrupted }
+        recorder.record(turn, of: input)
+        return turn
+    }
+
+    private func answer(_ input: TurnInput) async -> TurnReport {
+        var turn = TurnReport()
+        switch admission.decide() {
+        case .coolingDown:
+            await device.coolingDown(input: input, turn: &turn)
+        case .unavailable(let reason):
+            await device.offline(reason: reason, input: input, turn: &turn)
+        case .ask(let provider):
+            turn = await ask(provider, input)
+            admission.record(turn.outcome)
+        }
+        return turn
+    }
+
+    /// One exchange with the provider. A failure after some of the answer was heard leaves that honest
+    /// partial answer; a failure before it, the offline line.
+    private func ask(_ provider: any ReplyProvider, _ input: TurnInput) async -> TurnReport {
+        let effects = ToolEffects()
+        var turn: TurnReport
+        var failure: String?
+        do {
+            (turn, failure) = try await provider.exchange(input.utterance, tools: tools.server(effects: effects)) { exchange in
+                await self.converse(exchange, input)
+            }
+        } catch {
+            (turn, failure) = (TurnReport(), "\(error)")
+        }
+        turn.endConversation = effects.endsConversation
+        if let failure, !Task.isCancelled {
+            logger.warning("the cloud turn failed", metadata: ["provider": "\(provider.name)", "error": "\(failure)"])
+            if turn.spokeAnything {
+                turn.outcome = .answered
+                turn.failure = failure
+            } else {
+                await device.offline(reason: failure, input: input, turn: &turn)
+            }
+        }
+        return turn
+    }
+
+    /// The device's side of an exchange: hear, gate, ask, play. Returns the turn and, when the exchange
+    /// failed, why.
+    private func converse(_ exchange: any ReplyExchange, _ input: TurnInput) async -> (TurnReport, String?) {
+        var turn = TurnReport()
+        do {
+            let heard = try await exchange.heard()
+            turn.heard = heard.text
+            turn.timings.mark(.requestSent, at: heard.sentAt, since: input.endOfSpeech)
+            logger.info("child said", metadata: ["text": "\(heard.text)"])
+            guard !heard.text.isEmpty else {
+                turn.outcome = .answered
+                await exchange.abort()
+                return (turn, nil)
+            }
+            let verdict = inbound.review(heard.text)
+            turn.inbound = verdict
+            guard verdict.action.passesOn else {
+                await exchange.abort()
+                await device.answer(verdict, heard: heard.text, input: input, turn: &turn)
+                return (turn, nil)
+            }
+            // xiaozhi's server already has the words; the toy's filter still guards what comes back.
+            turn.sentText = heard.alreadyLeftTheDevice ? heard.text : verdict.text
+            let request = ReplyRequest(text: verdict.text, messages: exchange.wantsPrompt ? prompt.messages(for: verdict.text, verdict: verdict) : [])
+            var playback = ReplyPlayback(gate: outbound(), voice: voice, providerVoice: exchange.bringsItsOwnVoice,
+                                         expression: expression, logger: logger)
+            try await exchange.reply(to: request) { event in
+                await playback.handle(event, in: &turn, since: input.endOfSpeech)
+            }
+            await voice.finish()
+            if !Task.isCancelled { turn.outcome = .answered }
+            return (turn, nil)
+        } catch {
+            return (turn, Task.isCancelled ? nil : "\(error)")
+        }
+    }
+}
