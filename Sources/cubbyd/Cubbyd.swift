@@ -17,7 +17,7 @@ struct Cubbyd: AsyncParsableCommand {
             as one JSON object on stdout.
 
             Exit codes: 0 success; 66 the --input file cannot be read; 78 the configuration, persona or board file is \
-            invalid (the message names the file, the key and the problem); 1 anything else.
+            invalid, or its wake phrase cannot be built (the message names the file, the key and the problem); 1 anything else.
             """,
         version: "cubbyd \(CubbyVersion.string)")
 
@@ -74,12 +74,9 @@ struct Cubbyd: AsyncParsableCommand {
         }
     }
 
-    /// Reads all three files the daemon needs, as the daemon would, without opening any device.
+    /// Builds everything that can fail at start, as the daemon would, without opening any device.
     static func check(_ path: String) throws(CubbyError) {
-        let configuration = try ConfigurationLoader.load(path: path)
-        let persona = try PersonaPackLoader.load(directory: configuration.personaFolder)
-        let board = try BoardDefinition.load(folder: configuration.boardFolder)
-        print("\(path): ok (board \(board.name), persona \(persona.id), cloud \(configuration.cloudDescription ?? "none"))")
+        print(try Daemon.check(configurationPath: path))
     }
 
     static func exitOnSetupError<T>(_ body: () throws(CubbyError) -> T) throws -> T {
@@ -87,7 +84,8 @@ struct Cubbyd: AsyncParsableCommand {
             return try body()
         } catch {
             switch error.code {
-            case .invalidConfiguration, .persona: fail("cubbyd: \(error)", code: 78)
+            // A wake phrase the engine cannot build is the persona's or the parent's setting: a configuration error.
+            case .invalidConfiguration, .persona, .wake: fail("cubbyd: \(error)", code: 78)
             case .io, .unsupportedAudio: fail("cubbyd: \(error)", code: 66)
             default: fail("cubbyd: \(error)", code: 1)
             }

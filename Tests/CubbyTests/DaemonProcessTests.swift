@@ -33,6 +33,42 @@ import Testing
         #expect(result.stderr.contains("/nonexistent/cubbyd.toml"))
     }
 
+    /// A copy of the example persona whose wake phrase has a word no dictionary knows: an error only the
+    /// wake engine finds, when it builds its grammar.
+    static func sandboxWithUnpronounceableWakeWord() throws -> Sandbox {
+        let sandbox = try Sandbox(cloud: nil)
+        let persona = sandbox.folder + "/persona"
+        try FileManager.default.copyItem(atPath: Sandbox.packageRoot + "/Personas/teddy", toPath: persona)
+        let manifest = try String(contentsOfFile: persona + "/persona.toml", encoding: .utf8)
+            .replacingOccurrences(of: "phrases = [\"hey teddy\"]", with: "phrases = [\"hey zorblaxt\"]")
+        try manifest.write(toFile: persona + "/persona.toml", atomically: true, encoding: .utf8)
+        let config = try String(contentsOfFile: sandbox.configPath, encoding: .utf8)
+            .replacingOccurrences(of: Sandbox.packageRoot + "/Personas/teddy", with: persona)
+        try sandbox.write(config: config)
+        return sandbox
+    }
+
+    @Test func aWakePhraseTheEngineCannotBuildExits78BeforeReadiness() async throws {
+        let sandbox = try Self.sandboxWithUnpronounceableWakeWord()
+        defer { sandbox.remove() }
+        let notify = try NotifySocket()
+        defer { notify.stop() }
+        let result = try await ProcessRunner.run("cubbyd", ["--config", sandbox.configPath], environment: ["NOTIFY_SOCKET": notify.path])
+        #expect(result.status == 78, "stderr: \(result.stderr)")
+        #expect(result.stderr.contains("zorblaxt"), "stderr: \(result.stderr)")
+        let messages = try await notify.receiveAll(for: .milliseconds(200))
+        #expect(!messages.contains { $0.contains("READY=1") }, "systemd was told the toy was ready: \(messages)")
+    }
+
+    @Test func checkConfigBuildsTheWakeEngineToo() async throws {
+        let sandbox = try Self.sandboxWithUnpronounceableWakeWord()
+        defer { sandbox.remove() }
+        let result = try await ProcessRunner.run("cubbyd", ["--config", sandbox.configPath, "--check-config"])
+        #expect(result.status == 78, "stdout: \(result.stdout) stderr: \(result.stderr)")
+        #expect(result.stderr.contains("zorblaxt"), "stderr: \(result.stderr)")
+        #expect(!result.stdout.contains("ok"))
+    }
+
     @Test func theKeyNeverAppearsInOutputOrLogs() async throws {
         let server = try await FakeOpenAIServer(script: .fixed(heard: "hello", reply: ["Hi there!"]))
         let sandbox = try Sandbox(cloud: server.baseURL)

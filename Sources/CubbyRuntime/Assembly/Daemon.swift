@@ -14,9 +14,10 @@ import UnixSignals
 
 /// Builds the daemon from its configuration and runs it as one `ServiceGroup`.
 ///
-/// Everything that can fail on bad input (configuration, persona pack, board file, audio devices, the
-/// database) is opened in `init`, before any service starts: a broken setup stops the daemon with a
-/// precise error and systemd hears `READY=1` only when the toy can really listen.
+/// Everything that can fail on bad input (configuration, persona pack, board file, safety rules, the wake
+/// engine, audio devices, the database) is opened in `init`, before any service starts: a broken setup
+/// stops the daemon with a precise error, and systemd hears `READY=1` only once the conversation service
+/// is listening.
 public final class Daemon: Sendable {
     public let options: DaemonOptions
     public let board: BoardDefinition
@@ -26,6 +27,10 @@ public final class Daemon: Sendable {
     static let speakerFileSampleRate = 22_050
     let live: LiveSettings
     let parts: ConversationService.Parts
+    /// The built-in rules; each settings snapshot adds the persona's and the parent's to them.
+    let baseFilter: OnDeviceFilter
+    /// Builds a wake engine; nil when nothing listens for the wake phrase (`--once` without `--wake`).
+    let makeWakeEngine: WakeAssembly.Make?
     let logger: Logger
     /// The board's button readers; kept so they live as long as the daemon.
     let inputReaders: [FIFOInputReader]
@@ -40,6 +45,8 @@ public final class Daemon: Sendable {
         let persona = try PersonaPackLoader.load(directory: configuration.personaFolder)
         let board = try BoardDefinition.load(folder: configuration.boardFolder)
         self.board = board
+        let makeWakeEngine: WakeAssembly.Make? = options.mode == .once(waitForWake: false) ? nil : WakeAssembly.pocketSphinx
+        self.makeWakeEngine = makeWakeEngine
 
         let reader: any AudioReader
         let paced = options.isRealtime
@@ -73,9 +80,8 @@ public final class Daemon: Sendable {
         let store = try ConversationStore(path: (configuration.dataDirectory as NSString).appendingPathComponent("cubby.sqlite"))
         let events = try BoardEventLog(path: board.eventLog ?? (configuration.dataDirectory as NSString).appendingPathComponent("board-events.jsonl"))
         let filter = try OnDeviceFilter.builtIn()
-        let cloud = configuration.cloud.map { OpenAICompatibleClient(settings: $0, logger: logger) }
-        live = LiveSettings(configuration: configuration, persona: persona, cloud: cloud,
-                            filter: try SafetyAssembly.filter(base: filter, configuration: configuration, persona: persona))
+        baseFilter = filter
+        let personaFilter = try SafetyAssembly.filter(base: filter, configuration: configuration, persona: persona)
         // The speaker's reference only makes sense when the speaker is heard by the microphone in real time.
         let echoReference = paced && board.frontEnd.echoCancellation ? EchoReference() : nil
         let frontEnd = board.frontEnd.isBypass ? nil : try VoiceFrontEnd(settings: board.frontEnd, reference: echoReference)
@@ -85,9 +91,7 @@ public final class Daemon: Sendable {
             speaker: SpeakerQueue(writer: writer, paced: paced && writerIsFile, echoReference: echoReference),
             store: store,
             light: LoggedIndicator(name: "listening_light", log: events),
-            filter: filter,
-            synthesizer: EspeakSynthesizer(),
-            makeDetector: { settings throws(CubbyError) in try PocketSphinxSpotter(settings: settings) })
+            synthesizer: EspeakSynthesizer())
         parts.muteLight = LoggedIndicator(name: "mute_light", log: events)
         parts.events = events
         var readers: [FIFOInputReader] = []
@@ -99,11 +103,27 @@ public final class Daemon: Sendable {
         }
         inputReaders = readers
         self.parts = parts
+        // Last, as it is the slowest: a second or more on a small board.
+        let wake = try makeWakeEngine.map { make throws(CubbyError) in try WakeAssembly.build(configuration: configuration, persona: persona, make: make) }
+        let cloud = configuration.cloud.map { OpenAICompatibleClient(settings: $0, logger: logger) }
+        live = LiveSettings(configuration: configuration, persona: persona, cloud: cloud, filter: personaFilter, wake: wake)
         logger.info("cubbyd ready", metadata: [
             "config": "\(options.configurationPath)", "board": "\(board.name)", "persona": "\(persona.id)",
             "input": "\(reader.name)", "output": "\(writer.name)",
             "cloud": "\(configuration.cloudDescription ?? "none (offline lines only)")",
         ])
+    }
+
+    /// `--check-config`: builds everything that can fail at start from the configuration — persona, board,
+    /// safety rules, the wake engine — as the daemon would, without opening any device or the database.
+    /// Returns a one-line summary.
+    public static func check(configurationPath path: String) throws(CubbyError) -> String {
+        let configuration = try ConfigurationLoader.load(path: path)
+        let persona = try PersonaPackLoader.load(directory: configuration.personaFolder)
+        let board = try BoardDefinition.load(folder: configuration.boardFolder)
+        _ = try SafetyAssembly.filter(base: try OnDeviceFilter.builtIn(), configuration: configuration, persona: persona)
+        _ = try WakeAssembly.build(configuration: configuration, persona: persona)
+        return "\(path): ok (board \(board.name), persona \(persona.id), cloud \(configuration.cloudDescription ?? "none"))"
     }
 
     /// The persona and configuration in force now.
@@ -113,19 +133,20 @@ public final class Daemon: Sendable {
     /// the database.
     public func run() async throws {
         let heartbeat = Heartbeat()
+        let readiness = Latch()
         let conversation = ConversationService(parts: parts, live: live, mode: options.mode, realtime: options.isRealtime, heartbeat: heartbeat,
-                                               journal: journal, logger: logger)
+                                               readiness: readiness, journal: journal, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: conversation, successTerminationBehavior: options.mode == .daemon ? .cancelGroup : .gracefullyShutdownGroup,
                   serviceName: "conversation"),
         ]
         if options.mode == .daemon && options.trapSignals {
-            services.append(.init(service: await ReloadService(logger: logger, reload: { [self] () throws(CubbyError) -> String in try reload() }),
+            services.append(.init(service: await ReloadService(logger: logger, reload: { [self] () async throws(CubbyError) -> String in try await reload() }),
                                   serviceName: "reload"))
             let notifier = SystemdNotifier()
             if notifier.isEnabled {
                 services.append(.init(service: SystemdWatchdogService(notifier: notifier, interval: SystemdNotifier.watchdogInterval(),
-                                                                      heartbeat: heartbeat, logger: logger),
+                                                                      heartbeat: heartbeat, readiness: readiness, logger: logger),
                                       serviceName: "systemd"))
             }
         }
@@ -155,17 +176,31 @@ public final class Daemon: Sendable {
         logger.info("cubbyd stopped")
     }
 
-    /// SIGHUP: re-reads the configuration and persona; on any error nothing changes.
-    func reload() throws(CubbyError) -> String {
+    /// SIGHUP: re-reads the configuration and persona, and builds a new wake engine when the wake
+    /// settings changed (off the cooperative pool: it takes a second or more on a small board); on any
+    /// error nothing changes.
+    func reload() async throws(CubbyError) -> String {
         let configuration = try ConfigurationLoader.load(path: options.configurationPath)
         let persona = try PersonaPackLoader.load(directory: configuration.personaFolder)
-        let filter = try SafetyAssembly.filter(base: parts.filter, configuration: configuration, persona: persona)
+        let filter = try SafetyAssembly.filter(base: baseFilter, configuration: configuration, persona: persona)
+        var wake = live.current.wake
+        if let make = makeWakeEngine, WakeAssembly.settings(configuration: configuration, persona: persona) != wake?.settings {
+            do {
+                wake = try await OffPoolBuild.run("wake") { () throws(CubbyError) in
+                    try WakeAssembly.build(configuration: configuration, persona: persona, make: make)
+                }
+            } catch let error as CubbyError {
+                throw error
+            } catch {
+                throw CubbyError(.wake, "the wake engine was not rebuilt", underlying: error)
+            }
+        }
         let old = live.current.configuration
         if configuration.boardFolder != old.boardFolder || configuration.dataDirectory != old.dataDirectory {
             logger.warning("[device] board and data_dir take effect at the next restart")
         }
         let logger = self.logger
-        live.replace(configuration: configuration, persona: persona, filter: filter) { change in
+        live.replace(configuration: configuration, persona: persona, filter: filter, wake: wake) { change in
             switch change {
             case .unchanged(let client): return client
             case .changed(let settings): return settings.map { OpenAICompatibleClient(settings: $0, logger: logger) }

@@ -19,6 +19,8 @@ public final class LiveSettings: @unchecked Sendable {
         public var guardModel: GuardModelClient?
         /// The optional cloud voice for the model's sentences.
         public var speech: CloudSpeechClient?
+        /// The wake engine for the persona's wake phrase; nil when nothing listens for it (`--once` without `--wake`).
+        public var wake: WakeEngine?
         /// Increases with every successful reload.
         public var generation: Int
     }
@@ -30,16 +32,18 @@ public final class LiveSettings: @unchecked Sendable {
     private var retiredGuards: [GuardModelClient] = []
     private var retiredVoices: [CloudSpeechClient] = []
 
-    public init(configuration: DaemonConfiguration, persona: Persona, cloud: OpenAICompatibleClient?, filter: any SafetyFilter) {
+    public init(configuration: DaemonConfiguration, persona: Persona, cloud: OpenAICompatibleClient?, filter: any SafetyFilter,
+                wake: WakeEngine? = nil) {
         snapshot = Snapshot(configuration: configuration, persona: persona, cloud: cloud, filter: filter,
                             guardModel: configuration.safety.guardModel.map(GuardModelClient.init),
-                            speech: configuration.speech.map(CloudSpeechClient.init), generation: 0)
+                            speech: configuration.speech.map(CloudSpeechClient.init), wake: wake, generation: 0)
     }
 
     public var current: Snapshot { lock.withLock { snapshot } }
 
-    /// Installs a new configuration and persona. `cloud` is reused when the cloud settings did not change.
-    public func replace(configuration: DaemonConfiguration, persona: Persona, filter: any SafetyFilter,
+    /// Installs a new configuration and persona. `cloud` is reused when the cloud settings did not change;
+    /// `wake` is the engine to listen with from now on (the same one when the wake settings did not change).
+    public func replace(configuration: DaemonConfiguration, persona: Persona, filter: any SafetyFilter, wake: WakeEngine?,
                         makeCloud: (CloudSettingsChange) -> OpenAICompatibleClient?) {
         lock.withLock {
             let old = snapshot
@@ -57,7 +61,7 @@ public final class LiveSettings: @unchecked Sendable {
                 speech = configuration.speech.map(CloudSpeechClient.init)
             }
             snapshot = Snapshot(configuration: configuration, persona: persona, cloud: cloud, filter: filter, guardModel: guardModel,
-                                speech: speech, generation: old.generation + 1)
+                                speech: speech, wake: wake, generation: old.generation + 1)
         }
     }
 

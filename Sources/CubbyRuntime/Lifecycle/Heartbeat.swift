@@ -13,3 +13,17 @@ public final class Heartbeat: @unchecked Sendable {
 
     public var age: Duration { ContinuousClock.now - lock.withLock { last } }
 }
+
+extension Heartbeat {
+    /// Keeps the watchdog fed while `body` runs (a turn, bounded by the cloud's timeouts; a wait for shutdown).
+    public func pulse<T: Sendable>(_ body: () async throws -> T) async rethrows -> T {
+        let pulse = Task { [self] in
+            while !Task.isCancelled {
+                beat()
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+        defer { pulse.cancel() }
+        return try await body()
+    }
+}

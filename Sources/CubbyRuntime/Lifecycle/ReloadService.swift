@@ -9,11 +9,11 @@ import UnixSignals
 /// changes nothing: the toy keeps running on what it had.
 public struct ReloadService: Service {
     let signals: UnixSignalsSequence
-    let reload: @Sendable () throws(CubbyError) -> String
+    let reload: @Sendable () async throws(CubbyError) -> String
     let logger: Logger
 
     /// Traps SIGHUP at once, so a reload requested just after readiness is not lost or fatal.
-    public init(logger: Logger, reload: @escaping @Sendable () throws(CubbyError) -> String) async {
+    public init(logger: Logger, reload: @escaping @Sendable () async throws(CubbyError) -> String) async {
         signals = await UnixSignalsSequence(trapping: .sighup)
         self.reload = reload
         self.logger = logger
@@ -23,7 +23,7 @@ public struct ReloadService: Service {
         for await _ in signals.cancelOnGracefulShutdown() {
             logger.notice("SIGHUP: reloading configuration and persona")
             do {
-                let summary = try reload()
+                let summary = try await reload()
                 logger.notice("reloaded: \(summary)")
             } catch {
                 logger.error("reload failed; keeping the previous configuration", metadata: ["error": "\(error)"])

@@ -35,7 +35,7 @@ public struct XiaozhiReplyProvider: ReplyProvider {
             // Events are pumped through a watchdog: a server that goes quiet ends the turn (the offline line)
             // instead of holding the toy, and what was said before the silence is still recorded.
             let (events, continuation) = AsyncThrowingStream<XiaozhiEvent, any Error>.makeStream(bufferingPolicy: .bufferingNewest(4_096))
-            return try await withThrowingTaskGroup(of: Void.self) { group in
+            return await withTaskGroup(of: Void.self) { group in
                 group.addTask {
                     let idle = Duration.milliseconds(settings.idleTimeoutMilliseconds)
                     let watchdog = StallWatchdog(first: idle, idle: idle, waitingFor: "the server's answer")

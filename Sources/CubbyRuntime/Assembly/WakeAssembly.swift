@@ -1,0 +1,37 @@
+import CubbyCore
+import CubbyPersona
+import CubbyWake
+
+/// A wake engine built for one set of wake settings. Building it can fail on bad input (a word of the
+/// wake phrase with no pronunciation) and takes a second or more on a small board, so it is built before
+/// the daemon says it is ready, and on reload before the new settings are accepted.
+public final class WakeEngine: @unchecked Sendable {
+    // @unchecked: the detector is used by one task at a time: built on one thread, then fed only by the
+    // conversation loop's listener.
+    public let settings: WakeSettings
+    let detector: any WakeDetector
+
+    init(settings: WakeSettings, detector: any WakeDetector) {
+        self.settings = settings
+        self.detector = detector
+    }
+}
+
+enum WakeAssembly {
+    typealias Make = @Sendable (WakeSettings) throws(CubbyError) -> any WakeDetector
+
+    /// The persona's wake phrase with the parent's sensitivity and near-miss choice.
+    static func settings(configuration: DaemonConfiguration, persona: Persona) -> WakeSettings {
+        var settings = persona.wake
+        if let sensitivity = configuration.wakeSensitivity { settings.sensitivity = sensitivity }
+        settings.verifyNearMisses = configuration.verifyNearMisses
+        return settings
+    }
+
+    static let pocketSphinx: Make = { settings throws(CubbyError) in try PocketSphinxSpotter(settings: settings) }
+
+    static func build(configuration: DaemonConfiguration, persona: Persona, make: Make = pocketSphinx) throws(CubbyError) -> WakeEngine {
+        let settings = settings(configuration: configuration, persona: persona)
+        return WakeEngine(settings: settings, detector: try make(settings))
+    }
+}

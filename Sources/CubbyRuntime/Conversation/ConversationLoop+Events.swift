@@ -1,0 +1,161 @@
+import CubbyCore
+import CubbyHardware
+import Foundation
+
+/// What the loop does with the listener's events, the board's buttons and finished turns. Each method
+/// returns whether to keep listening (`--once` stops when its conversation closes).
+extension ConversationLoop {
+    func handle(_ events: [ListenerEvent]) async throws(CubbyError) -> Bool {
+        for event in events {
+            switch event {
+            case .opened(let reason, let sample, let phrase):
+                open(reason, at: sample, phrase: phrase)
+            case .bargeIn(let reason, let sample, let phrase):
+                await interrupt(reason, at: sample, phrase: phrase)
+                if state.conversation == nil { open(reason, at: sample, phrase: phrase) }
+            case .utterance(let samples, let start, let end):
+                guard let conversation = state.conversation, let index = state.turnStarted() else { continue }
+                logger.debug("utterance", metadata: ["from": "\(start)", "to": "\(end)"])
+                let work = makeTurn(samples, conversationID: conversation.id, index: index)
+                let heartbeat = service.heartbeat
+                if service.realtime {
+                    nextTurnID += 1
+                    let handle = TurnHandle(id: nextTurnID, endSample: end)
+                    running = handle
+                    await supervisor.start(TurnJob(handle: handle, work: { await heartbeat.pulse(work) }))
+                } else {
+                    let report = await heartbeat.pulse(work)
+                    if try !turnFinished(report, resumeAt: end) { return false }
+                }
+            case .closed(_, let reason):
+                if try !conversationEnded(reason.rawValue) { return false }
+            }
+        }
+        return true
+    }
+
+    /// A turn has ended (answered, or interrupted): count it, then listen for a follow-up or close.
+    func turnFinished(_ report: TurnReport, resumeAt sample: Int64) throws(CubbyError) -> Bool {
+        guard state.conversation != nil else { return true }
+        state.turnEnded()
+        service.journal.answered(report)
+        if Task.isCancelled { return false }
+        if report.endConversation { return try conversationEnded("ended by the model") }
+        if let closed = listener.answerFinished(atSample: sample, followUp: conversationSettings.configuration.followUp),
+           case .closed(_, let reason) = closed {
+            return try conversationEnded(reason.rawValue)
+        }
+        return true
+    }
+
+    /// Silences the toy now and lets the stopped turn record itself; returns how long silencing took.
+    func stopTurn() async -> Duration {
+        let stopTook = parts.speaker.stop()
+        guard let handle = running else { return stopTook }
+        running = nil
+        handle.stop.signal()
+        state.turnEnded()
+        if let report = await handle.report(within: .seconds(1)) {
+            service.journal.answered(report)
+        } else {
+            logger.error("the interrupted turn did not finish in time; going on without it")
+        }
+        return stopTook
+    }
+
+    /// The child interrupted (barge-in).
+    func interrupt(_ reason: OpenReason, at sample: Int64, phrase: String?) async {
+        let stopTook = await stopTurn()
+        service.journal.bargedIn(BargeIn(by: reason, atSample: sample, stopMilliseconds: stopTook.milliseconds))
+        logger.info("barge-in", metadata: ["by": "\(reason.rawValue)", "phrase": "\(phrase ?? "")", "stop_ms": "\(stopTook.milliseconds)"])
+    }
+
+    /// Buttons pressed since the last chunk.
+    func handleInputs(at sample: Int64) async throws(CubbyError) -> Bool {
+        for input in parts.inputs.drain() {
+            logger.info("button", metadata: ["input": "\(input.rawValue)"])
+            switch input {
+            case .muteButton:
+                state.toggleMuteButton()
+            case .talkButton, .touchPad:
+                let reason: OpenReason = input == .talkButton ? .talkButton : .touchPad
+                guard state.mayOpen(by: reason) else { continue }
+                if try await !handle([listener.open(by: reason, atSample: sample)]) { return false }
+            }
+        }
+        return try await applyMute(at: sample)
+    }
+
+    /// Follows the mute button and the parent's setting: the microphone, the mute light, and whatever
+    /// conversation was open.
+    func applyMute(at sample: Int64) async throws(CubbyError) -> Bool {
+        state.settingsMuted = service.live.current.configuration.muted
+        let muted = state.isMuted
+        guard muted != parts.capture.isMuted else { return true }
+        parts.capture.setMuted(muted)
+        parts.muteLight?.set(muted)
+        logger.notice(muted ? "microphone muted" : "microphone unmuted")
+        guard muted else { return true }
+        if running != nil { _ = await stopTurn() }
+        if let closed = listener.closeNow(atSample: sample), case .closed(_, let reason) = closed {
+            return try conversationEnded(reason.rawValue)
+        }
+        return true
+    }
+
+    func open(_ reason: OpenReason, at sample: Int64, phrase: String?) {
+        let current = service.live.current
+        state.opened(id: ledger.open(reason, persona: current.persona.id))
+        conversationSettings = current
+        service.safety.conversationOpened(coolDown: .seconds(current.configuration.safety.coolDownMinutes * 60))
+        logger.info("conversation opened", metadata: ["by": "\(reason.rawValue)", "phrase": "\(phrase ?? "")", "sample": "\(sample)"])
+    }
+
+    func close(_ reason: String) {
+        guard let conversation = state.closed() else { return }
+        ledger.close(conversation.id, reason: reason)
+        logger.info("conversation closed", metadata: ["reason": "\(reason)", "turns": "\(conversation.turns)"])
+    }
+
+    /// Closes the conversation, however it ended; `--once` then stops, the daemon picks up any reload.
+    func conversationEnded(_ reason: String) throws(CubbyError) -> Bool {
+        close(reason)
+        if case .once = service.mode { return false }
+        refreshIfReloaded()
+        return true
+    }
+
+    /// Picks up a reload between conversations. The new wake engine was built (and checked) by the reload.
+    func refreshIfReloaded() {
+        let current = service.live.current
+        guard current.generation != applied.generation else { return }
+        if current.wake !== applied.wake {
+            listener.replaceDetector(current.wake?.detector)
+            logger.info("wake phrase updated", metadata: ["phrases": "\(current.wake?.settings.phrases ?? [])"])
+        }
+        applied = current
+        listener.replaceSettings(current.configuration.endpointer)
+        listener.bargeInEnabled = service.realtime && current.configuration.bargeIn
+        state.reloaded(settingsMuted: current.configuration.muted)
+        warmPhrases(current)
+    }
+
+    /// The turn for one utterance, with the open conversation's settings.
+    func makeTurn(_ samples: [Int16], conversationID: Int64?, index: Int) -> @Sendable () async -> TurnReport {
+        let snapshot = conversationSettings
+        var turnParts = TurnPipeline.Parts(
+            persona: snapshot.persona, configuration: snapshot.configuration,
+            provider: snapshot.provider(speakerRate: parts.speaker.format.sampleRate, logger: logger),
+            filter: snapshot.filter, synthesizer: parts.synthesizer, speaker: parts.speaker, store: parts.store)
+        turnParts.safety = service.safety
+        turnParts.guardModel = snapshot.guardModel
+        turnParts.cloudVoice = snapshot.speech
+        turnParts.breaker = service.breaker
+        turnParts.phrases = parts.phrases
+        let events = parts.events
+        turnParts.expression = { events?.record("expression", $0) }
+        let pipeline = TurnPipeline(turnParts, logger: logger)
+        let input = TurnInput(utterance: samples, conversationID: conversationID, index: index, endOfSpeech: .now)
+        return { await pipeline.run(input) }
+    }
+}

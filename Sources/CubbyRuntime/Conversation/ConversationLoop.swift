@@ -1,0 +1,139 @@
+import AsyncAlgorithms
+import CubbyAudio
+import CubbyCore
+import CubbyHardware
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// The conversation service's loop: takes events one at a time and acts on them through the listener
+/// (what the audio means), the `ConversationState` (what may happen now), the ledger (store, light,
+/// journal) and the supervisor (running turns). Confined to the service's task; not thread-safe.
+///
+/// The listening light is switched on when a conversation opens and off when it closes, so it is lit for
+/// the whole time audio may leave the device.
+final class ConversationLoop {
+    let service: ConversationService
+    let supervisor: TurnSupervisor
+    let listener: Listener
+    let ledger: ConversationLedger
+    var state = ConversationState()
+    /// The settings the loop applies now (listener, wake engine); the newest reload's after a conversation ends.
+    var applied: LiveSettings.Snapshot
+    /// The settings the open conversation started with: a reload never changes a conversation midway.
+    var conversationSettings: LiveSettings.Snapshot
+    var running: TurnHandle?
+    var nextTurnID = 0
+    /// The end of the last chunk with audio: where the input ended, if it ends.
+    var lastSample: Int64 = 0
+
+    var parts: ConversationService.Parts { service.parts }
+    var logger: Logger { service.logger }
+
+    init(service: ConversationService, supervisor: TurnSupervisor) {
+        self.service = service
+        self.supervisor = supervisor
+        let current = service.live.current
+        applied = current
+        conversationSettings = current
+        listener = Listener(detector: current.wake?.detector, settings: current.configuration.endpointer, ring: service.parts.capture.ring,
+                            bargeInEnabled: service.realtime && current.configuration.bargeIn)
+        ledger = ConversationLedger(store: service.parts.store, light: service.parts.light, journal: service.journal, logger: service.logger)
+    }
+
+    func run(_ events: AsyncChannel<ConversationEvent>) async throws {
+        warmPhrases(applied)
+        logger.info("listening", metadata: ["persona": "\(applied.persona.name)", "wake": "\(applied.wake?.settings.phrases ?? [])"])
+        do {
+            if try await !applyMute(at: 0) { return await shutDown() }
+            if case .once(waitForWake: false) = service.mode, try await !handle([listener.open(by: .talkButton, atSample: 0)]) {
+                return await shutDown()
+            }
+            var inputEnded = false
+            events: for await event in events.cancelOnGracefulShutdown() {
+                service.heartbeat.beat()
+                switch event {
+                case .audio(let chunk):
+                    parts.capture.markConsumed(upTo: chunk.endSample)
+                    guard try await handleInputs(at: chunk.startSample) else { break events }
+                    guard !chunk.samples.isEmpty else { continue }
+                    lastSample = chunk.endSample
+                    guard try await handle(try listener.process(chunk)) else { break events }
+                case .turnEnded(let handle):
+                    guard handle === running, let report = handle.finishedReport else { continue }
+                    running = nil
+                    guard try turnFinished(report, resumeAt: lastSample) else { break events }
+                case .inputEnded:
+                    inputEnded = true
+                    break events
+                case .captureFailed(let error):
+                    throw error
+                }
+            }
+            if inputEnded && !Task.isCancelled && !Task.isShuttingDownGracefully { await finishInput() }
+        } catch let error as CubbyError {
+            logger.error("capture failed", metadata: ["error": "\(error)"])
+            await shutDown()
+            throw error
+        }
+        await shutDown()
+    }
+
+    /// The input ended while the toy may still be answering: let it finish (unless the daemon is being
+    /// stopped meanwhile), answer what the child was still saying, then stop (`--once`) or wait to be stopped.
+    private func finishInput() async {
+        if let handle = running, let report = await waitFor(handle) {
+            running = nil
+            _ = try? turnFinished(report, resumeAt: lastSample)
+        }
+        if running == nil && !Task.isShuttingDownGracefully && !Task.isCancelled {
+            _ = try? await handle(listener.finishStream(atSample: lastSample))
+            if let handle = running, let report = await waitFor(handle) {
+                running = nil
+                _ = try? turnFinished(report, resumeAt: lastSample)
+            }
+        }
+        if service.mode == .daemon && running == nil {
+            logger.notice("the audio input ended; waiting to be stopped")
+            await service.heartbeat.pulse { try? await gracefulShutdown() }
+        }
+    }
+
+    /// A running turn's report, feeding the watchdog meanwhile; nil when shutdown began first.
+    private func waitFor(_ handle: TurnHandle) async -> TurnReport? {
+        await service.heartbeat.pulse {
+            await cancelWhenGracefulShutdown { await handle.report() }
+        }
+    }
+
+    /// Stops capture, silences the speaker, lets a running turn record itself as interrupted, and closes
+    /// whatever conversation was open.
+    private func shutDown() async {
+        parts.capture.stop()
+        // Silence now, mid-sentence: a paced speaker would otherwise play the sentence out, past the
+        // shutdown deadline.
+        parts.speaker.stop()
+        if let handle = running {
+            running = nil
+            handle.stop.signal()
+            if let report = await handle.report(within: .seconds(1)) {
+                service.journal.answered(report)
+            } else {
+                logger.error("the interrupted turn did not finish in time; stopping without it")
+            }
+        }
+        // The light is on exactly while a conversation is open; closing it switches the light off.
+        close("stopped")
+    }
+
+    /// Synthesizes the persona's fixed lines in the background; a turn that needs one before it is ready
+    /// synthesizes it itself.
+    func warmPhrases(_ snapshot: LiveSettings.Snapshot) {
+        let persona = snapshot.persona
+        let lines = persona.offlineLines + [persona.defaultRedirect] + persona.redirects.keys.sorted().compactMap { persona.redirects[$0] }
+        let (phrases, synthesizer, rate) = (parts.phrases, parts.synthesizer, parts.speaker.format.sampleRate)
+        Task.detached(priority: .utility) {
+            await phrases.warm(lines, voice: persona.voice, rate: rate, synthesizer: synthesizer)
+        }
+    }
+}

@@ -1,0 +1,113 @@
+import AsyncAlgorithms
+import Foundation
+
+/// A turn handed to the supervisor: the work, and the handle the loop stops it and reads it through.
+struct TurnJob: Sendable {
+    let handle: TurnHandle
+    let work: @Sendable () async -> TurnReport
+}
+
+/// Runs turns as structured child tasks of the conversation service, beside the capture loop, so the
+/// child can interrupt while the toy speaks. Each turn can be stopped on its own (barge-in, mute) without
+/// touching the others; all of them end before the supervisor does.
+struct TurnSupervisor: Sendable {
+    let jobs = AsyncChannel<TurnJob>()
+
+    /// Runs until `finish()`, then waits for the turns still running. `ended` is told each turn's handle
+    /// when its report is ready.
+    func run(ended: @escaping @Sendable (TurnHandle) async -> Void) async {
+        await withDiscardingTaskGroup { group in
+            for await job in jobs {
+                group.addTask {
+                    job.handle.finish(await Self.runStoppable(job.work, stop: job.handle.stop))
+                    await ended(job.handle)
+                }
+            }
+        }
+    }
+
+    func start(_ job: TurnJob) async { await jobs.send(job) }
+
+    func finish() { jobs.finish() }
+
+    /// Runs `work` until it finishes or `stop` is signalled; a stopped turn is cancelled and its own
+    /// (interrupted) report is still returned, so what was said so far is kept.
+    static func runStoppable(_ work: @escaping @Sendable () async -> TurnReport, stop: Latch) async -> TurnReport {
+        await withTaskGroup(of: TurnReport?.self) { group in
+            group.addTask { await work() }
+            group.addTask {
+                _ = await stop.wait()
+                return nil
+            }
+            var report: TurnReport?
+            while let next = await group.next() {
+                if let next {
+                    report = next
+                    break
+                }
+                // Stopped: cancel the turn and take the report it makes of itself.
+                group.cancelAll()
+            }
+            group.cancelAll()
+            return report ?? TurnReport()
+        }
+    }
+}
+
+/// One running turn as the loop sees it: stop it, and wait (with a deadline) for its report.
+final class TurnHandle: @unchecked Sendable {
+    // @unchecked: `report` is read and written under `condition`; `stop` and `done` are latches.
+    let id: Int
+    /// Where in the capture stream the utterance ended: a follow-up is listened for from there.
+    let endSample: Int64
+    let stop = Latch()
+    private let done = Latch()
+    /// Guards `report`; also waited on by a task that is itself already cancelled (see `report(within:)`).
+    private let condition = NSCondition()
+    private var report: TurnReport?
+
+    init(id: Int, endSample: Int64) {
+        self.id = id
+        self.endSample = endSample
+    }
+
+    func finish(_ report: TurnReport) {
+        condition.withLock {
+            self.report = report
+            condition.broadcast()
+        }
+        done.signal()
+    }
+
+    var finishedReport: TurnReport? { condition.withLock { report } }
+
+    /// The report once the turn has ended, or nil when `limit` passes first (a turn stuck in something
+    /// that does not answer cancellation must not hold the loop or the daemon's shutdown).
+    func report(within limit: Duration) async -> TurnReport? {
+        if Task.isCancelled {
+            // Waiting asynchronously ends at once in a cancelled task; block this thread briefly instead.
+            let deadline = Date().addingTimeInterval(Double(limit.components.seconds) + Double(limit.components.attoseconds) / 1e18)
+            return condition.withLock {
+                while report == nil && condition.wait(until: deadline) {}
+                return report
+            }
+        }
+        let done = self.done
+        let finished = await withTaskGroup(of: Bool.self) { group in
+            group.addTask { await done.wait() }
+            group.addTask {
+                try? await Task.sleep(for: limit)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+        return finished ? finishedReport : nil
+    }
+
+    /// The report once the turn has ended; nil when the waiting task is cancelled first.
+    func report() async -> TurnReport? {
+        await done.wait() ? finishedReport : nil
+    }
+}
