@@ -42,6 +42,12 @@ public struct HeardWords: Sendable, Equatable {
     public var sentAt: ContinuousClock.Instant
     /// The provider heard the words itself (xiaozhi): they have already left the device, unredacted.
     public var alreadyLeftTheDevice: Bool
+
+    public init(text: String, sentAt: ContinuousClock.Instant, alreadyLeftTheDevice: Bool) {
+        self.text = text
+        self.sentAt = sentAt
+        self.alreadyLeftTheDevice = alreadyLeftTheDevice
+    }
 }
 
 /// What the device lets out of the child's words, and how the reply should be framed.
@@ -50,6 +56,11 @@ public struct ReplyRequest: Sendable {
     public var text: String
     /// The prompt, when the exchange `wantsPrompt`; the child's words come last.
     public var messages: [ChatMessage]
+
+    public init(text: String, messages: [ChatMessage]) {
+        self.text = text
+        self.messages = messages
+    }
 }
 
 /// What a provider sends back during a reply.

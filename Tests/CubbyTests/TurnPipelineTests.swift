@@ -1,0 +1,158 @@
+import CubbyAudio
+import CubbyCloud
+import CubbyCore
+import CubbyMemory
+import CubbyRuntime
+import CubbyPersona
+import CubbySafety
+import CubbyVoice
+import Foundation
+import Logging
+import Testing
+
+/// The turn pipeline alone, with a scripted provider standing in for the cloud: the stages every
+/// provider shares — inbound gate, outbound gate, voice, recorder — behave the same whatever the wire.
+@Suite struct TurnPipelineTests {
+    static let logger = Logger(label: "pipeline-test")
+    static let filter = try! OnDeviceFilter.builtIn()
+    /// A value espeak-ng's speech never holds for long: marks the provider's own audio in the output.
+    static let marker: Int16 = 1234
+
+    /// What the pipeline did with the exchange.
+    final class ExchangeLog: @unchecked Sendable {
+        private let lock = NSLock()
+        private var _aborted = 0
+        private var _requests: [ReplyRequest] = []
+        private var _controls: [ReplyControl] = []
+        var aborted: Int { lock.withLock { _aborted } }
+        var requests: [ReplyRequest] { lock.withLock { _requests } }
+        var controls: [ReplyControl] { lock.withLock { _controls } }
+        func abort() { lock.withLock { _aborted += 1 } }
+        func asked(_ request: ReplyRequest) { lock.withLock { _requests.append(request) } }
+        func answered(_ control: ReplyControl) { lock.withLock { _controls.append(control) } }
+    }
+
+    struct ScriptedProvider: ReplyProvider, ReplyExchange {
+        let name = "scripted"
+        var heardText: String
+        var events: [ReplyEvent]
+        var bringsItsOwnVoice: Bool
+        /// Fails the reply after this many events.
+        var failAfter: Int?
+        let log = ExchangeLog()
+        var wantsPrompt: Bool { !bringsItsOwnVoice }
+
+        func exchange<T: Sendable>(_ utterance: [Int16], tools: DeviceToolServer,
+                                   _ body: @escaping @Sendable (any ReplyExchange) async -> T) async throws -> T {
+            await body(self)
+        }
+
+        func heard() async throws -> HeardWords {
+            HeardWords(text: heardText, sentAt: .now, alreadyLeftTheDevice: bringsItsOwnVoice)
+        }
+
+        func reply(to request: ReplyRequest, _ each: (ReplyEvent) async -> ReplyControl) async throws {
+            log.asked(request)
+            for (index, event) in events.enumerated() {
+                if index == failAfter { throw CubbyError(.cloud, "the connection dropped") }
+                let control = await each(event)
+                log.answered(control)
+                if control == .stop {
+                    await abort()
+                    return
+                }
+            }
+        }
+
+        func abort() async { log.abort() }
+    }
+
+    struct Run {
+        var report: TurnReport
+        var output: [Int16]
+        var store: ConversationStore
+        var persona: Persona
+    }
+
+    func run(_ provider: ScriptedProvider?, childAge: Int = 6) async throws -> Run {
+        let configuration = try ConfigurationLoader.decode(try TOMLSection.parse("[child]\nage = \(childAge)\n", file: "test.toml"),
+                                                           folder: "/tmp", environment: [:])
+        let persona = try PersonaPackLoader.load(directory: Sandbox.packageRoot + "/Personas/teddy")
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("pipeline-\(UUID().uuidString).wav").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let speaker = SpeakerQueue(writer: try WAVFileWriter(path: path, sampleRate: 16_000))
+        let store = try ConversationStore()
+        let conversation = try store.openConversation(personaID: persona.id, openedBy: "test", at: Date())
+        let pipeline = TurnPipeline(.init(persona: persona, configuration: configuration, provider: provider, filter: Self.filter,
+                                          synthesizer: EspeakSynthesizer(), speaker: speaker, store: store), logger: Self.logger)
+        let report = await pipeline.run(TurnInput(utterance: [Int16](repeating: 0, count: 1_600), conversationID: conversation,
+                                                  index: 0, endOfSpeech: .now))
+        try speaker.close()
+        return Run(report: report, output: try WAVAudio.read(contentsOf: path).samples, store: store, persona: persona)
+    }
+
+    static let unsafe = "To light a match, hold it by the end and strike it quickly along the rough strip on the side of the box."
+
+    @Test func aProvidersAudioPlaysOnlyForAdmittedSentencesAndABlockStopsIt() async throws {
+        let audio = ReplyEvent.audio([Int16](repeating: Self.marker, count: 1_600))
+        let provider = ScriptedProvider(heardText: "what are matches for",
+                                        events: [audio, .sentence("That is a good question."), audio, .sentence(Self.unsafe), audio, audio],
+                                        bringsItsOwnVoice: true)
+        let run = try await run(provider)
+        // Audio before any sentence, and after the blocked one, never reaches the speaker: one packet of the
+        // four is played (espeak-ng's own speech crosses the marker value now and then, never for long).
+        let markers = run.output.filter { $0 == Self.marker }.count
+        #expect(markers >= 1_600 && markers < 3_200, "\(markers) samples of the provider's audio played")
+        #expect(provider.log.controls == [.more, .more, .more, .stop])
+        #expect(provider.log.aborted == 1)
+        #expect(run.report.said == ["That is a good question.", run.persona.redirect(for: .dangerousActivity)])
+        #expect(run.report.blocked.map(\.category) == ["dangerous_activity"])
+        #expect(run.report.outcome == .answered)
+        let stored = try run.store.recentTurns(limit: 1)
+        #expect(stored.first?.sentences.contains { $0.blockedCategory == "dangerous_activity" && !$0.spoken } == true)
+    }
+
+    @Test func wordsHeldBackOnTheDeviceAreNeverAnsweredByTheProvider() async throws {
+        let heard = "my uncle touches me and says it is our secret"
+        let provider = ScriptedProvider(heardText: heard, events: [.sentence("Never asked for.")], bringsItsOwnVoice: false)
+        let run = try await run(provider)
+        #expect(provider.log.requests.isEmpty)
+        #expect(provider.log.aborted == 1)
+        #expect(run.report.outcome == .heldBack)
+        #expect(run.report.alertCategory == "disclosure")
+        #expect(run.report.said == [run.persona.redirect(for: .disclosure)])
+        #expect(try run.store.alerts(limit: 5).map(\.excerpt) == [heard])
+    }
+
+    @Test func aFailureAfterSpeechKeepsTheAnswerAndBeforeItGivesTheOfflineLine() async throws {
+        let after = try await run(ScriptedProvider(heardText: "tell me about owls", events: [.sentence("Owls hoot at night."), .sentence("Whoo!")],
+                                                   bringsItsOwnVoice: false, failAfter: 1))
+        #expect(after.report.outcome == .answered)
+        #expect(after.report.said == ["Owls hoot at night."])
+        #expect(after.report.failure?.contains("the connection dropped") == true)
+
+        let before = try await run(ScriptedProvider(heardText: "tell me about owls", events: [.sentence("Owls hoot.")],
+                                                    bringsItsOwnVoice: false, failAfter: 0))
+        #expect(before.report.outcome == .offline)
+        #expect(before.persona.offlineLines.contains(before.report.said.first ?? ""))
+    }
+
+    @Test func theModelReadsTheRedactedWordsInsideThePrompt() async throws {
+        let provider = ScriptedProvider(heardText: "my phone number is 555 123 4567, can you remember it", events: [.sentence("Okay!")],
+                                        bringsItsOwnVoice: false)
+        let run = try await run(provider)
+        let request = try #require(provider.log.requests.first)
+        #expect(!request.text.contains("555"))
+        #expect(request.messages.first?.role == .system)
+        #expect(request.messages.last?.content == request.text)
+        #expect(run.report.sentText == request.text)
+    }
+
+    @Test func withoutAProviderTheOfflineLineIsSpokenAndRecorded() async throws {
+        let run = try await run(nil)
+        #expect(run.report.outcome == .offline)
+        #expect(run.report.failure == "no cloud is configured")
+        #expect(run.output.count > 8_000)
+        #expect(try run.store.recentTurns(limit: 1).first?.outcome == .offline)
+    }
+}
