@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.1.4"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -44,6 +45,7 @@ let package = Package(
             name: "CubbyCore",
             dependencies: [
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             swiftSettings: swiftSettings),
@@ -160,6 +162,7 @@ let package = Package(
             dependencies: [
                 "CubbyCore", "CubbyAudio", "CubbyWake", "CubbyVoice", "CubbySafety", "CubbyPersona",
                 "CubbyMemory", "CubbyCloud", "CubbyHardware", "CubbyRuntime", "CubbyTesting",
+                .product(name: "SystemPackage", package: "swift-system"),
             ],
             resources: [.copy("SafetyCases")],
             swiftSettings: swiftSettings),

@@ -17,7 +17,7 @@ public final class BoardEventLog: @unchecked Sendable {
         do {
             try manager.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         } catch {
-            throw CubbyError(.io, "cannot create the folder for board events: \(error)", context: path)
+            throw CubbyError(.io, "cannot create the folder for board events", context: path, underlying: error)
         }
         if !manager.fileExists(atPath: path) { _ = manager.createFile(atPath: path, contents: nil) }
         guard let handle = FileHandle(forWritingAtPath: path) else {

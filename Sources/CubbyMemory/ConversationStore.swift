@@ -22,7 +22,7 @@ public final class ConversationStore: Sendable {
             writer = try DatabasePool(path: path, configuration: configuration)
             try Self.migrator.migrate(writer)
         } catch {
-            throw CubbyError(.storage, "cannot open the conversation database: \(error)", context: path)
+            throw CubbyError(.storage, "cannot open the conversation database", context: path, underlying: error)
         }
     }
 
@@ -33,7 +33,7 @@ public final class ConversationStore: Sendable {
             writer = try DatabaseQueue()
             try Self.migrator.migrate(writer)
         } catch {
-            throw CubbyError(.storage, "cannot create an in-memory database: \(error)")
+            throw CubbyError(.storage, "cannot create an in-memory database", underlying: error)
         }
     }
 
@@ -97,7 +97,7 @@ public final class ConversationStore: Sendable {
         do {
             return try writer.write(body)
         } catch {
-            throw CubbyError(.storage, "\(what) failed: \(error)", context: path ?? "in-memory database")
+            throw CubbyError(.storage, "\(what) failed", context: path ?? "in-memory database", underlying: error)
         }
     }
 
@@ -161,7 +161,7 @@ public final class ConversationStore: Sendable {
                 }
             }
         } catch {
-            throw CubbyError(.storage, "reading turns failed: \(error)", context: path ?? "in-memory database")
+            throw CubbyError(.storage, "reading turns failed", context: path ?? "in-memory database", underlying: error)
         }
     }
 
@@ -189,7 +189,7 @@ public final class ConversationStore: Sendable {
                 try String.fetchAll(db, sql: "SELECT text FROM memory ORDER BY id DESC LIMIT ?", arguments: [limit]).reversed()
             }
         } catch {
-            throw CubbyError(.storage, "reading memories failed: \(error)", context: path ?? "in-memory database")
+            throw CubbyError(.storage, "reading memories failed", context: path ?? "in-memory database", underlying: error)
         }
     }
 
@@ -221,7 +221,7 @@ public final class ConversationStore: Sendable {
                 }
             }
         } catch {
-            throw CubbyError(.storage, "reading alerts failed: \(error)", context: path ?? "in-memory database")
+            throw CubbyError(.storage, "reading alerts failed", context: path ?? "in-memory database", underlying: error)
         }
     }
 
@@ -231,7 +231,7 @@ public final class ConversationStore: Sendable {
             if let pool = writer as? DatabasePool { try pool.close() }
             if let queue = writer as? DatabaseQueue { try queue.close() }
         } catch {
-            throw CubbyError(.storage, "closing the database failed: \(error)", context: path ?? "in-memory database")
+            throw CubbyError(.storage, "closing the database failed", context: path ?? "in-memory database", underlying: error)
         }
     }
 

@@ -36,7 +36,7 @@ public enum PocketSphinxDecoder {
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         } catch {
-            throw CubbyError(.wake, "cannot create a working folder: \(error)", context: folder)
+            throw CubbyError(.wake, "cannot create a working folder", context: folder, underlying: error)
         }
         defer { try? FileManager.default.removeItem(atPath: folder) }
         for (name, lines) in files {

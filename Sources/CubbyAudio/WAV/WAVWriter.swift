@@ -15,10 +15,7 @@ public final class WAVWriter {
     public init(path: String, format: AudioFormat) throws(CubbyError) {
         self.path = path
         self.format = format
-        descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else {
-            throw CubbyError(.io, "cannot create the WAV file: \(FileBytes.errnoText())", context: path)
-        }
+        descriptor = try SystemCall.check("cannot create the WAV file", context: path) { open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }
         try writeFully(WAVAudio.header(format: format, dataBytes: 0), at: 0)
     }
 
@@ -44,21 +41,17 @@ public final class WAVWriter {
         guard descriptor >= 0 else { return }
         let fd = descriptor
         descriptor = -1
-        let synced = fsync(fd)
-        Glibc.close(fd)
-        if synced != 0 { throw CubbyError(.io, "fsync failed: \(FileBytes.errnoText())", context: path) }
+        defer { Glibc.close(fd) }
+        try SystemCall.check("fsync failed", context: path) { fsync(fd) }
     }
 
     private func writeFully(_ bytes: [UInt8], at position: Int) throws(CubbyError) {
         guard descriptor >= 0 else { throw CubbyError(.io, "WAV file already closed", context: path) }
         var done = 0
         while done < bytes.count {
-            let n = bytes.withUnsafeBytes { pwrite(descriptor, $0.baseAddress! + done, bytes.count - done, off_t(position + done)) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw CubbyError(.io, "write failed: \(FileBytes.errnoText())", context: path)
+            done += try SystemCall.check("write failed", context: path) {
+                bytes.withUnsafeBytes { pwrite(descriptor, $0.baseAddress! + done, bytes.count - done, off_t(position + done)) }
             }
-            done += n
         }
     }
 }

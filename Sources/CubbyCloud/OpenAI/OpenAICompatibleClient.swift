@@ -86,7 +86,7 @@ public final class OpenAICompatibleClient: Sendable {
                 payload = Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
             }
         } catch {
-            throw CubbyError(.cloud, "cannot encode the chat request: \(error)", context: context)
+            throw CubbyError(.cloud, "cannot encode the chat request", context: context, underlying: error)
         }
         var chatRequest = request(path, contentType: "application/json", body: payload)
         chatRequest.headers.add(name: "Accept", value: "text/event-stream")

@@ -88,7 +88,7 @@ public struct XiaozhiSession: Sendable {
                     }
                 }
         } catch {
-            throw CubbyError(.cloud, "cannot connect: \(error)", context: context)
+            throw CubbyError(.cloud, "cannot connect", context: context, underlying: error)
         }
         let channel: NIOAsyncChannel<WebSocketFrame, WebSocketFrame>
         do {
@@ -99,7 +99,7 @@ public struct XiaozhiSession: Sendable {
         } catch let error as CubbyError {
             throw error
         } catch {
-            throw CubbyError(.cloud, "WebSocket handshake failed: \(error)", context: context)
+            throw CubbyError(.cloud, "WebSocket handshake failed", context: context, underlying: error)
         }
 
         return try await channel.executeThenClose { inbound, outbound in
@@ -183,7 +183,7 @@ public struct XiaozhiSession: Sendable {
 
     public func send(_ message: XiaozhiDeviceMessage) async throws(CubbyError) {
         do { try await writer.write(.text, Array(message.json().utf8)) } catch {
-            throw CubbyError(.cloud, "sending \(message) failed: \(error)", context: settings.url)
+            throw CubbyError(.cloud, "sending \(message) failed", context: settings.url, underlying: error)
         }
     }
 
@@ -191,7 +191,7 @@ public struct XiaozhiSession: Sendable {
     public func sendAudio(_ packet: [UInt8], timestampMilliseconds: UInt32 = 0) async throws(CubbyError) {
         let frame = XiaozhiAudioFrame(payload: packet, timestampMilliseconds: timestampMilliseconds)
         do { try await writer.write(.binary, frame.encoded(settings.protocolVersion)) } catch {
-            throw CubbyError(.cloud, "sending audio failed: \(error)", context: settings.url)
+            throw CubbyError(.cloud, "sending audio failed", context: settings.url, underlying: error)
         }
     }
 }

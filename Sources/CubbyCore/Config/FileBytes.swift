@@ -25,37 +25,27 @@ public enum FileBytes {
     /// crash sees either the old file or the new one, never half of one.
     public static func writeAtomically(_ bytes: [UInt8], to path: String) throws(CubbyError) {
         let temporary = path + ".tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw CubbyError(.io, "cannot create: \(errnoText())", context: temporary) }
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { buffer in
-                Glibc.write(fd, buffer.baseAddress! + offset, bytes.count - offset)
+        let fd = try SystemCall.check("cannot create the file", context: temporary) { open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }
+        do {
+            var offset = 0
+            while offset < bytes.count {
+                offset += try SystemCall.check("write failed", context: temporary) {
+                    bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, bytes.count - offset) }
+                }
             }
-            if written < 0 {
-                if errno == EINTR { continue }
-                let reason = errnoText()
-                close(fd)
-                unlink(temporary)
-                throw CubbyError(.io, "write failed: \(reason)", context: temporary)
-            }
-            offset += written
-        }
-        if fsync(fd) != 0 {
-            let reason = errnoText()
+            try SystemCall.check("fsync failed", context: temporary) { fsync(fd) }
+        } catch {
             close(fd)
             unlink(temporary)
-            throw CubbyError(.io, "fsync failed: \(reason)", context: temporary)
+            throw error
         }
         close(fd)
-        guard rename(temporary, path) == 0 else {
-            let reason = errnoText()
+        do {
+            try SystemCall.check("cannot replace the file", context: path) { rename(temporary, path) }
+        } catch {
             unlink(temporary)
-            throw CubbyError(.io, "cannot replace: \(reason)", context: path)
+            throw error
         }
     }
 
-    public static func errnoText(_ code: Int32 = errno) -> String {
-        String(cString: strerror(code))
-    }
 }

@@ -36,7 +36,7 @@ public final class TOMLSection: @unchecked Sendable {
         } catch let error as CubbyError {
             throw error
         } catch {
-            throw CubbyError(.invalidConfiguration, "could not parse TOML: \(error)", context: file)
+            throw CubbyError(.invalidConfiguration, "could not parse TOML", context: file, underlying: error)
         }
     }
 

@@ -18,8 +18,8 @@ public final class FIFOInputReader: @unchecked Sendable {
             guard status.st_mode & S_IFMT == S_IFIFO else {
                 throw CubbyError(.invalidConfiguration, "\(input.rawValue) must be a named pipe, and this is another kind of file", context: path)
             }
-        } else if mkfifo(path, 0o600) != 0 {
-            throw CubbyError(.invalidConfiguration, "cannot create the \(input.rawValue) pipe: \(String(cString: strerror(errno)))", context: path)
+        } else {
+            try SystemCall.check("cannot create the \(input.rawValue) pipe", code: .invalidConfiguration, context: path) { mkfifo(path, 0o600) }
         }
         let thread = Thread {
             while true {

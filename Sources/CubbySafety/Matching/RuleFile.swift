@@ -58,7 +58,7 @@ struct RuleFile: Decodable {
         } catch let DecodingError.typeMismatch(_, context) {
             throw CubbyError(.invalidConfiguration, "malformed rule file: wrong type at \(Self.describe(context.codingPath))", context: path)
         } catch {
-            throw CubbyError(.invalidConfiguration, "malformed rule file: \(error)", context: path)
+            throw CubbyError(.invalidConfiguration, "malformed rule file", context: path, underlying: error)
         }
         guard file.format == currentFormat else {
             throw CubbyError(.invalidConfiguration, "rule file format \(file.format) is not supported (expected \(currentFormat))", context: path)

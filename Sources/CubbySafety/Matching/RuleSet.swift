@@ -93,7 +93,7 @@ public struct RuleSet: Sendable {
             do {
                 classifierVetoes.append(try NSRegularExpression(pattern: pattern))
             } catch {
-                throw CubbyError(.invalidConfiguration, "invalid classifier veto \(pattern): \(error)", context: source)
+                throw CubbyError(.invalidConfiguration, "invalid classifier veto \(pattern)", context: source, underlying: error)
             }
         }
         var known = Set(rules.map(\.id))
