@@ -14,6 +14,9 @@ public final class SpeakerQueue: @unchecked Sendable {
     private let writer: any AudioWriter
     private let condition = NSCondition()
     private var queue: [[Int16]] = []
+    private var queuedSamples = 0
+    /// Bounds memory on a 512 MB board: audio beyond this much waiting is refused, not buffered.
+    private let maximumQueuedSamples: Int
     private var playing = false
     private var closed = false
     private var failure: CubbyError?
@@ -34,8 +37,11 @@ public final class SpeakerQueue: @unchecked Sendable {
     /// Software gain, 0...1 (the model's `set_volume`, held under the parent's cap by the caller).
     private var gain = 1.0
 
-    public init(writer: any AudioWriter, paced: Bool = false, echoReference: EchoReference? = nil, blockMilliseconds: Int = 20) {
+    /// `maximumQueuedSeconds` bounds what may wait to be played (a cloud voice streams faster than it is spoken).
+    public init(writer: any AudioWriter, paced: Bool = false, echoReference: EchoReference? = nil, blockMilliseconds: Int = 20,
+                maximumQueuedSeconds: Int = 120) {
         self.writer = writer
+        maximumQueuedSamples = writer.format.sampleRate * maximumQueuedSeconds
         self.paced = paced
         self.echoReference = echoReference
         blockSamples = writer.format.samples(forMilliseconds: blockMilliseconds)
@@ -55,7 +61,11 @@ public final class SpeakerQueue: @unchecked Sendable {
         defer { condition.unlock() }
         if let failure { throw failure }
         guard !closed else { throw CubbyError(.audio, "speaker is closed", context: writer.name) }
+        guard queuedSamples + samples.count <= maximumQueuedSamples else {
+            throw CubbyError(.audio, "the speaker's queue is full (\(queuedSamples / writer.format.sampleRate) s of audio waiting)", context: writer.name)
+        }
         queue.append(gain >= 1 ? samples : samples.map { Int16((Double($0) * gain).rounded()) })
+        queuedSamples += samples.count
         condition.broadcast()
     }
 
@@ -85,6 +95,7 @@ public final class SpeakerQueue: @unchecked Sendable {
     public func flush() {
         condition.lock()
         queue.removeAll()
+        queuedSamples = 0
         condition.broadcast()
         condition.unlock()
     }
@@ -99,6 +110,7 @@ public final class SpeakerQueue: @unchecked Sendable {
         generation += 1
         let target = generation
         queue.removeAll()
+        queuedSamples = 0
         condition.broadcast()
         while playing && acknowledgedGeneration < target && !finishedThread { condition.wait() }
         acknowledgedGeneration = max(acknowledgedGeneration, target)
@@ -139,6 +151,7 @@ public final class SpeakerQueue: @unchecked Sendable {
             while queue.isEmpty && !closed { condition.wait() }
             if queue.isEmpty && closed { break }
             let next = queue.removeFirst()
+            queuedSamples -= next.count
             let sentenceGeneration = generation
             playing = true
             condition.unlock()
@@ -147,7 +160,11 @@ public final class SpeakerQueue: @unchecked Sendable {
             played += written
             playing = false
             if stopped { acknowledgedGeneration = max(acknowledgedGeneration, sentenceGeneration + 1) }
-            if let error { failure = error; queue.removeAll() }
+            if let error {
+                failure = error
+                queue.removeAll()
+                queuedSamples = 0
+            }
             condition.broadcast()
         }
         finishedThread = true
