@@ -7,12 +7,12 @@ import CubbyRuntime
 import Foundation
 
 /// Opens the toy's store for reading, without creating one where there is none.
-func openStore(_ configuration: DaemonConfiguration) throws -> ConversationStore {
+func openStore(_ configuration: DaemonConfiguration) throws -> CubbyDatabase {
     let path = (configuration.dataDirectory as NSString).appendingPathComponent("cubby.sqlite")
     guard FileManager.default.fileExists(atPath: path) else {
         throw ValidationError("no conversations yet: \(path) does not exist (has cubbyd run with this configuration?)")
     }
-    return try ConversationStore(path: path)
+    return try CubbyDatabase(path: path)
 }
 
 func loadConfiguration(_ options: ConfigOption) throws -> DaemonConfiguration {
@@ -35,7 +35,7 @@ struct Status: ParsableCommand {
         print("board:    \(board.name)")
         print("child:    age \(configuration.childAge)\(configuration.childName.map { ", \($0)" } ?? "")")
         print("cloud:    \(configuration.cloudDescription ?? "none (offline lines only)")")
-        if let store = try? openStore(configuration), let last = try store.recentTurns(limit: 1).last {
+        if let store = try? openStore(configuration), let last = try store.conversations.recent(limit: 1).last {
             print("last turn: \(last.startedAt.formatted(date: .abbreviated, time: .shortened)) (\(last.outcome.rawValue))")
         } else {
             print("last turn: none yet")
@@ -55,7 +55,7 @@ struct Transcripts: ParsableCommand {
 
     func run() throws {
         let store = try openStore(try loadConfiguration(options))
-        let turns = try store.recentTurns(limit: limit)
+        let turns = try store.conversations.recent(limit: limit)
         if json {
             try printJSONLines(turns)
             return
@@ -97,7 +97,7 @@ struct Alerts: ParsableCommand {
 
     func run() throws {
         let store = try openStore(try loadConfiguration(options))
-        let alerts = try store.alerts(limit: limit)
+        let alerts = try store.alerts.recent(limit: limit)
         if json {
             try printJSONLines(alerts)
         } else {
@@ -110,7 +110,7 @@ struct Alerts: ParsableCommand {
         }
         if markSeen {
             let ids = alerts.filter { $0.seenAt == nil }.compactMap(\.id)
-            try store.markAlertsSeen(ids, at: Date())
+            try store.alerts.markSeen(ids, at: Date())
         }
     }
 }

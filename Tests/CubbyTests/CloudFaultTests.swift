@@ -43,7 +43,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: output) }
         let speaker = SpeakerQueue(writer: try WAVFileWriter(path: output, sampleRate: 16_000))
         let pipeline = TurnPipeline(.init(persona: persona, configuration: configuration, provider: OpenAIReplyProvider(client: client, logger: Self.logger),
-                                          filter: Self.filter, synthesizer: EspeakSynthesizer(), speaker: speaker, store: try ConversationStore()),
+                                          filter: Self.filter, synthesizer: EspeakSynthesizer(), speaker: speaker, database: try CubbyDatabase()),
                                     logger: Self.logger)
         let started = ContinuousClock.now
         let report = await pipeline.run(TurnInput(utterance: [Int16](repeating: 300, count: 16_000), conversationID: nil, index: 0, endOfSpeech: started))

@@ -70,7 +70,7 @@ import Testing
     struct Run {
         var report: TurnReport
         var output: [Int16]
-        var store: ConversationStore
+        var store: CubbyDatabase
         var persona: Persona
     }
 
@@ -81,10 +81,10 @@ import Testing
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("pipeline-\(UUID().uuidString).wav").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         let speaker = SpeakerQueue(writer: try WAVFileWriter(path: path, sampleRate: 16_000))
-        let store = try ConversationStore()
-        let conversation = try store.openConversation(personaID: persona.id, openedBy: "test", at: Date())
+        let store = try CubbyDatabase()
+        let conversation = try store.conversations.open(personaID: persona.id, openedBy: "test", at: Date())
         let pipeline = TurnPipeline(.init(persona: persona, configuration: configuration, provider: provider, filter: Self.filter,
-                                          synthesizer: EspeakSynthesizer(), speaker: speaker, store: store), logger: Self.logger)
+                                          synthesizer: EspeakSynthesizer(), speaker: speaker, database: store), logger: Self.logger)
         let report = await pipeline.run(TurnInput(utterance: [Int16](repeating: 0, count: 1_600), conversationID: conversation,
                                                   index: 0, endOfSpeech: .now))
         try speaker.close()
@@ -108,7 +108,7 @@ import Testing
         #expect(run.report.said == ["That is a good question.", run.persona.redirect(for: .dangerousActivity)])
         #expect(run.report.blocked.map(\.category) == ["dangerous_activity"])
         #expect(run.report.outcome == .answered)
-        let stored = try run.store.recentTurns(limit: 1)
+        let stored = try run.store.conversations.recent(limit: 1)
         #expect(stored.first?.sentences.contains { $0.blockedCategory == "dangerous_activity" && !$0.spoken } == true)
     }
 
@@ -121,7 +121,7 @@ import Testing
         #expect(run.report.outcome == .heldBack)
         #expect(run.report.alertCategory == "disclosure")
         #expect(run.report.said == [run.persona.redirect(for: .disclosure)])
-        #expect(try run.store.alerts(limit: 5).map(\.excerpt) == [heard])
+        #expect(try run.store.alerts.recent(limit: 5).map(\.excerpt) == [heard])
     }
 
     @Test func aFailureAfterSpeechKeepsTheAnswerAndBeforeItGivesTheOfflineLine() async throws {
@@ -153,6 +153,6 @@ import Testing
         #expect(run.report.outcome == .offline)
         #expect(run.report.failure == "no cloud is configured")
         #expect(run.output.count > 8_000)
-        #expect(try run.store.recentTurns(limit: 1).first?.outcome == .offline)
+        #expect(try run.store.conversations.recent(limit: 1).first?.outcome == .offline)
     }
 }

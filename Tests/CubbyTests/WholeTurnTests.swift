@@ -333,7 +333,7 @@ import Testing
         let options = DaemonOptions(configurationPath: sandbox.configPath, mode: .once(waitForWake: true), trapSignals: false)
         let daemon = try Daemon(options: options, environment: [:], logger: Self.logger)
         // The database fails under the running daemon, as on a full disk: every write now throws.
-        try daemon.parts.store.close()
+        try daemon.parts.database.close()
         try await daemon.run()
         try await server.stop()
         #expect(daemon.journal.turns.first?.said == ["Because sunlight scatters."])

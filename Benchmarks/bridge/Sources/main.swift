@@ -68,11 +68,11 @@ struct BridgeBench {
 
         func measure(_ name: String, configuration: DaemonConfiguration, cloud: OpenAICompatibleClient?) async throws -> [Sample] {
             var samples: [Sample] = []
-            let store = try ConversationStore()
+            let store = try CubbyDatabase()
             for index in 0..<(turns + 3) {
                 let provider = ReplyProviders.choose(configuration: configuration, cloud: cloud, speakerRate: speaker.format.sampleRate, logger: logger)
                 let pipeline = TurnPipeline(.init(persona: persona, configuration: configuration, provider: provider, filter: filter,
-                                                  synthesizer: EspeakSynthesizer(), speaker: speaker, store: store), logger: logger)
+                                                  synthesizer: EspeakSynthesizer(), speaker: speaker, database: store), logger: logger)
                 let stamp = speaker.stampNextWrite()
                 let endOfSpeech = ContinuousClock.now
                 let report = await pipeline.run(TurnInput(utterance: utterance, conversationID: nil, index: index, endOfSpeech: endOfSpeech))

@@ -77,7 +77,7 @@ public final class Daemon: Sendable {
         }
         outputDescription = writer.name
 
-        let store = try ConversationStore(path: (configuration.dataDirectory as NSString).appendingPathComponent("cubby.sqlite"))
+        let database = try CubbyDatabase(path: (configuration.dataDirectory as NSString).appendingPathComponent("cubby.sqlite"))
         let events = try BoardEventLog(path: board.eventLog ?? (configuration.dataDirectory as NSString).appendingPathComponent("board-events.jsonl"))
         let filter = try OnDeviceFilter.builtIn()
         baseFilter = filter
@@ -89,7 +89,7 @@ public final class Daemon: Sendable {
         var parts = ConversationService.Parts(
             capture: CaptureThread(reader: reader, paced: paced, frontEnd: frontEnd),
             speaker: SpeakerQueue(writer: writer, paced: paced && writerIsFile, echoReference: echoReference),
-            store: store,
+            database: database,
             light: LoggedIndicator(name: "listening_light", log: events),
             synthesizer: EspeakSynthesizer())
         parts.muteLight = LoggedIndicator(name: "mute_light", log: events)
@@ -171,7 +171,7 @@ public final class Daemon: Sendable {
     private func close() async {
         parts.capture.stop()
         do { try parts.speaker.close() } catch { logger.error("closing the speaker failed", metadata: ["error": "\(error)"]) }
-        do { try parts.store.close() } catch { logger.error("closing the database failed", metadata: ["error": "\(error)"]) }
+        do { try parts.database.close() } catch { logger.error("closing the database failed", metadata: ["error": "\(error)"]) }
         await live.shutdown()
         logger.info("cubbyd stopped")
     }

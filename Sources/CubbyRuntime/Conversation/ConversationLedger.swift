@@ -6,7 +6,7 @@ import Logging
 /// Keeps the record of conversations opening and closing: the store, the listening light and the
 /// journal move together, so the light is on exactly while a conversation is open.
 struct ConversationLedger {
-    let store: ConversationStore
+    let conversations: ConversationStore
     let light: any Indicator
     let journal: ConversationJournal
     let logger: Logger
@@ -16,7 +16,7 @@ struct ConversationLedger {
     func open(_ reason: OpenReason, persona: String) -> Int64? {
         var id: Int64?
         do {
-            id = try store.openConversation(personaID: persona, openedBy: reason.rawValue, at: Date())
+            id = try conversations.open(personaID: persona, openedBy: reason.rawValue, at: Date())
         } catch {
             logger.error("could not record the conversation; answering without recording it", metadata: ["error": "\(error)"])
         }
@@ -26,7 +26,7 @@ struct ConversationLedger {
     }
 
     func close(_ id: Int64?, reason: String) {
-        do { if let id { try store.closeConversation(id, at: Date()) } } catch {
+        do { if let id { try conversations.close(id, at: Date()) } } catch {
             logger.error("could not record the end of the conversation", metadata: ["error": "\(error)"])
         }
         light.set(false)

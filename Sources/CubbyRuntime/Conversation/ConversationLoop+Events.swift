@@ -146,7 +146,7 @@ extension ConversationLoop {
         var turnParts = TurnPipeline.Parts(
             persona: snapshot.persona, configuration: snapshot.configuration,
             provider: snapshot.provider(speakerRate: parts.speaker.format.sampleRate, logger: logger),
-            filter: snapshot.filter, synthesizer: parts.synthesizer, speaker: parts.speaker, store: parts.store)
+            filter: snapshot.filter, synthesizer: parts.synthesizer, speaker: parts.speaker, database: parts.database)
         turnParts.safety = service.safety
         turnParts.guardModel = snapshot.guardModel
         turnParts.cloudVoice = snapshot.speech

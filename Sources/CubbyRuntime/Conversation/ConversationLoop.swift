@@ -38,7 +38,7 @@ final class ConversationLoop {
         conversationSettings = current
         listener = Listener(detector: current.wake?.detector, settings: current.configuration.endpointer, ring: service.parts.capture.ring,
                             bargeInEnabled: service.realtime && current.configuration.bargeIn)
-        ledger = ConversationLedger(store: service.parts.store, light: service.parts.light, journal: service.journal, logger: service.logger)
+        ledger = ConversationLedger(conversations: service.parts.database.conversations, light: service.parts.light, journal: service.journal, logger: service.logger)
     }
 
     func run(_ events: AsyncChannel<ConversationEvent>) async throws {

@@ -28,7 +28,7 @@ public final class ConversationService: Service, Sendable {
     public struct Parts: Sendable {
         public var capture: CaptureThread
         public var speaker: SpeakerQueue
-        public var store: ConversationStore
+        public var database: CubbyDatabase
         public var light: any Indicator
         public var muteLight: (any Indicator)?
         public var synthesizer: any SpeechSynthesizer
@@ -37,11 +37,11 @@ public final class ConversationService: Service, Sendable {
         /// Where expressions (the model's emotions) go on the board.
         public var events: BoardEventLog?
 
-        public init(capture: CaptureThread, speaker: SpeakerQueue, store: ConversationStore, light: any Indicator,
+        public init(capture: CaptureThread, speaker: SpeakerQueue, database: CubbyDatabase, light: any Indicator,
                     synthesizer: any SpeechSynthesizer) {
             self.capture = capture
             self.speaker = speaker
-            self.store = store
+            self.database = database
             self.light = light
             self.synthesizer = synthesizer
         }
@@ -76,7 +76,7 @@ public final class ConversationService: Service, Sendable {
     }
 
     public func run() async throws {
-        if let closed = try? parts.store.closeDanglingConversations(at: .now), closed > 0 {
+        if let closed = try? parts.database.conversations.closeDangling(at: .now), closed > 0 {
             logger.notice("closed conversations left open by an earlier run", metadata: ["count": "\(closed)"])
         }
         let events = AsyncChannel<ConversationEvent>()

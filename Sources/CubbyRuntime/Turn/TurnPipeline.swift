@@ -49,19 +49,19 @@ public struct TurnPipeline: Sendable {
         public var expression: @Sendable (String) -> Void = { _ in }
         public var synthesizer: any SpeechSynthesizer
         public var speaker: SpeakerQueue
-        public var store: ConversationStore
+        public var database: CubbyDatabase
         /// Pre-synthesized fixed lines (offline lines, redirects).
         public var phrases: PhraseCache?
 
         public init(persona: Persona, configuration: DaemonConfiguration, provider: (any ReplyProvider)?, filter: any SafetyFilter,
-                    synthesizer: any SpeechSynthesizer, speaker: SpeakerQueue, store: ConversationStore) {
+                    synthesizer: any SpeechSynthesizer, speaker: SpeakerQueue, database: CubbyDatabase) {
             self.persona = persona
             self.configuration = configuration
             self.provider = provider
             self.filter = filter
             self.synthesizer = synthesizer
             self.speaker = speaker
-            self.store = store
+            self.database = database
         }
     }
 
@@ -71,8 +71,8 @@ public struct TurnPipeline: Sendable {
                           cloudVoice: parts.cloudVoice, logger: logger)
         admission = CloudAdmission(provider: parts.provider, safety: parts.safety, breaker: parts.breaker)
         inbound = InboundGate(filter: parts.filter, safety: parts.safety, context: context, logger: logger)
-        prompt = PromptBuilder(persona: parts.persona, configuration: parts.configuration, store: parts.store)
-        tools = TurnTools(persona: parts.persona, maxVolume: parts.configuration.maxVolume, speaker: parts.speaker, store: parts.store,
+        prompt = PromptBuilder(persona: parts.persona, configuration: parts.configuration, database: parts.database)
+        tools = TurnTools(persona: parts.persona, maxVolume: parts.configuration.maxVolume, speaker: parts.speaker, memories: parts.database.memories,
                           filter: parts.filter, context: context, expression: parts.expression)
         let (filter, safety, guardModel, persona) = (parts.filter, parts.safety, parts.guardModel, parts.persona)
         outbound = {
@@ -80,8 +80,8 @@ public struct TurnPipeline: Sendable {
                          redirect: { persona.redirect(for: $0) }, logger: logger)
         }
         self.voice = voice
-        device = DeviceAnswers(persona: parts.persona, voice: voice, alerts: ParentAlerts(store: parts.store, logger: logger), logger: logger)
-        recorder = TurnRecorder(store: parts.store, logger: logger)
+        device = DeviceAnswers(persona: parts.persona, voice: voice, alerts: ParentAlerts(alerts: parts.database.alerts, logger: logger), logger: logger)
+        recorder = TurnRecorder(conversations: parts.database.conversations, logger: logger)
         expression = parts.expression
         self.logger = logger
     }

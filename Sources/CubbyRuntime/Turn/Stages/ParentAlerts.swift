@@ -5,7 +5,7 @@ import Logging
 
 /// A disclosure of harm is kept for the parents with the words and the time, whatever else happens.
 struct ParentAlerts: Sendable {
-    var store: ConversationStore
+    var alerts: AlertStore
     var logger: Logger
 
     /// Records the alert; returns its category.
@@ -13,7 +13,7 @@ struct ParentAlerts: Sendable {
         let category = verdict.primaryCategory ?? .disclosure
         logger.warning("parent alert: the child may need help", metadata: ["category": "\(category.rawValue)"])
         do {
-            try store.raise(AlertRecord(conversationID: conversationID, raisedAt: Date(), category: category.rawValue,
+            try alerts.raise(AlertRecord(conversationID: conversationID, raisedAt: Date(), category: category.rawValue,
                                         excerpt: String(heard.prefix(500)), rules: verdict.ruleIDs))
         } catch {
             logger.error("could not record the parent alert", metadata: ["error": "\(error)"])

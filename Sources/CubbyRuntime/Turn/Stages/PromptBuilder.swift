@@ -9,14 +9,14 @@ import CubbySafety
 struct PromptBuilder: Sendable {
     var persona: Persona
     var configuration: DaemonConfiguration
-    var store: ConversationStore
+    var database: CubbyDatabase
 
     func messages(for text: String, verdict: SafetyVerdict) -> [ChatMessage] {
         let guidance = verdict.action == .guide ? SafetyGuidance.forTurn(verdict.categories, childAge: configuration.childAge) : nil
         var preamble = SafetyPreamble.systemPrompt(
             persona: persona, childAge: configuration.childAge, childName: configuration.childName,
             blockedTopics: persona.blockedTopics + configuration.safety.blockedTopics)
-        if let remembered = try? store.memories(limit: 20), !remembered.isEmpty {
+        if let remembered = try? database.memories.recent(limit: 20), !remembered.isEmpty {
             preamble += "\n\nWhat the child told you in earlier conversations:\n" + remembered.map { "- \($0)" }.joined(separator: "\n")
         }
         let system = ChatMessage(role: .system, content: preamble)
@@ -26,7 +26,7 @@ struct PromptBuilder: Sendable {
 
     /// Only what left the device before goes again: redacted, and never a held-back request.
     private func history() -> [[ChatMessage]] {
-        guard configuration.historyTurns > 0, let recent = try? store.recentTurns(limit: configuration.historyTurns) else { return [] }
+        guard configuration.historyTurns > 0, let recent = try? database.conversations.recent(limit: configuration.historyTurns) else { return [] }
         return recent.compactMap { turn in
             guard turn.outcome == .answered, let sent = turn.sentText, !sent.isEmpty else { return nil }
             var exchange = [ChatMessage(role: .user, content: sent)]

@@ -5,7 +5,7 @@ import Logging
 /// Writes the whole turn in one transaction at its end, also when the turn was interrupted, so the store
 /// never holds half a turn.
 struct TurnRecorder: Sendable {
-    var store: ConversationStore
+    var conversations: ConversationStore
     var logger: Logger
 
     func record(_ turn: TurnReport, of input: TurnInput) {
@@ -16,7 +16,7 @@ struct TurnRecorder: Sendable {
         record.inboundCategories = turn.inbound?.categories.map(\.rawValue) ?? []
         record.sentText = turn.sentText
         do {
-            try store.record(record)
+            try conversations.record(record)
         } catch {
             logger.error("could not record the turn", metadata: ["error": "\(error)"])
         }

@@ -15,7 +15,7 @@ enum DeviceTools {
     /// Long-term memory for the tools: where facts are kept, and the check a fact must pass first
     /// (the safety filter: personal details redacted, anything flagged refused).
     struct Memory: Sendable {
-        var store: ConversationStore
+        var store: MemoryStore
         /// The text to keep, or why not.
         var vet: @Sendable (String) -> Result<String, DeviceToolServer.ToolFailure>
     }

@@ -11,7 +11,7 @@ struct TurnTools: Sendable {
     var persona: Persona
     var maxVolume: Int
     var speaker: SpeakerQueue
-    var store: ConversationStore
+    var memories: MemoryStore
     var filter: any SafetyFilter
     var context: SafetyContext
     /// Shows an emotion on the board (the model's `express` tool).
@@ -26,7 +26,7 @@ struct TurnTools: Sendable {
     /// personal details in it (an address, a school) or anything flagged is refused, not kept redacted.
     private func memory() -> DeviceTools.Memory {
         let (filter, context) = (filter, context)
-        return DeviceTools.Memory(store: store) { fact in
+        return DeviceTools.Memory(store: memories) { fact in
             let verdict = filter.check(fact, direction: .inbound, context: context)
             guard verdict.decision == .allow else {
                 return .failure(.init(verdict.redactions.isEmpty

@@ -1,0 +1,73 @@
+import CubbyCore
+import Foundation
+import GRDB
+
+/// The device's one SQLite database (WAL), owner-only on disk. Each concern reads and writes it through
+/// its own store — `conversations`, `alerts`, `memories` — with GRDB records, never raw SQL strings,
+/// and lists kept as rows, never joined into a string.
+///
+/// Every write is one transaction, so a killed process leaves whole records only.
+public final class CubbyDatabase: Sendable {
+    let writer: any DatabaseWriter
+    public let path: String?
+
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    public init(path: String) throws(CubbyError) {
+        self.path = path
+        do {
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            var configuration = Configuration()
+            configuration.foreignKeysEnabled = true
+            configuration.busyMode = .timeout(5)
+            writer = try DatabasePool(path: path, configuration: configuration)
+            try Schema.migrator.migrate(writer)
+        } catch {
+            throw CubbyError(.storage, "cannot open the database", context: path, underlying: error)
+        }
+        // What the child said is for the family only; SQLite gives the -wal and -shm files the same mode.
+        try SystemCall.check("cannot make the database private", code: .storage, context: path) { chmod(path, 0o600) }
+    }
+
+    /// A private in-memory database, for tests and benchmarks.
+    public init() throws(CubbyError) {
+        path = nil
+        do {
+            writer = try DatabaseQueue()
+            try Schema.migrator.migrate(writer)
+        } catch {
+            throw CubbyError(.storage, "cannot create an in-memory database", underlying: error)
+        }
+    }
+
+    public var conversations: ConversationStore { ConversationStore(database: self) }
+    public var alerts: AlertStore { AlertStore(database: self) }
+    public var memories: MemoryStore { MemoryStore(database: self) }
+
+    /// Closes the database (checkpointing the WAL); later calls fail. Called once at shutdown.
+    public func close() throws(CubbyError) {
+        do {
+            if let pool = writer as? DatabasePool { try pool.close() }
+            if let queue = writer as? DatabaseQueue { try queue.close() }
+        } catch {
+            throw CubbyError(.storage, "closing the database failed", context: location, underlying: error)
+        }
+    }
+
+    var location: String { path ?? "in-memory database" }
+
+    func write<T>(_ what: String, _ body: (Database) throws -> T) throws(CubbyError) -> T {
+        do {
+            return try writer.write(body)
+        } catch {
+            throw CubbyError(.storage, "\(what) failed", context: location, underlying: error)
+        }
+    }
+
+    func read<T>(_ what: String, _ body: (Database) throws -> T) throws(CubbyError) -> T {
+        do {
+            return try writer.read(body)
+        } catch {
+            throw CubbyError(.storage, "\(what) failed", context: location, underlying: error)
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import GRDB
+
+/// The database's schema, as named migrations applied in order. A migration is never edited once
+/// shipped: a change is a new migration, so every toy's database reaches the same schema.
+enum Schema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: conversations and turns") { db in
+            try db.create(table: "conversation") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("personaID", .text).notNull()
+                t.column("openedBy", .text).notNull()
+                t.column("startedAt", .datetime).notNull()
+                t.column("endedAt", .datetime)
+            }
+            try db.create(table: "turn") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("conversation", onDelete: .cascade).notNull()
+                t.column("startedAt", .datetime).notNull()
+                t.column("endedAt", .datetime).notNull()
+                t.column("childText", .text).notNull()
+                t.column("toyText", .text).notNull()
+                t.column("outcome", .text).notNull()
+                t.column("failure", .text)
+            }
+            try db.create(table: "turnSentence") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("turn", onDelete: .cascade).notNull()
+                t.column("position", .integer).notNull()
+                t.column("text", .text).notNull()
+                t.column("spoken", .boolean).notNull()
+                t.column("blockedCategory", .text)
+                t.uniqueKey(["turnId", "position"])
+            }
+        }
+        migrator.registerMigration("v2: safety actions and parent alerts") { db in
+            try db.alter(table: "turn") { t in
+                t.add(column: "inboundAction", .text)
+                t.add(column: "inboundCategories", .text)
+                t.add(column: "sentText", .text)
+            }
+            try db.create(table: "alert") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("conversation", onDelete: .setNull)
+                t.column("raisedAt", .datetime).notNull()
+                t.column("category", .text).notNull()
+                t.column("excerpt", .text).notNull()
+                t.column("rules", .text).notNull()
+                t.column("seenAt", .datetime)
+            }
+        }
+        migrator.registerMigration("v3: what the toy remembers about the child") { db in
+            try db.create(table: "memory") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("text", .text).notNull()
+                t.column("createdAt", .datetime).notNull()
+            }
+        }
+        migrator.registerMigration("v4: lists as rows") { db in
+            try db.create(table: "turnCategory") { t in
+                t.belongsTo("turn", onDelete: .cascade).notNull()
+                t.column("category", .text).notNull()
+                t.primaryKey(["turnId", "category"])
+            }
+            try db.create(table: "alertRule") { t in
+                t.belongsTo("alert", onDelete: .cascade).notNull()
+                t.column("ruleID", .text).notNull()
+                t.primaryKey(["alertId", "ruleID"])
+            }
+            // Existing comma-joined lists move to rows before their columns go.
+            for row in try Row.fetchAll(db, sql: "SELECT id, inboundCategories FROM turn WHERE inboundCategories IS NOT NULL") {
+                for category in Set((row["inboundCategories"] as String).split(separator: ",")) {
+                    try db.execute(sql: "INSERT INTO turnCategory (turnId, category) VALUES (?, ?)", arguments: [row["id"], String(category)])
+                }
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT id, rules FROM alert") {
+                for rule in Set((row["rules"] as String).split(separator: ",")) {
+                    try db.execute(sql: "INSERT INTO alertRule (alertId, ruleID) VALUES (?, ?)", arguments: [row["id"], String(rule)])
+                }
+            }
+            try db.alter(table: "turn") { t in t.drop(column: "inboundCategories") }
+            try db.alter(table: "alert") { t in t.drop(column: "rules") }
+        }
+        return migrator
+    }
+}
