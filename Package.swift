@@ -157,14 +157,38 @@ let package = Package(
                            "CubbyTesting", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/bridge/Sources",
             swiftSettings: swiftSettings),
+        // One test target per library target, run in parallel, so a change to the filter rebuilds and reruns
+        // only what depends on it; the whole daemon, its processes and its real-time bounds are the
+        // integration target's, run one test at a time (scripts/test).
+        .target(
+            name: "CubbyTestSupport",
+            dependencies: ["CubbyCore", "CubbyAudio", .product(name: "GRDB", package: "GRDB.swift")],
+            path: "Tests/Support",
+            swiftSettings: swiftSettings),
+        .testTarget(name: "CubbyAudioTests", dependencies: ["CubbyAudio", "CubbyCore", "CubbyTestSupport", .product(name: "SystemPackage", package: "swift-system")],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "CubbyHardwareTests", dependencies: ["CubbyHardware", "CubbyCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "CubbyWakeTests", dependencies: ["CubbyWake", "CubbyAudio", "CubbyCore", "CubbyTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "CubbySafetyTests", dependencies: ["CubbySafety", "CubbySafetyModel", "CubbyCore", "CubbyTestSupport"],
+                    resources: [.copy("SafetyCases")], swiftSettings: swiftSettings),
+        .testTarget(name: "CubbyPersonaTests", dependencies: ["CubbyPersona", "CubbySafety", "CubbyCore", "CubbyTestSupport"],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "CubbyMemoryTests", dependencies: ["CubbyMemory", .product(name: "GRDB", package: "GRDB.swift")],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "CubbyCloudTests", dependencies: ["CubbyCloud", "CubbyAudio", "CubbySafety", "CubbyCore", "CubbyTesting"],
+                    swiftSettings: swiftSettings),
         .testTarget(
-            name: "CubbyTests",
+            name: "CubbyRuntimeTests",
+            dependencies: ["CubbyRuntime", "CubbyAudio", "CubbyCloud", "CubbyCore", "CubbyMemory", "CubbyPersona", "CubbySafety",
+                           "CubbyVoice", "CubbyWake", "CubbyTestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CubbyIntegrationTests",
             dependencies: [
                 "CubbyCore", "CubbyAudio", "CubbyWake", "CubbyVoice", "CubbySafety", "CubbyPersona",
-                "CubbyMemory", "CubbyCloud", "CubbyHardware", "CubbyRuntime", "CubbyTesting",
-                .product(name: "SystemPackage", package: "swift-system"),
+                "CubbyMemory", "CubbyCloud", "CubbyHardware", "CubbyRuntime", "CubbyTesting", "CubbyTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
-            resources: [.copy("SafetyCases")],
             swiftSettings: swiftSettings),
     ]
 )

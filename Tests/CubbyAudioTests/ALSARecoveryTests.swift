@@ -2,6 +2,7 @@ import CubbyAudio
 import CubbyCore
 import Foundation
 import Logging
+import CubbyTestSupport
 import Testing
 
 /// A device that fails as an unplugged one does: it works until `unplug()`, then every call throws.
@@ -33,11 +34,11 @@ final class Unpluggable: AudioReader, AudioWriter, @unchecked Sendable {
     static let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
 
     @Test func aLostMicrophoneGivesSilenceThenIsReopenedWithBackoff() async throws {
-        let folder = try ALSATests.folder()
+        let folder = try ALSATestFiles.folder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let tone = (0..<16_000).map { Int16(6_000 * sin(Double($0) * 0.2)) }
-        try ALSATests.rawBytes(tone).write(to: URL(fileURLWithPath: folder + "/in.raw"))
-        let config = try ALSATests.writeConfig(in: folder, infile: folder + "/in.raw")
+        try ALSATestFiles.rawBytes(tone).write(to: URL(fileURLWithPath: folder + "/in.raw"))
+        let config = try ALSATestFiles.writeConfig(in: folder, infile: folder + "/in.raw")
         let spec = ALSADeviceSpec(name: "mic", configFile: config, periodMilliseconds: 20)
         let device = Unpluggable(reader: try ALSACaptureReader(spec: spec, format: .speech))
         let opens = Counter()
@@ -76,9 +77,9 @@ final class Unpluggable: AudioReader, AudioWriter, @unchecked Sendable {
     }
 
     @Test func aLostSpeakerDropsAudioThenIsReopened() throws {
-        let folder = try ALSATests.folder()
+        let folder = try ALSATestFiles.folder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let config = try ALSATests.writeConfig(in: folder, infile: "/dev/null")
+        let config = try ALSATestFiles.writeConfig(in: folder, infile: "/dev/null")
         let spec = ALSADeviceSpec(name: "speaker", configFile: config)
         let device = Unpluggable(writer: try ALSAPlaybackWriter(spec: spec, sampleRate: 16_000))
         let writer = ReopeningWriter(initial: device, backoff: ReopenBackoff(first: .milliseconds(50), maximum: .milliseconds(50)),
@@ -95,6 +96,6 @@ final class Unpluggable: AudioReader, AudioWriter, @unchecked Sendable {
         try writer.drain()
         try writer.close()
         #expect(writer.reopenCount == 1)
-        #expect(try ALSATests.samples(inRaw: folder + "/speaker.raw") == second)
+        #expect(try ALSATestFiles.samples(inRaw: folder + "/speaker.raw") == second)
     }
 }

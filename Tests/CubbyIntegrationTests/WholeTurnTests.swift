@@ -7,6 +7,7 @@ import CubbyTesting
 import Foundation
 import GRDB
 import Logging
+import CubbyTestSupport
 import Testing
 
 /// One conversation through the daemon's real pipeline (WAV in → PocketSphinx wake → endpointer →

@@ -5,22 +5,22 @@ import GRDB
 
 /// A throw-away toy: a board folder reading a sample WAV and writing the toy's voice to a WAV, the
 /// package's example persona, a data folder and a `cubbyd.toml` tying them together.
-struct Sandbox {
-    static let packageRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+public struct Sandbox: Sendable {
+    public static let packageRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
-    static func sample(_ name: String) -> String { "\(packageRoot)/Hardware/sim/samples/\(name).wav" }
-    static let skyQuestion = sample("hey-teddy-why-is-the-sky-blue")
-    static let matchQuestion = sample("hey-teddy-how-do-i-light-a-match")
+    public static func sample(_ name: String) -> String { "\(packageRoot)/Hardware/sim/samples/\(name).wav" }
+    public static let skyQuestion = sample("hey-teddy-why-is-the-sky-blue")
+    public static let matchQuestion = sample("hey-teddy-how-do-i-light-a-match")
 
-    let folder: String
-    var configPath: String { folder + "/cubbyd.toml" }
-    var outputPath: String { folder + "/speaker.wav" }
-    var eventsPath: String { folder + "/events.jsonl" }
-    var databasePath: String { folder + "/data/cubby.sqlite" }
+    public let folder: String
+    public var configPath: String { folder + "/cubbyd.toml" }
+    public var outputPath: String { folder + "/speaker.wav" }
+    public var eventsPath: String { folder + "/events.jsonl" }
+    public var databasePath: String { folder + "/data/cubby.sqlite" }
 
     /// `cloud`: the base URL, or nil for no cloud. `extra` is appended to the config file verbatim.
-    init(cloud: String?, input: String = Sandbox.skyQuestion, cloudExtra: String = "", extra: String = "", boardExtra: String = "",
+    public init(cloud: String?, input: String = Sandbox.skyQuestion, cloudExtra: String = "", extra: String = "", boardExtra: String = "",
          deviceExtra: String = "") throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("cubby-test-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder + "/board", withIntermediateDirectories: true)
@@ -54,14 +54,14 @@ struct Sandbox {
             """)
     }
 
-    func write(config: String) throws {
+    public func write(config: String) throws {
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
     }
 
-    func remove() { try? FileManager.default.removeItem(atPath: folder) }
+    public func remove() { try? FileManager.default.removeItem(atPath: folder) }
 
     /// The listening light's states, in order, from the board's event log.
-    func lightStates(_ device: String = "listening_light") throws -> [String] {
+    public func lightStates(_ device: String = "listening_light") throws -> [String] {
         guard FileManager.default.fileExists(atPath: eventsPath) else { return [] }
         return try String(contentsOfFile: eventsPath, encoding: .utf8).split(separator: "\n").compactMap { line in
             let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
@@ -70,7 +70,7 @@ struct Sandbox {
     }
 
     /// Writes a mono 16 kHz WAV made of sample files and silences (seconds), for scripted sessions.
-    func compose(_ name: String, _ parts: [Either]) throws -> String {
+    public func compose(_ name: String, _ parts: [Either]) throws -> String {
         var samples: [Int16] = []
         for part in parts {
             switch part {
@@ -84,7 +84,7 @@ struct Sandbox {
         return path
     }
 
-    enum Either {
+    public enum Either: Sendable {
         case sample(String)
         /// The first `seconds` of a sample.
         case slice(String, seconds: Double)
@@ -92,11 +92,11 @@ struct Sandbox {
     }
 
     /// Rows of the store, read with plain SQL as a parent's tool would.
-    func rows(_ sql: String) throws -> [Row] {
+    public func rows(_ sql: String) throws -> [Row] {
         let queue = try DatabaseQueue(path: databasePath)
         defer { try? queue.close() }
         return try queue.read { try Row.fetchAll($0, sql: sql) }
     }
 
-    func outputAudio() throws -> WAVAudio { try WAVAudio.read(contentsOf: outputPath) }
+    public func outputAudio() throws -> WAVAudio { try WAVAudio.read(contentsOf: outputPath) }
 }

@@ -1,5 +1,6 @@
 import CubbySafety
 import Foundation
+import CubbyTestSupport
 import Testing
 
 @Suite struct TextNormaliserTests {

@@ -1,6 +1,7 @@
 import CubbyCore
 import CubbyRuntime
 import Foundation
+import CubbyTestSupport
 import Testing
 
 @Suite struct ConfigurationTests {

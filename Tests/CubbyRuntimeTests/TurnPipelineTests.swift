@@ -8,12 +8,13 @@ import CubbySafety
 import CubbyVoice
 import Foundation
 import Logging
+import CubbyTestSupport
 import Testing
 
 /// The turn pipeline alone, with a scripted provider standing in for the cloud: the stages every
 /// provider shares — inbound gate, outbound gate, voice, recorder — behave the same whatever the wire.
 @Suite struct TurnPipelineTests {
-    static let logger = Logger(label: "pipeline-test")
+    static let logger = Logger(label: "pipeline-test") { _ in SwiftLogNoOpLogHandler() }
     static let filter = try! OnDeviceFilter.builtIn()
     /// A value espeak-ng's speech never holds for long: marks the provider's own audio in the output.
     static let marker: Int16 = 1234

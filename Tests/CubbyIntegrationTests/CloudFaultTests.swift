@@ -9,6 +9,7 @@ import CubbyVoice
 import CubbyTesting
 import Foundation
 import Logging
+import CubbyTestSupport
 import Testing
 
 /// Every fault of the OpenAI-compatible cloud ends in the offline line or a clean retry: never a crash,

@@ -2,6 +2,7 @@ import CubbyCore
 import CubbyPersona
 import CubbySafety
 import Foundation
+import CubbyTestSupport
 import Testing
 
 @Suite struct PersonaPackTests {

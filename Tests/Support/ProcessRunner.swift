@@ -1,9 +1,9 @@
 import Foundation
 
 /// Runs the package's own executables as a user would, for exit codes, signals and stdout.
-enum ProcessRunner {
+public enum ProcessRunner {
     /// The folder holding the built executables (`swift test` builds them beside the test bundle).
-    static let binFolder: String = {
+    public static let binFolder: String = {
         let candidates: [String?] = [
             Bundle.main.executableURL?.deletingLastPathComponent().path,
             URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path,
@@ -19,15 +19,15 @@ enum ProcessRunner {
         return Sandbox.packageRoot + "/.build/debug"
     }()
 
-    struct Result {
-        var status: Int32
-        var reason: Process.TerminationReason
-        var stdout: String
-        var stderr: String
+    public struct Result: Sendable {
+        public var status: Int32
+        public var reason: Process.TerminationReason
+        public var stdout: String
+        public var stderr: String
     }
 
     /// Starts `name` with `arguments`; the caller waits with `finish`.
-    static func start(_ name: String, _ arguments: [String], environment: [String: String] = [:], stdin: String? = nil) throws -> (Process, Pipe, Pipe) {
+    public static func start(_ name: String, _ arguments: [String], environment: [String: String] = [:], stdin: String? = nil) throws -> (Process, Pipe, Pipe) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binFolder + "/" + name)
         process.arguments = arguments
@@ -50,7 +50,7 @@ enum ProcessRunner {
         return (process, out, err)
     }
 
-    static func finish(_ process: Process, _ out: Pipe, _ err: Pipe) async -> Result {
+    public static func finish(_ process: Process, _ out: Pipe, _ err: Pipe) async -> Result {
         // Read both pipes before waiting, so a chatty child never blocks on a full pipe. The reads block
         // until the child exits, so they run on threads of their own: on the cooperative pool (two
         // threads on a two-core machine) they starved every other test's tasks for as long as a
@@ -69,7 +69,7 @@ enum ProcessRunner {
         }
     }
 
-    static func run(_ name: String, _ arguments: [String], environment: [String: String] = [:], stdin: String? = nil) async throws -> Result {
+    public static func run(_ name: String, _ arguments: [String], environment: [String: String] = [:], stdin: String? = nil) async throws -> Result {
         let (process, out, err) = try start(name, arguments, environment: environment, stdin: stdin)
         return await finish(process, out, err)
     }

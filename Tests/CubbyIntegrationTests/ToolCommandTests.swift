@@ -1,4 +1,5 @@
 import Foundation
+import CubbyTestSupport
 import Testing
 
 /// `cubby` and `cubby-pack` as a parent or maker runs them.

@@ -6,6 +6,7 @@ import CubbyTesting
 import CubbyVoice
 import Foundation
 import Logging
+import CubbyTestSupport
 import Testing
 
 /// Whole turns through the daemon with `[cloud] provider = "xiaozhi"`, against a local server that

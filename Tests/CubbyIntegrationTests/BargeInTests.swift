@@ -6,6 +6,7 @@ import CubbyVoice
 import Foundation
 import GRDB
 import Logging
+import CubbyTestSupport
 import Testing
 
 /// The toy can be interrupted, opened by its buttons, and muted — through the daemon's real pipeline at
@@ -107,14 +108,6 @@ import Testing
         #expect(try sandbox.lightStates().isEmpty)
         #expect(try sandbox.lightStates("mute_light") == ["on"])
     }
-}
-
-final class Counter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-    @discardableResult
-    func next() -> Int { lock.withLock { defer { count += 1 }; return count } }
-    var value: Int { lock.withLock { count } }
 }
 
 /// How long espeak-ng takes to say a text, for comparing with what was played.

@@ -2,6 +2,7 @@ import CubbyAudio
 import CubbyTesting
 import Foundation
 import GRDB
+import CubbyTestSupport
 import Testing
 
 /// `cubbyd` as a process: exit codes, the `--once` JSON contract, signals and systemd notifications.

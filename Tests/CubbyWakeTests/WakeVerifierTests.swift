@@ -1,6 +1,7 @@
 import CubbyAudio
 import CubbyCore
 import CubbyWake
+import CubbyTestSupport
 import Testing
 
 @Suite struct WakeVerifierTests {
