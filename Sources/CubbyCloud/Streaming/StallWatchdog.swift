@@ -12,9 +12,11 @@ public final class StallWatchdog: @unchecked Sendable {
     private var deadline: ContinuousClock.Instant
     private var label: String
     private let idle: Duration
+    private let clock: any CubbyClock
 
-    public init(first: Duration, idle: Duration, waitingFor label: String) {
-        deadline = .now + first
+    public init(first: Duration, idle: Duration, waitingFor label: String, clock: any CubbyClock = SystemClock()) {
+        self.clock = clock
+        deadline = clock.now + first
         self.idle = idle
         self.label = label
     }
@@ -22,7 +24,7 @@ public final class StallWatchdog: @unchecked Sendable {
     /// Something arrived: re-arm for the idle timeout.
     public func touch(nowWaitingFor label: String) {
         lock.withLock {
-            deadline = .now + idle
+            deadline = clock.now + idle
             self.label = label
         }
     }
@@ -33,10 +35,10 @@ public final class StallWatchdog: @unchecked Sendable {
             group.addTask { [self] in
                 while true {
                     let (due, label) = lock.withLock { (deadline, self.label) }
-                    if ContinuousClock.now >= due {
+                    if clock.now >= due {
                         throw CubbyError(.cloud, "timed out waiting for \(label)", context: context)
                     }
-                    try await Task.sleep(until: min(due, .now + .milliseconds(50)), clock: .continuous)
+                    try await clock.sleep(until: min(due, clock.now + .milliseconds(50)))
                 }
             }
             defer { group.cancelAll() }

@@ -1,4 +1,5 @@
 import CubbyCloud
+import CubbyCore
 import CubbyPersona
 import CubbySafety
 import Foundation
@@ -90,7 +91,7 @@ public final class LiveSettings: @unchecked Sendable {
 extension LiveSettings.Snapshot {
     /// Where this snapshot's turns get their answers: a xiaozhi server when one is configured, otherwise
     /// the OpenAI-compatible cloud, otherwise none (the persona's offline lines).
-    func provider(speakerRate: Int, logger: Logger) -> (any ReplyProvider)? {
-        ReplyProviders.choose(configuration: configuration, cloud: cloud, speakerRate: speakerRate, logger: logger)
+    func provider(speakerRate: Int, clock: any CubbyClock, logger: Logger) -> (any ReplyProvider)? {
+        ReplyProviders.choose(configuration: configuration, cloud: cloud, speakerRate: speakerRate, clock: clock, logger: logger)
     }
 }

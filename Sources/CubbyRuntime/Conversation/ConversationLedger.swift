@@ -1,3 +1,4 @@
+import CubbyCore
 import CubbyHardware
 import CubbyMemory
 import Foundation
@@ -9,6 +10,7 @@ struct ConversationLedger {
     let conversations: ConversationStore
     let light: any Indicator
     let journal: ConversationJournal
+    let clock: any CubbyClock
     let logger: Logger
 
     /// Returns the stored conversation's id; nil when it could not be recorded (a full or failing disk
@@ -16,7 +18,7 @@ struct ConversationLedger {
     func open(_ reason: OpenReason, persona: String) -> Int64? {
         var id: Int64?
         do {
-            id = try conversations.open(personaID: persona, openedBy: reason.rawValue, at: Date())
+            id = try conversations.open(personaID: persona, openedBy: reason.rawValue, at: clock.date)
         } catch {
             logger.error("could not record the conversation; answering without recording it", metadata: ["error": "\(error)"])
         }
@@ -26,7 +28,7 @@ struct ConversationLedger {
     }
 
     func close(_ id: Int64?, reason: String) {
-        do { if let id { try conversations.close(id, at: Date()) } } catch {
+        do { if let id { try conversations.close(id, at: clock.date) } } catch {
             logger.error("could not record the end of the conversation", metadata: ["error": "\(error)"])
         }
         light.set(false)

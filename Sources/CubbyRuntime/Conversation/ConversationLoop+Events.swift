@@ -55,7 +55,7 @@ extension ConversationLoop {
         running = nil
         handle.stop.signal()
         state.turnEnded()
-        if let report = await handle.report(within: .seconds(1)) {
+        if let report = await handle.report(within: .seconds(1), clock: parts.clock) {
             service.journal.answered(report)
         } else {
             logger.error("the interrupted turn did not finish in time; going on without it")
@@ -145,17 +145,19 @@ extension ConversationLoop {
         let snapshot = conversationSettings
         var turnParts = TurnPipeline.Parts(
             persona: snapshot.persona, configuration: snapshot.configuration,
-            provider: snapshot.provider(speakerRate: parts.speaker.format.sampleRate, logger: logger),
+            provider: snapshot.provider(speakerRate: parts.speaker.format.sampleRate, clock: parts.clock, logger: logger),
             filter: snapshot.filter, synthesizer: parts.synthesizer, speaker: parts.speaker, database: parts.database)
         turnParts.safety = service.safety
         turnParts.guardModel = snapshot.guardModel
         turnParts.cloudVoice = snapshot.speech
         turnParts.breaker = service.breaker
         turnParts.phrases = parts.phrases
+        turnParts.clock = parts.clock
         let events = parts.events
         turnParts.expression = { events?.record("expression", $0) }
         let pipeline = TurnPipeline(turnParts, logger: logger)
-        let input = TurnInput(utterance: samples, conversationID: conversationID, index: index, endOfSpeech: .now)
+        let input = TurnInput(utterance: samples, conversationID: conversationID, index: index, endOfSpeech: parts.clock.now,
+                              startedAt: parts.clock.date)
         return { await pipeline.run(input) }
     }
 }

@@ -38,7 +38,8 @@ final class ConversationLoop {
         conversationSettings = current
         listener = Listener(detector: current.wake?.detector, settings: current.configuration.endpointer, ring: service.parts.capture.ring,
                             bargeInEnabled: service.realtime && current.configuration.bargeIn)
-        ledger = ConversationLedger(conversations: service.parts.database.conversations, light: service.parts.light, journal: service.journal, logger: service.logger)
+        ledger = ConversationLedger(conversations: service.parts.database.conversations, light: service.parts.light, journal: service.journal,
+                                    clock: service.parts.clock, logger: service.logger)
     }
 
     func run(_ events: AsyncChannel<ConversationEvent>) async throws {
@@ -116,7 +117,7 @@ final class ConversationLoop {
         if let handle = running {
             running = nil
             handle.stop.signal()
-            if let report = await handle.report(within: .seconds(1)) {
+            if let report = await handle.report(within: .seconds(1), clock: parts.clock) {
                 service.journal.answered(report)
             } else {
                 logger.error("the interrupted turn did not finish in time; stopping without it")

@@ -1,3 +1,4 @@
+import CubbyCore
 import CubbySafety
 import Foundation
 
@@ -8,16 +9,22 @@ public final class ConversationSafety: @unchecked Sendable {
     // @unchecked: `session` is read and written under `lock`.
     private let lock = NSLock()
     private var session: SafetySession
+    private let clock: any CubbyClock
 
-    public init(coolDown: Duration = .seconds(300)) {
+    public init(coolDown: Duration = .seconds(300), clock: any CubbyClock = SystemClock()) {
         session = SafetySession(coolDown: coolDown)
+        self.clock = clock
     }
 
     public func review(_ verdict: SafetyVerdict, direction: SafetyDirection) -> SafetyVerdict {
-        lock.withLock { session.review(verdict, direction: direction) }
+        let now = clock.now
+        return lock.withLock { session.review(verdict, direction: direction, at: now) }
     }
 
-    public var isCoolingDown: Bool { lock.withLock { session.isCoolingDown() } }
+    public var isCoolingDown: Bool {
+        let now = clock.now
+        return lock.withLock { session.isCoolingDown(at: now) }
+    }
 
     /// The toy's last spoken sentence in the open conversation, if any.
     public var lastToySentence: String? { lock.withLock { session.lastToySentence } }

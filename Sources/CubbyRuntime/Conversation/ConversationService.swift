@@ -36,6 +36,8 @@ public final class ConversationService: Service, Sendable {
         public var inputs = InputInbox()
         /// Where expressions (the model's emotions) go on the board.
         public var events: BoardEventLog?
+        /// Everything the conversation times: turns, cool-downs, the breaker, what is recorded when.
+        public var clock: any CubbyClock = SystemClock()
 
         public init(capture: CaptureThread, speaker: SpeakerQueue, database: CubbyDatabase, light: any Indicator,
                     synthesizer: any SpeechSynthesizer) {
@@ -59,13 +61,14 @@ public final class ConversationService: Service, Sendable {
     let logger: Logger
     /// Risk, rule-breaking streak and cool-down: for the daemon's lifetime, since a cool-down must
     /// outlast the conversation that started it.
-    let safety = ConversationSafety()
+    let safety: ConversationSafety
     /// One breaker for the daemon: after three failed turns in a row the cloud is left alone for 30 s.
     let breaker = CircuitBreaker()
 
     public init(parts: Parts, live: LiveSettings, mode: Mode, realtime: Bool, heartbeat: Heartbeat, readiness: Latch = Latch(),
                 journal: ConversationJournal, logger: Logger) {
         self.parts = parts
+        safety = ConversationSafety(clock: parts.clock)
         self.live = live
         self.mode = mode
         self.realtime = realtime
@@ -76,7 +79,7 @@ public final class ConversationService: Service, Sendable {
     }
 
     public func run() async throws {
-        if let closed = try? parts.database.conversations.closeDangling(at: .now), closed > 0 {
+        if let closed = try? parts.database.conversations.closeDangling(at: parts.clock.date), closed > 0 {
             logger.notice("closed conversations left open by an earlier run", metadata: ["count": "\(closed)"])
         }
         let events = AsyncChannel<ConversationEvent>()

@@ -1,4 +1,5 @@
 import AsyncAlgorithms
+import CubbyCore
 import Foundation
 
 /// A turn handed to the supervisor: the work, and the handle the loop stops it and reads it through.
@@ -83,7 +84,7 @@ final class TurnHandle: @unchecked Sendable {
 
     /// The report once the turn has ended, or nil when `limit` passes first (a turn stuck in something
     /// that does not answer cancellation must not hold the loop or the daemon's shutdown).
-    func report(within limit: Duration) async -> TurnReport? {
+    func report(within limit: Duration, clock: any CubbyClock) async -> TurnReport? {
         if Task.isCancelled {
             // Waiting asynchronously ends at once in a cancelled task; block this thread briefly instead.
             let deadline = Date().addingTimeInterval(Double(limit.components.seconds) + Double(limit.components.attoseconds) / 1e18)
@@ -96,7 +97,7 @@ final class TurnHandle: @unchecked Sendable {
         let finished = await withTaskGroup(of: Bool.self) { group in
             group.addTask { await done.wait() }
             group.addTask {
-                try? await Task.sleep(for: limit)
+                try? await clock.sleep(for: limit)
                 return false
             }
             let first = await group.next() ?? false

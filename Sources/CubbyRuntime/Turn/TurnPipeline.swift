@@ -29,6 +29,7 @@ public struct TurnPipeline: Sendable {
     let device: DeviceAnswers
     let recorder: TurnRecorder
     let expression: @Sendable (String) -> Void
+    let clock: any CubbyClock
     let logger: Logger
 
     /// Everything a turn draws on. `provider` nil answers with the persona's offline lines.
@@ -52,6 +53,8 @@ public struct TurnPipeline: Sendable {
         public var database: CubbyDatabase
         /// Pre-synthesized fixed lines (offline lines, redirects).
         public var phrases: PhraseCache?
+        /// Timings, the breaker's and the cool-down's time, and the moments recorded.
+        public var clock: any CubbyClock = SystemClock()
 
         public init(persona: Persona, configuration: DaemonConfiguration, provider: (any ReplyProvider)?, filter: any SafetyFilter,
                     synthesizer: any SpeechSynthesizer, speaker: SpeakerQueue, database: CubbyDatabase) {
@@ -68,20 +71,21 @@ public struct TurnPipeline: Sendable {
     public init(_ parts: Parts, logger: Logger) {
         let context = SafetyAssembly.context(parts.configuration)
         let voice = Voice(persona: parts.persona, synthesizer: parts.synthesizer, speaker: parts.speaker, phrases: parts.phrases,
-                          cloudVoice: parts.cloudVoice, logger: logger)
-        admission = CloudAdmission(provider: parts.provider, safety: parts.safety, breaker: parts.breaker)
+                          cloudVoice: parts.cloudVoice, clock: parts.clock, logger: logger)
+        admission = CloudAdmission(provider: parts.provider, safety: parts.safety, breaker: parts.breaker, clock: parts.clock)
         inbound = InboundGate(filter: parts.filter, safety: parts.safety, context: context, logger: logger)
         prompt = PromptBuilder(persona: parts.persona, configuration: parts.configuration, database: parts.database)
         tools = TurnTools(persona: parts.persona, maxVolume: parts.configuration.maxVolume, speaker: parts.speaker, memories: parts.database.memories,
-                          filter: parts.filter, context: context, expression: parts.expression)
+                          filter: parts.filter, context: context, clock: parts.clock, expression: parts.expression)
         let (filter, safety, guardModel, persona) = (parts.filter, parts.safety, parts.guardModel, parts.persona)
         outbound = {
             OutboundGate(filter: filter, context: context, safety: safety, guardModel: guardModel,
                          redirect: { persona.redirect(for: $0) }, logger: logger)
         }
         self.voice = voice
-        device = DeviceAnswers(persona: parts.persona, voice: voice, alerts: ParentAlerts(alerts: parts.database.alerts, logger: logger), logger: logger)
-        recorder = TurnRecorder(conversations: parts.database.conversations, logger: logger)
+        device = DeviceAnswers(persona: parts.persona, voice: voice, alerts: ParentAlerts(alerts: parts.database.alerts, clock: parts.clock, logger: logger), logger: logger)
+        recorder = TurnRecorder(conversations: parts.database.conversations, clock: parts.clock, logger: logger)
+        clock = parts.clock
         expression = parts.expression
         self.logger = logger
     }
@@ -160,7 +164,7 @@ public struct TurnPipeline: Sendable {
             turn.sentText = heard.alreadyLeftTheDevice ? heard.text : verdict.text
             let request = ReplyRequest(text: verdict.text, messages: exchange.wantsPrompt ? prompt.messages(for: verdict.text, verdict: verdict) : [])
             var playback = ReplyPlayback(gate: outbound(), voice: voice, providerVoice: exchange.bringsItsOwnVoice,
-                                         expression: expression, logger: logger)
+                                         expression: expression, clock: clock, logger: logger)
             try await exchange.reply(to: request) { event in
                 await playback.handle(event, in: &turn, since: input.endOfSpeech)
             }

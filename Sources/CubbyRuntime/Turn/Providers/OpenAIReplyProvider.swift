@@ -13,10 +13,12 @@ public struct OpenAIReplyProvider: ReplyProvider {
     let client: OpenAICompatibleClient
     /// Retries for the steps that are safe to repeat.
     var retry = RetryPolicy()
+    let clock: any CubbyClock
     let logger: Logger
 
-    public init(client: OpenAICompatibleClient, logger: Logger) {
+    public init(client: OpenAICompatibleClient, clock: any CubbyClock = SystemClock(), logger: Logger) {
         self.client = client
+        self.clock = clock
         self.logger = logger
     }
 
@@ -36,7 +38,7 @@ public struct OpenAIReplyProvider: ReplyProvider {
             let (client, logger) = (provider.client, provider.logger)
             let wav = WAVAudio(format: .speech, samples: utterance).encoded()
             // Marked once the upload is built and handed to the HTTP client: what the device itself took.
-            let sentAt = ContinuousClock.now
+            let sentAt = provider.clock.now
             let text = try await provider.retry.run({ () throws(CubbyError) in try await client.transcribe(wav: wav) }, onRetry: { error, attempt in
                 logger.notice("retrying the transcription", metadata: ["error": "\(error)", "attempt": "\(attempt)"])
             })

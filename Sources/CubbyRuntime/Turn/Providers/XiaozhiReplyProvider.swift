@@ -16,21 +16,24 @@ public struct XiaozhiReplyProvider: ReplyProvider {
     let settings: XiaozhiSettings
     /// The rate the toy's speaker plays at: the server's audio is resampled to it.
     let speakerRate: Int
+    /// The stall timeout's time.
+    let clock: any CubbyClock
     let logger: Logger
 
-    public init(settings: XiaozhiSettings, speakerRate: Int, logger: Logger) {
+    public init(settings: XiaozhiSettings, speakerRate: Int, clock: any CubbyClock = SystemClock(), logger: Logger) {
         self.settings = settings
+        self.clock = clock
         self.speakerRate = speakerRate
         self.logger = logger
     }
 
     public func exchange<T: Sendable>(_ utterance: [Int16], tools: DeviceToolServer,
                                       _ body: @escaping @Sendable (any ReplyExchange) async -> T) async throws -> T {
-        let (settings, speakerRate, logger) = (settings, speakerRate, logger)
+        let (settings, speakerRate, clock, logger) = (settings, speakerRate, clock, logger)
         let hello = XiaozhiDeviceMessage.hello(sampleRate: 16_000, frameDurationMilliseconds: 60, echoCancelled: true)
         return try await XiaozhiSession.run(settings: settings, hello: hello) { session in
             try await Self.send(utterance, to: session)
-            let sentAt = ContinuousClock.now
+            let sentAt = clock.now
             try await session.send(.listenStop(sessionID: session.sessionID))
             // Events are pumped through a watchdog: a server that goes quiet ends the turn (the offline line)
             // instead of holding the toy, and what was said before the silence is still recorded.
@@ -38,7 +41,7 @@ public struct XiaozhiReplyProvider: ReplyProvider {
             return await withTaskGroup(of: Void.self) { group in
                 group.addTask {
                     let idle = Duration.milliseconds(settings.idleTimeoutMilliseconds)
-                    let watchdog = StallWatchdog(first: idle, idle: idle, waitingFor: "the server's answer")
+                    let watchdog = StallWatchdog(first: idle, idle: idle, waitingFor: "the server's answer", clock: clock)
                     do {
                         try await watchdog.run(context: settings.url) {
                             for try await event in session.events {

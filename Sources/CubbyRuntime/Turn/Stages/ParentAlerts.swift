@@ -1,3 +1,4 @@
+import CubbyCore
 import CubbyMemory
 import CubbySafety
 import Foundation
@@ -6,6 +7,7 @@ import Logging
 /// A disclosure of harm is kept for the parents with the words and the time, whatever else happens.
 struct ParentAlerts: Sendable {
     var alerts: AlertStore
+    var clock: any CubbyClock
     var logger: Logger
 
     /// Records the alert; returns its category.
@@ -13,7 +15,7 @@ struct ParentAlerts: Sendable {
         let category = verdict.primaryCategory ?? .disclosure
         logger.warning("parent alert: the child may need help", metadata: ["category": "\(category.rawValue)"])
         do {
-            try alerts.raise(AlertRecord(conversationID: conversationID, raisedAt: Date(), category: category.rawValue,
+            try alerts.raise(AlertRecord(conversationID: conversationID, raisedAt: clock.date, category: category.rawValue,
                                         excerpt: String(heard.prefix(500)), rules: verdict.ruleIDs))
         } catch {
             logger.error("could not record the parent alert", metadata: ["error": "\(error)"])

@@ -1,3 +1,4 @@
+import CubbyCore
 import CubbyMemory
 import CubbySafety
 import Logging
@@ -9,11 +10,14 @@ struct ReplyPlayback {
     private let voice: Voice
     private let providerVoice: Bool
     private let expression: @Sendable (String) -> Void
+    private let clock: any CubbyClock
     private let logger: Logger
     /// Audio now arriving belongs to an admitted sentence.
     private var playing = false
 
-    init(gate: OutboundGate, voice: Voice, providerVoice: Bool, expression: @escaping @Sendable (String) -> Void, logger: Logger) {
+    init(gate: OutboundGate, voice: Voice, providerVoice: Bool, expression: @escaping @Sendable (String) -> Void, clock: any CubbyClock,
+         logger: Logger) {
+        self.clock = clock
         self.gate = gate
         self.voice = voice
         self.providerVoice = providerVoice
@@ -24,7 +28,7 @@ struct ReplyPlayback {
     mutating func handle(_ event: ReplyEvent, in turn: inout TurnReport, since start: ContinuousClock.Instant) async -> ReplyControl {
         switch event {
         case .started:
-            turn.timings.mark(.firstToken, at: .now, since: start)
+            turn.timings.mark(.firstToken, at: clock.now, since: start)
         case .emotion(let name):
             expression(name)
         case .audio(let samples):

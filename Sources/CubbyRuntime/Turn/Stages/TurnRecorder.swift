@@ -1,3 +1,4 @@
+import CubbyCore
 import CubbyMemory
 import Foundation
 import Logging
@@ -6,11 +7,12 @@ import Logging
 /// never holds half a turn.
 struct TurnRecorder: Sendable {
     var conversations: ConversationStore
+    var clock: any CubbyClock
     var logger: Logger
 
     func record(_ turn: TurnReport, of input: TurnInput) {
         guard let conversationID = input.conversationID else { return }
-        var record = TurnRecord(conversationID: conversationID, startedAt: input.startedAt, endedAt: Date(), childText: turn.heard,
+        var record = TurnRecord(conversationID: conversationID, startedAt: input.startedAt, endedAt: clock.date, childText: turn.heard,
                                 outcome: turn.outcome, sentences: turn.sentences, failure: turn.failure)
         record.inboundAction = turn.inbound?.action.rawValue
         record.inboundCategories = turn.inbound?.categories.map(\.rawValue) ?? []

@@ -17,6 +17,7 @@ struct Voice: Sendable {
     var phrases: PhraseCache?
     /// A cloud voice for the model's sentences; nil speaks everything with espeak-ng.
     var cloudVoice: CloudSpeechClient?
+    var clock: any CubbyClock
     var logger: Logger
 
     /// How a line went: whether any of it was heard, and when its first audio was queued.
@@ -38,7 +39,7 @@ struct Voice: Sendable {
 
     /// Plays speech that arrived with the reply (a provider that brings its own voice).
     func play(_ samples: [Int16], in turn: inout TurnReport, since start: ContinuousClock.Instant) throws(CubbyError) {
-        turn.timings.mark(.firstAudio, at: .now, since: start)
+        turn.timings.mark(.firstAudio, at: clock.now, since: start)
         try speaker.enqueue(samples)
         turn.spokeAnything = true
     }
@@ -72,7 +73,7 @@ struct Voice: Sendable {
     }
 
     private func enqueue(_ samples: [Int16]) throws(CubbyError) -> Spoken {
-        let at = ContinuousClock.now
+        let at = clock.now
         try speaker.enqueue(samples)
         return Spoken(anything: true, firstAudioAt: at)
     }
@@ -80,7 +81,7 @@ struct Voice: Sendable {
     /// Played as it arrives. If the voice fails before any audio, the caller says the sentence in the toy's
     /// own voice rather than not at all; after some audio, the rest of that sentence is dropped.
     private func stream(_ text: String, cloudVoice: CloudSpeechClient, rate: Int) async -> Spoken {
-        let first = FirstInstant()
+        let first = FirstInstant(clock: clock)
         do {
             let resampler = try Resampler(from: CloudSpeechSettings.pcmSampleRate, to: rate)
             let speaker = self.speaker
@@ -103,6 +104,11 @@ final class FirstInstant: @unchecked Sendable {
     // @unchecked: `value` is read and written under `lock`.
     private let lock = NSLock()
     private var value: ContinuousClock.Instant?
-    func markNow() { lock.withLock { if value == nil { value = .now } } }
+    private let clock: any CubbyClock
+    init(clock: any CubbyClock) { self.clock = clock }
+    func markNow() {
+        let now = clock.now
+        lock.withLock { if value == nil { value = now } }
+    }
     var instant: ContinuousClock.Instant? { lock.withLock { value } }
 }

@@ -1,5 +1,6 @@
 import CubbyAudio
 import CubbyCloud
+import CubbyCore
 import CubbyMemory
 import Foundation
 
@@ -16,6 +17,7 @@ enum DeviceTools {
     /// (the safety filter: personal details redacted, anything flagged refused).
     struct Memory: Sendable {
         var store: MemoryStore
+        var clock: any CubbyClock
         /// The text to keep, or why not.
         var vet: @Sendable (String) -> Result<String, DeviceToolServer.ToolFailure>
     }
@@ -65,7 +67,7 @@ enum DeviceTools {
                 }
                 switch memory.vet(fact) {
                 case .success(let kept):
-                    do { try memory.store.remember(kept, at: Date()) } catch { return .failure(.init("could not remember: \(error)")) }
+                    do { try memory.store.remember(kept, at: memory.clock.date) } catch { return .failure(.init("could not remember: \(error)")) }
                     return .success("remembered: \(kept)")
                 case .failure(let refusal):
                     return .failure(refusal)

@@ -2,6 +2,7 @@ import CubbyAudio
 import CubbyCloud
 import CubbyMemory
 import CubbyPersona
+import CubbyCore
 import CubbySafety
 import Foundation
 
@@ -14,6 +15,7 @@ struct TurnTools: Sendable {
     var memories: MemoryStore
     var filter: any SafetyFilter
     var context: SafetyContext
+    var clock: any CubbyClock
     /// Shows an emotion on the board (the model's `express` tool).
     var expression: @Sendable (String) -> Void
 
@@ -26,7 +28,7 @@ struct TurnTools: Sendable {
     /// personal details in it (an address, a school) or anything flagged is refused, not kept redacted.
     private func memory() -> DeviceTools.Memory {
         let (filter, context) = (filter, context)
-        return DeviceTools.Memory(store: memories) { fact in
+        return DeviceTools.Memory(store: memories, clock: clock) { fact in
             let verdict = filter.check(fact, direction: .inbound, context: context)
             guard verdict.decision == .allow else {
                 return .failure(.init(verdict.redactions.isEmpty
