@@ -21,6 +21,7 @@ public final class SpeakerQueue: @unchecked Sendable {
     private var closed = false
     private var failure: CubbyError?
     private var finishedThread = false
+    private var writerClosed = false
     /// Bumped by `stop()`; the playback thread abandons a sentence whose generation is old.
     private var generation = 0
     private var acknowledgedGeneration = 0
@@ -140,7 +141,11 @@ public final class SpeakerQueue: @unchecked Sendable {
         condition.broadcast()
         while !finishedThread { condition.wait() }
         let failure = self.failure
+        // Closing twice (the speaker service, then the daemon's last clean-up) closes the device once.
+        let firstClose = !writerClosed
+        writerClosed = true
         condition.unlock()
+        guard firstClose else { return }
         try writer.close()
         if let failure { throw failure }
     }

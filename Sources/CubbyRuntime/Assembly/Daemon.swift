@@ -1,3 +1,4 @@
+import AsyncAlgorithms
 import CubbyAudio
 import CubbyCloud
 import CubbyCore
@@ -93,6 +94,8 @@ public final class Daemon: Sendable {
             light: LoggedIndicator(name: "listening_light", log: events),
             synthesizer: EspeakSynthesizer())
         parts.muteLight = LoggedIndicator(name: "mute_light", log: events)
+        // A toy the parent muted never hears anything, not even before the conversation loop starts.
+        parts.capture.setMuted(configuration.muted)
         parts.events = events
         var readers: [FIFOInputReader] = []
         for (input, spec) in board.inputs.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
@@ -134,9 +137,14 @@ public final class Daemon: Sendable {
     public func run() async throws {
         let heartbeat = Heartbeat()
         let readiness = Latch()
+        let inbox = AsyncChannel<ConversationEvent>()
         let conversation = ConversationService(parts: parts, live: live, mode: options.mode, realtime: options.isRealtime, heartbeat: heartbeat,
-                                               readiness: readiness, journal: journal, logger: logger)
+                                               readiness: readiness, inbox: inbox, journal: journal, logger: logger)
+        // Shutdown runs in reverse: the conversation stops first, then capture, then the speaker plays out
+        // what is queued and closes.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: SpeakerService(speaker: parts.speaker, logger: logger), serviceName: "speaker"),
+            .init(service: CaptureService(capture: parts.capture, inbox: inbox, realtime: options.isRealtime), serviceName: "capture"),
             .init(service: conversation, successTerminationBehavior: options.mode == .daemon ? .cancelGroup : .gracefullyShutdownGroup,
                   serviceName: "conversation"),
         ]

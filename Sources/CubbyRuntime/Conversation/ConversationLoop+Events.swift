@@ -50,10 +50,11 @@ extension ConversationLoop {
 
     /// Silences the toy now and lets the stopped turn record itself; returns how long silencing took.
     func stopTurn() async -> Duration {
-        let stopTook = parts.speaker.stop()
-        guard let handle = running else { return stopTook }
+        guard let handle = running else { return parts.speaker.stop() }
         running = nil
         handle.stop.signal()
+        _ = await handle.settled.wait()
+        let stopTook = parts.speaker.stop()
         state.turnEnded()
         if let report = await handle.report(within: .seconds(1), clock: parts.clock) {
             service.journal.answered(report)
@@ -91,7 +92,8 @@ extension ConversationLoop {
     func applyMute(at sample: Int64) async throws(CubbyError) -> Bool {
         state.settingsMuted = service.live.current.configuration.muted
         let muted = state.isMuted
-        guard muted != parts.capture.isMuted else { return true }
+        guard muted != mutedNow else { return true }
+        mutedNow = muted
         parts.capture.setMuted(muted)
         parts.muteLight?.set(muted)
         logger.notice(muted ? "microphone muted" : "microphone unmuted")

@@ -22,6 +22,8 @@ final class ConversationLoop {
     var applied: LiveSettings.Snapshot
     /// The settings the open conversation started with: a reload never changes a conversation midway.
     var conversationSettings: LiveSettings.Snapshot
+    /// Whether the microphone is muted now; nil until the loop first applies it.
+    var mutedNow: Bool?
     var running: TurnHandle?
     var nextTurnID = 0
     /// The end of the last chunk with audio: where the input ended, if it ends.
@@ -111,12 +113,15 @@ final class ConversationLoop {
     /// whatever conversation was open.
     private func shutDown() async {
         parts.capture.stop()
+        if let handle = running {
+            handle.stop.signal()
+            _ = await handle.settled.wait()
+        }
         // Silence now, mid-sentence: a paced speaker would otherwise play the sentence out, past the
         // shutdown deadline.
         parts.speaker.stop()
         if let handle = running {
             running = nil
-            handle.stop.signal()
             if let report = await handle.report(within: .seconds(1), clock: parts.clock) {
                 service.journal.answered(report)
             } else {

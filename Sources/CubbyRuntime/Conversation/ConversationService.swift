@@ -12,10 +12,11 @@ import ServiceLifecycle
 /// The daemon's conversation: microphone → front end → wake word → utterance → turn → speaker, one
 /// conversation at a time.
 ///
-/// Three structured parts run in one task group: the capture pump (audio chunks, then the end of the
-/// input), the `TurnSupervisor` (turns as child tasks, so the child can interrupt while the toy speaks),
-/// and the `ConversationLoop`, which takes their events from one bounded channel, in order. From a file
-/// at full speed (`--once` without `--realtime`) turns run inline instead: there is no "meanwhile".
+/// Its events come through one channel, `inbox`, in order: audio chunks and the input's end from the
+/// `CaptureService`, and finished turns from the `TurnSupervisor`, which runs turns as child tasks so the
+/// child can interrupt while the toy speaks. The `ConversationLoop` takes them one at a time on a thread
+/// of its own (wake decoding stays off the cooperative pool). From a file at full speed (`--once` without
+/// `--realtime`) turns run inline instead: there is no "meanwhile".
 public final class ConversationService: Service, Sendable {
     public enum Mode: Sendable, Equatable {
         /// Run until stopped; live (paced) capture.
@@ -65,8 +66,12 @@ public final class ConversationService: Service, Sendable {
     /// One breaker for the daemon: after three failed turns in a row the cloud is left alone for 30 s.
     let breaker = CircuitBreaker()
 
-    public init(parts: Parts, live: LiveSettings, mode: Mode, realtime: Bool, heartbeat: Heartbeat, readiness: Latch = Latch(),
-                journal: ConversationJournal, logger: Logger) {
+    /// Where every source's events arrive; the capture service sends into it.
+    let inbox: AsyncChannel<ConversationEvent>
+
+    init(parts: Parts, live: LiveSettings, mode: Mode, realtime: Bool, heartbeat: Heartbeat, readiness: Latch = Latch(),
+         inbox: AsyncChannel<ConversationEvent>, journal: ConversationJournal, logger: Logger) {
+        self.inbox = inbox
         self.parts = parts
         safety = ConversationSafety(clock: parts.clock)
         self.live = live
@@ -82,34 +87,21 @@ public final class ConversationService: Service, Sendable {
         if let closed = try? parts.database.conversations.closeDangling(at: parts.clock.date), closed > 0 {
             logger.notice("closed conversations left open by an earlier run", metadata: ["count": "\(closed)"])
         }
-        let events = AsyncChannel<ConversationEvent>()
+        let events = inbox
         let supervisor = TurnSupervisor()
         let loop = ConversationLoop(service: self, supervisor: supervisor)
-        let stream = parts.capture.start(depthChunks: realtime ? 500 : Int.max / 2)
+        let thread = DedicatedThreadExecutor(name: "cubby-conversation")
+        defer { thread.stop() }
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await supervisor.run { handle in await events.send(.turnEnded(handle)) } }
-            group.addTask { await Self.pump(stream, into: events) }
             defer {
-                // Whatever way the loop ended, the pump and the supervisor end too; a send still waiting
-                // returns at once.
+                // Whatever way the loop ended, the supervisor ends too, and a sender still waiting returns at once.
                 parts.capture.stop()
                 supervisor.finish()
                 events.finish()
             }
             readiness.signal()
-            try await loop.run(events)
-        }
-    }
-
-    /// Captured audio into the loop's channel, then how the input ended.
-    private static func pump(_ stream: AsyncThrowingStream<AudioChunk, any Error>, into events: AsyncChannel<ConversationEvent>) async {
-        do {
-            for try await chunk in stream { await events.send(.audio(chunk)) }
-            await events.send(.inputEnded)
-        } catch let error as CubbyError {
-            await events.send(.captureFailed(error))
-        } catch {
-            await events.send(.captureFailed(CubbyError(.audio, "capture failed", underlying: error)))
+            try await withTaskExecutorPreference(thread) { try await loop.run(events) }
         }
     }
 }

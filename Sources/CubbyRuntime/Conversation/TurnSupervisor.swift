@@ -20,7 +20,7 @@ struct TurnSupervisor: Sendable {
         await withDiscardingTaskGroup { group in
             for await job in jobs {
                 group.addTask {
-                    job.handle.finish(await Self.runStoppable(job.work, stop: job.handle.stop))
+                    job.handle.finish(await Self.runStoppable(job.work, stop: job.handle.stop, settled: job.handle.settled))
                     await ended(job.handle)
                 }
             }
@@ -32,10 +32,15 @@ struct TurnSupervisor: Sendable {
     func finish() { jobs.finish() }
 
     /// Runs `work` until it finishes or `stop` is signalled; a stopped turn is cancelled and its own
-    /// (interrupted) report is still returned, so what was said so far is kept.
-    static func runStoppable(_ work: @escaping @Sendable () async -> TurnReport, stop: Latch) async -> TurnReport {
+    /// (interrupted) report is still returned, so what was said so far is kept. `settled` is signalled
+    /// the moment the turn can queue no more audio: it was cancelled, or it finished.
+    static func runStoppable(_ work: @escaping @Sendable () async -> TurnReport, stop: Latch, settled: Latch) async -> TurnReport {
         await withTaskGroup(of: TurnReport?.self) { group in
-            group.addTask { await work() }
+            group.addTask {
+                let report = await withTaskCancellationHandler { await work() } onCancel: { settled.signal() }
+                settled.signal()
+                return report
+            }
             group.addTask {
                 _ = await stop.wait()
                 return nil
@@ -62,6 +67,9 @@ final class TurnHandle: @unchecked Sendable {
     /// Where in the capture stream the utterance ended: a follow-up is listened for from there.
     let endSample: Int64
     let stop = Latch()
+    /// The turn can queue no more audio (cancelled, or finished): only then is the speaker silenced, so
+    /// nothing it still had in hand is played after the interruption.
+    let settled = Latch()
     private let done = Latch()
     /// Guards `report`; also waited on by a task that is itself already cancelled (see `report(within:)`).
     private let condition = NSCondition()
