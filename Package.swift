@@ -78,10 +78,16 @@ let package = Package(
             name: "CubbyMemory",
             dependencies: ["CubbyCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings),
+        // What cubbyd.toml says, validated, and the settings of each cloud service: plain values, so that
+        // `cubby` reads the configuration without linking the runtime, SwiftNIO or TLS.
+        .target(
+            name: "CubbyConfiguration",
+            dependencies: ["CubbyCore", "CubbyAudio", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings),
         .target(
             name: "CubbyCloud",
             dependencies: [
-                "CubbyCore", "CubbyAudio",
+                "CubbyCore", "CubbyAudio", "CubbyConfiguration",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -99,7 +105,7 @@ let package = Package(
             name: "CubbyRuntime",
             dependencies: [
                 "CubbyCore", "CubbyAudio", "CubbyWake", "CubbyVoice", "CubbySafety", "CubbyPersona",
-                "CubbyMemory", "CubbyCloud", "CubbyHardware",
+                "CubbyMemory", "CubbyCloud", "CubbyHardware", "CubbyConfiguration",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
@@ -111,14 +117,14 @@ let package = Package(
         .executableTarget(
             name: "cubbyd",
             dependencies: [
-                "CubbyRuntime",
+                "CubbyRuntime", "CubbyConfiguration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "cubby",
-            dependencies: ["CubbySafety", 
-                "CubbyRuntime", "CubbyMemory", "CubbyHardware", "CubbyPersona", "CubbyWake", "CubbyAudio",
+            dependencies: [
+                "CubbyConfiguration", "CubbySafety", "CubbyMemory", "CubbyHardware", "CubbyPersona", "CubbyWake", "CubbyAudio",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
@@ -154,6 +160,7 @@ let package = Package(
         .executableTarget(
             name: "cubby-bridge-bench",
             dependencies: ["CubbyCore", "CubbyAudio", "CubbyVoice", "CubbySafety", "CubbyPersona", "CubbyMemory", "CubbyCloud", "CubbyRuntime",
+                           "CubbyConfiguration",
                            "CubbyTesting", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/bridge/Sources",
             swiftSettings: swiftSettings),
@@ -175,18 +182,18 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "CubbyMemoryTests", dependencies: ["CubbyMemory", .product(name: "GRDB", package: "GRDB.swift")],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "CubbyCloudTests", dependencies: ["CubbyCloud", "CubbyAudio", "CubbySafety", "CubbyCore", "CubbyTesting"],
+        .testTarget(name: "CubbyCloudTests", dependencies: ["CubbyCloud", "CubbyConfiguration", "CubbyAudio", "CubbySafety", "CubbyCore", "CubbyTesting"],
                     swiftSettings: swiftSettings),
         .testTarget(
             name: "CubbyRuntimeTests",
-            dependencies: ["CubbyRuntime", "CubbyAudio", "CubbyCloud", "CubbyCore", "CubbyMemory", "CubbyPersona", "CubbySafety",
+            dependencies: ["CubbyRuntime", "CubbyConfiguration", "CubbyAudio", "CubbyCloud", "CubbyCore", "CubbyMemory", "CubbyPersona", "CubbySafety",
                            "CubbyVoice", "CubbyWake", "CubbyTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "CubbyIntegrationTests",
             dependencies: [
                 "CubbyCore", "CubbyAudio", "CubbyWake", "CubbyVoice", "CubbySafety", "CubbyPersona",
-                "CubbyMemory", "CubbyCloud", "CubbyHardware", "CubbyRuntime", "CubbyTesting", "CubbyTestSupport",
+                "CubbyMemory", "CubbyCloud", "CubbyHardware", "CubbyRuntime", "CubbyTesting", "CubbyTestSupport", "CubbyConfiguration",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings),

@@ -204,12 +204,20 @@ struct SentenceEncoder: Sendable {
         for i in 0..<(n * w) { out[i] += max(product[i], 0) }
     }
 
+    /// OpenBLAS built without threads keeps its working buffers in a process-wide pool that is only safe
+    /// from several threads at once when built with USE_LOCKING, which Debian's serial package may not be
+    /// (the probe-parity test once failed, on every probe, while other suites ran the filter in
+    /// parallel). One multiplication at a time costs a toy nothing: it judges one sentence at a time.
+    private static let blas = NSLock()
+
     /// C = A · B (+ C when `accumulate`), all row-major; A is rows × inner with leading dimension lda.
     private static func multiply(_ a: [Float], rows: Int, inner: Int, lda: Int, _ b: [Float], columns: Int,
                                  into c: inout [Float], ldc: Int, accumulate: Bool) {
         a.withUnsafeBufferPointer { a in
             b.withUnsafeBufferPointer { b in
                 c.withUnsafeMutableBufferPointer { c in
+                    blas.lock()
+                    defer { blas.unlock() }
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(columns), Int32(inner), 1,
                                 a.baseAddress, Int32(lda), b.baseAddress, Int32(columns), accumulate ? 1 : 0, c.baseAddress, Int32(ldc))
                 }

@@ -1,19 +1,10 @@
 import ArgumentParser
+import CubbyConfiguration
 import CubbyCore
 import CubbyHardware
 import CubbyMemory
 import CubbyPersona
-import CubbyRuntime
 import Foundation
-
-/// Opens the toy's store for reading, without creating one where there is none.
-func openStore(_ configuration: DaemonConfiguration) throws -> CubbyDatabase {
-    let path = (configuration.dataDirectory as NSString).appendingPathComponent("cubby.sqlite")
-    guard FileManager.default.fileExists(atPath: path) else {
-        throw ValidationError("no conversations yet: \(path) does not exist (has cubbyd run with this configuration?)")
-    }
-    return try CubbyDatabase(path: path)
-}
 
 func loadConfiguration(_ options: ConfigOption) throws -> DaemonConfiguration {
     do {
@@ -35,7 +26,7 @@ struct Status: ParsableCommand {
         print("board:    \(board.name)")
         print("child:    age \(configuration.childAge)\(configuration.childName.map { ", \($0)" } ?? "")")
         print("cloud:    \(configuration.cloudDescription ?? "none (offline lines only)")")
-        if let store = try? openStore(configuration), let last = try store.conversations.recent(limit: 1).last {
+        if let records = try? openRecords(configuration), let last = try records.recentTurns(limit: 1).last {
             print("last turn: \(last.startedAt.formatted(date: .abbreviated, time: .shortened)) (\(last.outcome.rawValue))")
         } else {
             print("last turn: none yet")
@@ -54,8 +45,8 @@ struct Transcripts: ParsableCommand {
     var json = false
 
     func run() throws {
-        let store = try openStore(try loadConfiguration(options))
-        let turns = try store.conversations.recent(limit: limit)
+        let records = try openRecords(try loadConfiguration(options))
+        let turns = try records.recentTurns(limit: limit)
         if json {
             try printJSONLines(turns)
             return
@@ -96,8 +87,8 @@ struct Alerts: ParsableCommand {
     var markSeen = false
 
     func run() throws {
-        let store = try openStore(try loadConfiguration(options))
-        let alerts = try store.alerts.recent(limit: limit)
+        let records = try openRecords(try loadConfiguration(options))
+        let alerts = try records.recentAlerts(limit: limit)
         if json {
             try printJSONLines(alerts)
         } else {
@@ -110,7 +101,7 @@ struct Alerts: ParsableCommand {
         }
         if markSeen {
             let ids = alerts.filter { $0.seenAt == nil }.compactMap(\.id)
-            try store.alerts.markSeen(ids, at: Date())
+            try records.markAlertsSeen(ids)
         }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CubbyConfiguration
 import CubbyCore
 import CubbyHardware
 import CubbyPersona

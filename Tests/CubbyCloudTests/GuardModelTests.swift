@@ -1,4 +1,5 @@
 @testable import CubbyCloud
+import CubbyConfiguration
 import CubbyCore
 import Foundation
 import Testing

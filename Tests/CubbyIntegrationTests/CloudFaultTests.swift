@@ -1,5 +1,6 @@
 import CubbyCloud
 import CubbyAudio
+import CubbyConfiguration
 import CubbyCore
 import CubbyMemory
 import CubbyPersona

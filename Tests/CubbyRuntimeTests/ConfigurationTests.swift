@@ -1,3 +1,4 @@
+import CubbyConfiguration
 import CubbyCore
 import CubbyRuntime
 import Foundation

@@ -18,6 +18,23 @@ import Testing
         #expect(Set(Self.model.categories).isSubset(of: Set(SafetyCategory.allCases.map(\.rawValue))))
     }
 
+    @Test func checksFromManyThreadsAtOnceScoreAsOneAtATime() async {
+        let model = Self.model
+        let texts = model.header.probes.map(\.text)
+        let alone = texts.map { model.embedding(of: $0) }
+        let together = await withTaskGroup(of: (Int, [Float]).self) { group in
+            for _ in 0..<4 {
+                for (index, text) in texts.enumerated() { group.addTask { (index, model.embedding(of: text)) } }
+            }
+            var results: [(Int, [Float])] = []
+            for await result in group { results.append(result) }
+            return results
+        }
+        for (index, embedding) in together {
+            #expect(zip(embedding, alone[index]).allSatisfy { abs($0 - $1) < 1e-5 }, "\(texts[index])")
+        }
+    }
+
     @Test func theDeviceTokenisesEmbedsAndScoresAsTheTrainerDid() {
         let model = Self.model
         #expect(model.header.probes.count >= 5)

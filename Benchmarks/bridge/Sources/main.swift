@@ -8,6 +8,7 @@
 // Usage: cubby-bridge-bench [--turns N] [--json PATH]   (run from the package root)
 import CubbyAudio
 import CubbyCloud
+import CubbyConfiguration
 import CubbyCore
 import CubbyMemory
 import CubbyPersona

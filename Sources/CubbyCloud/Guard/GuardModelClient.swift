@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CubbyConfiguration
 import CubbyCore
 import Foundation
 import Logging
@@ -25,7 +26,7 @@ public final class GuardModelClient: Sendable {
     }
 
     private var url: String {
-        CloudEndpoint.url(settings.baseURL, settings.kind == .moderation ? "/v1/moderations" : "/v1/chat/completions")
+        EndpointAddress.url(settings.baseURL, settings.kind == .moderation ? "/v1/moderations" : "/v1/chat/completions")
     }
 
     /// The guard's verdict, or a `.cloud` error when it does not answer well within the budget.

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CubbyConfiguration
 import CubbyCore
 import Foundation
 import Logging

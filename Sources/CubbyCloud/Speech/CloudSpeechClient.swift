@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CubbyConfiguration
 import CubbyCore
 import Foundation
 import NIOCore
@@ -49,7 +50,7 @@ public final class CloudSpeechClient: Sendable {
     }
 
     private func makeRequest(_ text: String) -> (HTTPClientRequest, String) {
-        let url = CloudEndpoint.url(settings.baseURL, "/v1/audio/speech")
+        let url = EndpointAddress.url(settings.baseURL, "/v1/audio/speech")
         let body: [String: Any] = ["model": settings.model, "voice": settings.voice, "input": text, "response_format": "pcm", "stream_format": "audio"]
         let bytes = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
         return (CloudEndpoint.post(url, contentType: "application/json", key: settings.apiKey, body: Array(bytes)), "POST \(url)")

@@ -1,3 +1,4 @@
+import CubbyConfiguration
 import CubbyCore
 
 /// The binary frames of the xiaozhi WebSocket protocol: one Opus packet (or, in version 2 and 3, a
@@ -8,9 +9,7 @@ import CubbyCore
 ///   u32 payload_size}`, then the payload.
 /// - Version 3: a 4-byte header `{u8 type, u8 reserved, u16 payload_size}` (big-endian), then the payload.
 public struct XiaozhiAudioFrame: Sendable, Equatable {
-    public enum Version: Int, Sendable, CaseIterable {
-        case v1 = 1, v2 = 2, v3 = 3
-    }
+    public typealias Version = XiaozhiProtocolVersion
 
     public enum PayloadType: UInt16, Sendable {
         case opus = 0

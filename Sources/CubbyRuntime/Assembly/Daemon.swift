@@ -1,6 +1,7 @@
 import AsyncAlgorithms
 import CubbyAudio
 import CubbyCloud
+import CubbyConfiguration
 import CubbyCore
 import CubbyHardware
 import CubbyMemory

@@ -1,4 +1,5 @@
 import CubbyCloud
+import CubbyConfiguration
 import CubbyCore
 import CubbyPersona
 import CubbySafety

@@ -1,5 +1,6 @@
 import AsyncAlgorithms
 import CubbyAudio
+import CubbyConfiguration
 import CubbyCore
 import CubbyHardware
 import Foundation

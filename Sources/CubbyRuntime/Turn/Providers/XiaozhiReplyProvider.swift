@@ -1,5 +1,6 @@
 import CubbyAudio
 import CubbyCloud
+import CubbyConfiguration
 import CubbyCore
 import Foundation
 import Logging

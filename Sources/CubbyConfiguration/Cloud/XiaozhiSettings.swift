@@ -1,5 +1,10 @@
 import Foundation
 
+/// The binary protocol version agreed in the xiaozhi handshake (`Protocol-Version`).
+public enum XiaozhiProtocolVersion: Int, Sendable, CaseIterable {
+    case v1 = 1, v2 = 2, v3 = 3
+}
+
 /// Where an existing xiaozhi-esp32-server deployment is and how this toy introduces itself.
 public struct XiaozhiSettings: Sendable, Equatable {
     /// e.g. `wss://xiaozhi.example.com/xiaozhi/v1/` (or `ws://` on loopback, or with `allowInsecure`).
@@ -10,7 +15,7 @@ public struct XiaozhiSettings: Sendable, Equatable {
     public var deviceID: String
     /// A UUID for this installation.
     public var clientID: String
-    public var protocolVersion: XiaozhiAudioFrame.Version
+    public var protocolVersion: XiaozhiProtocolVersion
     /// The server must answer the device's hello within this (the firmware waits 10 s).
     public var helloTimeoutMilliseconds: Int
     /// From `listen stop` to the server's first message, and then between messages: a server that
@@ -18,7 +23,7 @@ public struct XiaozhiSettings: Sendable, Equatable {
     public var idleTimeoutMilliseconds = 8_000
     public var allowInsecure: Bool
 
-    public init(url: String, token: String? = nil, deviceID: String, clientID: String, protocolVersion: XiaozhiAudioFrame.Version = .v1,
+    public init(url: String, token: String? = nil, deviceID: String, clientID: String, protocolVersion: XiaozhiProtocolVersion = .v1,
                 helloTimeoutMilliseconds: Int = 10_000, allowInsecure: Bool = false) {
         self.url = url
         self.token = token
@@ -31,13 +36,13 @@ public struct XiaozhiSettings: Sendable, Equatable {
 
     /// Checks the URL: ws or wss, a host, and wss unless the host is loopback or insecure is allowed.
     public static func problem(withURL text: String, allowInsecure: Bool) -> String? {
-        CloudEndpoint.problem(with: text, secure: "wss", plain: "ws", allowInsecure: allowInsecure,
+        EndpointAddress.problem(with: text, secure: "wss", plain: "ws", allowInsecure: allowInsecure,
                               example: "wss://xiaozhi.example.com/xiaozhi/v1/", setting: "allow_insecure")
     }
 
 
     /// The `Authorization` value: the firmware adds "Bearer " when the token has no space of its own.
-    var authorization: String? {
+    public var authorization: String? {
         guard let token, !token.isEmpty else { return nil }
         return token.contains(" ") ? token : "Bearer \(token)"
     }

@@ -1,5 +1,4 @@
 import CubbyAudio
-import CubbyCloud
 import CubbyCore
 import Foundation
 import Logging
@@ -117,7 +116,7 @@ public enum ConfigurationLoader {
         guard !deviceID.isEmpty else { throw table.error("device_id", "is required: the MAC-style id the server knows this toy by") }
         guard !clientID.isEmpty else { throw table.error("client_id", "is required: a UUID for this installation") }
         var settings = XiaozhiSettings(url: url, token: token, deviceID: deviceID, clientID: clientID,
-                                       protocolVersion: XiaozhiAudioFrame.Version(rawValue: version) ?? .v1,
+                                       protocolVersion: XiaozhiProtocolVersion(rawValue: version) ?? .v1,
                                        helloTimeoutMilliseconds: helloTimeout, allowInsecure: allowInsecure)
         settings.idleTimeoutMilliseconds = idleTimeout
         return settings

@@ -1,5 +1,4 @@
 import CubbyAudio
-import CubbyCloud
 import CubbyCore
 import Logging
 

@@ -48,11 +48,11 @@ public struct CloudSettings: Sendable, Equatable {
     /// Checks the URL: a scheme, a host, and https unless the host is loopback or insecure HTTP is allowed.
     /// Returns nil when valid, or what is wrong.
     public static func problem(withBaseURL text: String, allowInsecureHTTP: Bool) -> String? {
-        CloudEndpoint.problem(with: text, secure: "https", plain: "http", allowInsecure: allowInsecureHTTP,
+        EndpointAddress.problem(with: text, secure: "https", plain: "http", allowInsecure: allowInsecureHTTP,
                               example: "https://api.example.com", setting: "allow_insecure_http")
     }
 
-    func url(_ path: String, base override: String? = nil) -> String {
-        CloudEndpoint.url(override ?? baseURL, path)
+    public func url(_ path: String, base override: String? = nil) -> String {
+        EndpointAddress.url(override ?? baseURL, path)
     }
 }

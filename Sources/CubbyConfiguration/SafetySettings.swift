@@ -1,4 +1,3 @@
-import CubbyCloud
 
 /// The parent's `[safety]` settings: what to add to the built-in rules (which can never be removed),
 /// which names never leave the device, how long a cool-down lasts, and the optional guard model.
