@@ -42,6 +42,8 @@ public final class FakeXiaozhiServer: Sendable {
         /// Upstream Opus packets received (unframed).
         public var audioPackets = 0
         public var aborted = false
+        /// WebSocket sessions opened.
+        public var connections = 0
         public func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
     }
 
@@ -86,7 +88,10 @@ public final class FakeXiaozhiServer: Sendable {
                     for try await upgrade in inbound {
                         group.addTask {
                             guard case .websocket(let socket, let headers)? = try? await upgrade.get() else { return }
-                            state.withLockedValue { $0.headers = headers }
+                            state.withLockedValue {
+                                $0.headers = headers
+                                $0.connections += 1
+                            }
                             try? await Self.serve(socket, script: script, state: state)
                         }
                     }

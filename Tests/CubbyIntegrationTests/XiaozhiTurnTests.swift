@@ -37,9 +37,10 @@ import Testing
         }
     }
 
-    func run(_ script: FakeXiaozhiScript, device: String = "", idleTimeout: Int = 8_000) async throws -> (Daemon, Sandbox, FakeXiaozhiServer) {
+    func run(_ script: FakeXiaozhiScript, device: String = "", idleTimeout: Int = 8_000, input: String = Sandbox.skyQuestion,
+             conversation: String = "") async throws -> (Daemon, Sandbox, FakeXiaozhiServer) {
         let server = try await FakeXiaozhiServer(script: script)
-        let sandbox = try Sandbox(cloud: nil, cloudExtra: "provider = \"xiaozhi\"", extra: """
+        let sandbox = try Sandbox(cloud: nil, input: input, cloudExtra: "provider = \"xiaozhi\"", extra: """
             [xiaozhi]
             url = "\(server.url)"
             token = "tok"
@@ -48,12 +49,34 @@ import Testing
             protocol_version = 3
             hello_timeout_ms = 800
             idle_timeout_ms = \(idleTimeout)
+            \(conversation)
             """, deviceExtra: device)
         let options = DaemonOptions(configurationPath: sandbox.configPath, mode: .once(waitForWake: true), trapSignals: false)
         let daemon = try Daemon(options: options, logger: Self.logger)
         try await daemon.run()
         try await server.stop()
         return (daemon, sandbox, server)
+    }
+
+    @Test func oneSessionServesEveryTurnOfAConversation() async throws {
+        let packets = try Self.packets(["Sunlight scatters."])
+        var script = FakeXiaozhiScript()
+        script.heard = "why is the sky blue"
+        script.sentences = ["Sunlight scatters."]
+        script.packets = { packets[$0] ?? [] }
+        // The question, then a follow-up without the wake phrase.
+        let composer = try Sandbox(cloud: nil)
+        defer { composer.remove() }
+        let input = try composer.compose("two-turns.wav", [.sample(Sandbox.skyQuestion), .silence(1),
+                                                           .slice(Sandbox.sample("no-wake-phrase-talk"), seconds: 3), .silence(2)])
+        let (daemon, sandbox, server) = try await run(script, input: input, conversation: "[conversation]\nfollow_up = true")
+        defer { sandbox.remove() }
+        #expect(daemon.journal.turns.count == 2, "\(daemon.journal.turns.map { ($0.heard, $0.outcome) })")
+        #expect(daemon.journal.turns.allSatisfy { $0.said == ["Sunlight scatters."] })
+        let record = server.record
+        #expect(record.connections == 1, "one WebSocket session for the conversation")
+        #expect(record.texts.filter { $0.contains(#""type":"hello""#) }.count == 1)
+        #expect(record.texts.filter { $0.contains(#""state":"stop""#) }.count == 2)
     }
 
     @Test func theServerHearsOpusAndTheToySpeaksItsAnswer() async throws {

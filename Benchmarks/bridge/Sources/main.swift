@@ -70,23 +70,30 @@ struct BridgeBench {
         func measure(_ name: String, configuration: DaemonConfiguration, cloud: OpenAICompatibleClient?) async throws -> [Sample] {
             var samples: [Sample] = []
             let store = try CubbyDatabase()
-            for index in 0..<(turns + 3) {
-                let provider = ReplyProviders.choose(configuration: configuration, cloud: cloud, speakerRate: speaker.format.sampleRate, logger: logger)
-                let pipeline = TurnPipeline(.init(persona: persona, configuration: configuration, provider: provider, filter: filter,
-                                                  synthesizer: EspeakSynthesizer(), speaker: speaker, database: store), logger: logger)
-                let stamp = speaker.stampNextWrite()
-                let endOfSpeech = ContinuousClock.now
-                let report = await pipeline.run(TurnInput(utterance: utterance, conversationID: nil, index: index, endOfSpeech: endOfSpeech))
-                try await speaker.waitUntilIdle()
-                guard report.outcome == .answered, let toRequest = report.timings.toRequestMs, let toToken = report.timings.toFirstTokenMs,
-                      let audio = stamp.instant else {
-                    throw CubbyError(.cloud, "\(name) turn \(index) did not answer: \(report.outcome) \(report.failure ?? "")")
+            // One provider for the run, as for one conversation: a xiaozhi session is kept from turn to turn.
+            let provider = ReplyProviders.choose(configuration: configuration, cloud: cloud, speakerRate: speaker.format.sampleRate, logger: logger)
+            do {
+                for index in 0..<(turns + 3) {
+                    let pipeline = TurnPipeline(.init(persona: persona, configuration: configuration, provider: provider, filter: filter,
+                                                      synthesizer: EspeakSynthesizer(), speaker: speaker, database: store), logger: logger)
+                    let stamp = speaker.stampNextWrite()
+                    let endOfSpeech = ContinuousClock.now
+                    let report = await pipeline.run(TurnInput(utterance: utterance, conversationID: nil, index: index, endOfSpeech: endOfSpeech))
+                    try await speaker.waitUntilIdle()
+                    guard report.outcome == .answered, let toRequest = report.timings.toRequestMs, let toToken = report.timings.toFirstTokenMs,
+                          let audio = stamp.instant else {
+                        throw CubbyError(.cloud, "\(name) turn \(index) did not answer: \(report.outcome) \(report.failure ?? "")")
+                    }
+                    // The first three turns warm caches and connections; they are not counted.
+                    if index >= 3 {
+                        samples.append(Sample(toRequest: Double(toRequest), firstTokenToAudio: milliseconds(audio - endOfSpeech) - Double(toToken)))
+                    }
                 }
-                // The first three turns warm caches and connections; they are not counted.
-                if index >= 3 {
-                    samples.append(Sample(toRequest: Double(toRequest), firstTokenToAudio: milliseconds(audio - endOfSpeech) - Double(toToken)))
-                }
+            } catch {
+                await provider?.close()
+                throw error
             }
+            await provider?.close()
             return samples
         }
 

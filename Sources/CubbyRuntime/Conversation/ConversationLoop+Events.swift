@@ -26,25 +26,25 @@ extension ConversationLoop {
                     await supervisor.start(TurnJob(handle: handle, work: { await heartbeat.pulse(work) }))
                 } else {
                     let report = await heartbeat.pulse(work)
-                    if try !turnFinished(report, resumeAt: end) { return false }
+                    if try await !turnFinished(report, resumeAt: end) { return false }
                 }
             case .closed(_, let reason):
-                if try !conversationEnded(reason.rawValue) { return false }
+                if try await !conversationEnded(reason.rawValue) { return false }
             }
         }
         return true
     }
 
     /// A turn has ended (answered, or interrupted): count it, then listen for a follow-up or close.
-    func turnFinished(_ report: TurnReport, resumeAt sample: Int64) throws(CubbyError) -> Bool {
+    func turnFinished(_ report: TurnReport, resumeAt sample: Int64) async throws(CubbyError) -> Bool {
         guard state.conversation != nil else { return true }
         state.turnEnded()
         service.journal.answered(report)
         if Task.isCancelled { return false }
-        if report.endConversation { return try conversationEnded("ended by the model") }
+        if report.endConversation { return try await conversationEnded("ended by the model") }
         if let closed = listener.answerFinished(atSample: sample, followUp: conversationSettings.configuration.followUp),
            case .closed(_, let reason) = closed {
-            return try conversationEnded(reason.rawValue)
+            return try await conversationEnded(reason.rawValue)
         }
         return true
     }
@@ -101,7 +101,7 @@ extension ConversationLoop {
         guard muted else { return true }
         if running != nil { _ = await stopTurn() }
         if let closed = listener.closeNow(atSample: sample), case .closed(_, let reason) = closed {
-            return try conversationEnded(reason.rawValue)
+            return try await conversationEnded(reason.rawValue)
         }
         return true
     }
@@ -110,19 +110,23 @@ extension ConversationLoop {
         let current = service.live.current
         state.opened(id: ledger.open(reason, persona: current.persona.id))
         conversationSettings = current
+        // One provider for the conversation: a xiaozhi session is kept from turn to turn.
+        provider = current.provider(speakerRate: parts.speaker.format.sampleRate, clock: parts.clock, logger: logger)
         service.safety.conversationOpened(coolDown: .seconds(current.configuration.safety.coolDownMinutes * 60))
         logger.info("conversation opened", metadata: ["by": "\(reason.rawValue)", "phrase": "\(phrase ?? "")", "sample": "\(sample)"])
     }
 
-    func close(_ reason: String) {
+    func close(_ reason: String) async {
         guard let conversation = state.closed() else { return }
+        await provider?.close()
+        provider = nil
         ledger.close(conversation.id, reason: reason)
         logger.info("conversation closed", metadata: ["reason": "\(reason)", "turns": "\(conversation.turns)"])
     }
 
     /// Closes the conversation, however it ended; `--once` then stops, the daemon picks up any reload.
-    func conversationEnded(_ reason: String) throws(CubbyError) -> Bool {
-        close(reason)
+    func conversationEnded(_ reason: String) async throws(CubbyError) -> Bool {
+        await close(reason)
         if case .once = service.mode { return false }
         refreshIfReloaded()
         return true
@@ -148,7 +152,7 @@ extension ConversationLoop {
         let snapshot = conversationSettings
         var turnParts = TurnPipeline.Parts(
             persona: snapshot.persona, configuration: snapshot.configuration,
-            provider: snapshot.provider(speakerRate: parts.speaker.format.sampleRate, clock: parts.clock, logger: logger),
+            provider: provider,
             filter: snapshot.filter, synthesizer: parts.synthesizer, speaker: parts.speaker, database: parts.database)
         turnParts.safety = service.safety
         turnParts.guardModel = snapshot.guardModel

@@ -26,6 +26,8 @@ final class ConversationLoop {
     /// Whether the microphone is muted now; nil until the loop first applies it.
     var mutedNow: Bool?
     var running: TurnHandle?
+    /// Where the open conversation's turns get their answers; closed with the conversation.
+    var provider: (any ReplyProvider)?
     var nextTurnID = 0
     /// The end of the last chunk with audio: where the input ended, if it ends.
     var lastSample: Int64 = 0
@@ -66,7 +68,7 @@ final class ConversationLoop {
                 case .turnEnded(let handle):
                     guard handle === running, let report = handle.finishedReport else { continue }
                     running = nil
-                    guard try turnFinished(report, resumeAt: lastSample) else { break events }
+                    guard try await turnFinished(report, resumeAt: lastSample) else { break events }
                 case .inputEnded:
                     inputEnded = true
                     break events
@@ -88,13 +90,13 @@ final class ConversationLoop {
     private func finishInput() async {
         if let handle = running, let report = await waitFor(handle) {
             running = nil
-            _ = try? turnFinished(report, resumeAt: lastSample)
+            _ = try? await turnFinished(report, resumeAt: lastSample)
         }
         if running == nil && !Task.isShuttingDownGracefully && !Task.isCancelled {
             _ = try? await handle(listener.finishStream(atSample: lastSample))
             if let handle = running, let report = await waitFor(handle) {
                 running = nil
-                _ = try? turnFinished(report, resumeAt: lastSample)
+                _ = try? await turnFinished(report, resumeAt: lastSample)
             }
         }
         if service.mode == .daemon && running == nil {
@@ -130,7 +132,7 @@ final class ConversationLoop {
             }
         }
         // The light is on exactly while a conversation is open; closing it switches the light off.
-        close("stopped")
+        await close("stopped")
     }
 
     /// Synthesizes the persona's fixed lines in the background; a turn that needs one before it is ready

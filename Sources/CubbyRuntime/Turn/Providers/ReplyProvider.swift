@@ -14,6 +14,13 @@ public protocol ReplyProvider: Sendable {
     /// the exchange could not be opened or closed; what goes wrong inside `body` is `body`'s to record.
     func exchange<T: Sendable>(_ utterance: [Int16], tools: DeviceToolServer,
                                _ body: @escaping @Sendable (any ReplyExchange) async -> T) async throws -> T
+
+    /// The conversation ended: whatever the provider kept open for it (a session) is closed.
+    func close() async
+}
+
+extension ReplyProvider {
+    public func close() async {}
 }
 
 /// One utterance's exchange with a provider, driven by the pipeline: hear, then reply or abort.

@@ -12,7 +12,7 @@ import Logging
 /// What the protocol cannot offer: the server hears the child before the toy sees the words, so personal
 /// details cannot be redacted and a disclosure reaches the server; the toy still answers those on the
 /// device (abort, redirect, parent alert) as soon as `stt` arrives.
-public struct XiaozhiReplyProvider: ReplyProvider {
+public final class XiaozhiReplyProvider: ReplyProvider {
     public let name = "xiaozhi"
     let settings: XiaozhiSettings
     /// The rate the toy's speaker plays at: the server's audio is resampled to it.
@@ -20,44 +20,65 @@ public struct XiaozhiReplyProvider: ReplyProvider {
     /// The stall timeout's time.
     let clock: any CubbyClock
     let logger: Logger
+    /// The conversation's one session.
+    let link: XiaozhiLink
 
     public init(settings: XiaozhiSettings, speakerRate: Int, clock: any CubbyClock = SystemClock(), logger: Logger) {
         self.settings = settings
         self.clock = clock
         self.speakerRate = speakerRate
         self.logger = logger
+        link = XiaozhiLink(settings: settings)
     }
+
+    public func close() async { await link.close() }
 
     public func exchange<T: Sendable>(_ utterance: [Int16], tools: DeviceToolServer,
                                       _ body: @escaping @Sendable (any ReplyExchange) async -> T) async throws -> T {
+        let (session, turnEvents) = try await beginTurn(sending: utterance)
+        defer { link.endTurn() }
+        let sentAt = clock.now
+        try await session.send(.listenStop(sessionID: session.sessionID))
+        // Events are pumped through a watchdog: a server that goes quiet ends the turn (the offline line)
+        // instead of holding the toy, and what was said before the silence is still recorded.
+        let (events, continuation) = AsyncThrowingStream<XiaozhiEvent, any Error>.makeStream(bufferingPolicy: .bufferingNewest(4_096))
         let (settings, speakerRate, clock, logger) = (settings, speakerRate, clock, logger)
-        let hello = XiaozhiDeviceMessage.hello(sampleRate: 16_000, frameDurationMilliseconds: 60, echoCancelled: true)
-        return try await XiaozhiSession.run(settings: settings, hello: hello) { session in
-            try await Self.send(utterance, to: session)
-            let sentAt = clock.now
-            try await session.send(.listenStop(sessionID: session.sessionID))
-            // Events are pumped through a watchdog: a server that goes quiet ends the turn (the offline line)
-            // instead of holding the toy, and what was said before the silence is still recorded.
-            let (events, continuation) = AsyncThrowingStream<XiaozhiEvent, any Error>.makeStream(bufferingPolicy: .bufferingNewest(4_096))
-            return await withTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    let idle = Duration.milliseconds(settings.idleTimeoutMilliseconds)
-                    let watchdog = StallWatchdog(first: idle, idle: idle, waitingFor: "the server's answer", clock: clock)
-                    do {
-                        try await watchdog.run(context: settings.url) {
-                            for try await event in session.events {
-                                watchdog.touch(nowWaitingFor: "the server's next message")
-                                continuation.yield(event)
-                            }
+        return await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                let idle = Duration.milliseconds(settings.idleTimeoutMilliseconds)
+                let watchdog = StallWatchdog(first: idle, idle: idle, waitingFor: "the server's answer", clock: clock)
+                do {
+                    try await watchdog.run(context: settings.url) {
+                        for try await event in turnEvents {
+                            watchdog.touch(nowWaitingFor: "the server's next message")
+                            continuation.yield(event)
                         }
-                        continuation.finish()
-                    } catch {
-                        continuation.finish(throwing: error)
                     }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
                 }
-                defer { group.cancelAll() }
-                let exchange = Exchange(session: session, events: events, sentAt: sentAt, tools: tools, speakerRate: speakerRate, logger: logger)
-                return await body(exchange)
+            }
+            defer { group.cancelAll() }
+            return await body(Exchange(session: session, events: events, sentAt: sentAt, tools: tools, speakerRate: speakerRate, logger: logger))
+        }
+    }
+
+    /// The conversation's session with this utterance sent up. A session the server closed while the
+    /// child was thinking is noticed here and opened again, once, before the turn gives up.
+    private func beginTurn(sending utterance: [Int16]) async throws -> (XiaozhiSession, AsyncThrowingStream<XiaozhiEvent, any Error>) {
+        var attempt = 0
+        while true {
+            let (session, events) = try await link.beginTurn()
+            do {
+                try await Self.send(utterance, to: session)
+                return (session, events)
+            } catch {
+                link.endTurn()
+                await link.close()
+                attempt += 1
+                if attempt > 1 || Task.isCancelled { throw error }
+                logger.notice("the xiaozhi session had closed; opening a new one", metadata: ["error": "\(error)"])
             }
         }
     }
