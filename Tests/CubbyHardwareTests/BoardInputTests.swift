@@ -49,12 +49,20 @@ import Testing
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: reader.path))
         try handle.write(contentsOf: Data("press\npress\n".utf8))
         try handle.close()
-        var presses: [BoardInput] = []
         // A generous budget: the reader thread may wait its turn on a machine busy with other tests.
-        let deadline = ContinuousClock.now + .seconds(15)
-        while presses.count < 2 && ContinuousClock.now < deadline {
-            presses += inbox.drain()
-            try await Task.sleep(for: .milliseconds(10))
+        let presses = await withTaskGroup(of: [BoardInput].self) { group in
+            group.addTask {
+                var received: [BoardInput] = []
+                for await press in inbox.presses.prefix(2) { received.append(press) }
+                return received
+            }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(15))
+                return []
+            }
+            let first = await group.next() ?? []
+            group.cancelAll()
+            return first
         }
         #expect(presses == [.touchPad, .touchPad])
     }

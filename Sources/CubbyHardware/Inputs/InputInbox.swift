@@ -10,21 +10,16 @@ public enum BoardInput: String, Sendable, Equatable, CaseIterable {
     case muteButton = "mute_button"
 }
 
-/// Presses waiting for the conversation loop, which collects them between audio chunks (every 20 ms).
-/// Thread-safe: input threads post, the loop drains.
-public final class InputInbox: @unchecked Sendable {
-    // @unchecked: state behind `lock`.
-    private let lock = NSLock()
-    private var pending: [BoardInput] = []
+/// The board's presses, in order, from the threads that read the controls to the one task that acts on
+/// them. Bounded: a child drumming on a button while nothing listens leaves only the latest presses.
+public struct InputInbox: Sendable {
+    /// Every press posted, for one consumer.
+    public let presses: AsyncStream<BoardInput>
+    private let continuation: AsyncStream<BoardInput>.Continuation
 
-    public init() {}
-
-    public func post(_ input: BoardInput) { lock.withLock { pending.append(input) } }
-
-    public func drain() -> [BoardInput] {
-        lock.withLock {
-            defer { pending.removeAll() }
-            return pending
-        }
+    public init() {
+        (presses, continuation) = AsyncStream<BoardInput>.makeStream(bufferingPolicy: .bufferingNewest(32))
     }
+
+    public func post(_ input: BoardInput) { continuation.yield(input) }
 }

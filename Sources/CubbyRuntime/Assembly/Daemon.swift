@@ -146,6 +146,7 @@ public final class Daemon: Sendable {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: SpeakerService(speaker: parts.speaker, logger: logger), serviceName: "speaker"),
             .init(service: CaptureService(capture: parts.capture, inbox: inbox, realtime: options.isRealtime), serviceName: "capture"),
+            .init(service: BoardInputService(inputs: parts.inputs, inbox: inbox), serviceName: "inputs"),
             .init(service: conversation, successTerminationBehavior: options.mode == .daemon ? .cancelGroup : .gracefullyShutdownGroup,
                   serviceName: "conversation"),
         ]

@@ -1,6 +1,7 @@
 import AsyncAlgorithms
 import CubbyAudio
 import CubbyCore
+import CubbyHardware
 import Logging
 import ServiceLifecycle
 
@@ -29,6 +30,16 @@ struct CaptureService: Service {
         // A service that returns ends the group: the input's end is the conversation's to act on.
         try? await gracefulShutdown()
         capture.stop()
+    }
+}
+
+/// The board's controls as a Service: their presses join the conversation's channel, in order with the audio.
+struct BoardInputService: Service {
+    let inputs: InputInbox
+    let inbox: AsyncChannel<ConversationEvent>
+
+    func run() async {
+        for await input in inputs.presses.cancelOnGracefulShutdown() { await inbox.send(.pressed(input)) }
     }
 }
 

@@ -72,20 +72,18 @@ extension ConversationLoop {
         logger.info("barge-in", metadata: ["by": "\(reason.rawValue)", "phrase": "\(phrase ?? "")", "stop_ms": "\(stopTook.milliseconds)"])
     }
 
-    /// Buttons pressed since the last chunk.
-    func handleInputs(at sample: Int64) async throws(CubbyError) -> Bool {
-        for input in parts.inputs.drain() {
-            logger.info("button", metadata: ["input": "\(input.rawValue)"])
-            switch input {
-            case .muteButton:
-                state.toggleMuteButton()
-            case .talkButton, .touchPad:
-                let reason: OpenReason = input == .talkButton ? .talkButton : .touchPad
-                guard state.mayOpen(by: reason) else { continue }
-                if try await !handle([listener.open(by: reason, atSample: sample)]) { return false }
-            }
+    /// A control on the board was pressed.
+    func handlePress(_ input: BoardInput, at sample: Int64) async throws(CubbyError) -> Bool {
+        logger.info("button", metadata: ["input": "\(input.rawValue)"])
+        switch input {
+        case .muteButton:
+            state.toggleMuteButton()
+            return true
+        case .talkButton, .touchPad:
+            let reason: OpenReason = input == .talkButton ? .talkButton : .touchPad
+            guard state.mayOpen(by: reason) else { return true }
+            return try await handle([listener.open(by: reason, atSample: sample)])
         }
-        return try await applyMute(at: sample)
     }
 
     /// Follows the mute button and the parent's setting: the microphone, the mute light, and whatever

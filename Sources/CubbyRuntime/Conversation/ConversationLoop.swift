@@ -31,6 +31,8 @@ final class ConversationLoop {
     var nextTurnID = 0
     /// The end of the last chunk with audio: where the input ended, if it ends.
     var lastSample: Int64 = 0
+    /// The end of the last chunk, with audio or not (muted): where a press lands in the stream.
+    var position: Int64 = 0
 
     var parts: ConversationService.Parts { service.parts }
     var logger: Logger { service.logger }
@@ -61,10 +63,14 @@ final class ConversationLoop {
                 switch event {
                 case .audio(let chunk):
                     parts.capture.markConsumed(upTo: chunk.endSample)
-                    guard try await handleInputs(at: chunk.startSample) else { break events }
+                    position = chunk.endSample
+                    guard try await applyMute(at: chunk.startSample) else { break events }
                     guard !chunk.samples.isEmpty else { continue }
                     lastSample = chunk.endSample
                     guard try await handle(try listener.process(chunk)) else { break events }
+                case .pressed(let input):
+                    guard try await handlePress(input, at: position) else { break events }
+                    guard try await applyMute(at: position) else { break events }
                 case .turnEnded(let handle):
                     guard handle === running, let report = handle.finishedReport else { continue }
                     running = nil

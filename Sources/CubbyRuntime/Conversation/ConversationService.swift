@@ -109,6 +109,8 @@ public final class ConversationService: Service, Sendable {
 /// What the conversation loop reacts to, from every source, in the order it happened.
 enum ConversationEvent: Sendable {
     case audio(AudioChunk)
+    /// A control on the board was pressed.
+    case pressed(BoardInput)
     case inputEnded
     case captureFailed(CubbyError)
     /// A turn running beside capture has its report ready.
