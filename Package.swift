@@ -10,7 +10,7 @@ let swiftSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "Cubby",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "cubbyd", targets: ["cubbyd"]),
         .executable(name: "cubby", targets: ["cubby"]),

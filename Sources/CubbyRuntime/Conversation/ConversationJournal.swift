@@ -1,25 +1,28 @@
 import Foundation
+import Synchronization
 
 /// What happened in the conversations of one run, for `--once`'s JSON and for tests.
-public final class ConversationJournal: @unchecked Sendable {
-    // @unchecked: every stored property is read and written under `lock`.
-    private let lock = NSLock()
-    private var _turns: [TurnReport] = []
-    private var _openedBy: [OpenReason] = []
-    private var _closeReasons: [String] = []
-    private var _bargeIns: [BargeIn] = []
+public final class ConversationJournal: Sendable {
+    private struct Entries {
+        var turns: [TurnReport] = []
+        var openedBy: [OpenReason] = []
+        var closeReasons: [String] = []
+        var bargeIns: [BargeIn] = []
+    }
+
+    private let entries = Mutex(Entries())
 
     public init() {}
 
-    public var turns: [TurnReport] { lock.withLock { _turns } }
-    public var openedBy: [OpenReason] { lock.withLock { _openedBy } }
-    public var closeReasons: [String] { lock.withLock { _closeReasons } }
-    public var bargeIns: [BargeIn] { lock.withLock { _bargeIns } }
+    public var turns: [TurnReport] { entries.withLock { $0.turns } }
+    public var openedBy: [OpenReason] { entries.withLock { $0.openedBy } }
+    public var closeReasons: [String] { entries.withLock { $0.closeReasons } }
+    public var bargeIns: [BargeIn] { entries.withLock { $0.bargeIns } }
 
-    func opened(_ reason: OpenReason) { lock.withLock { _openedBy.append(reason) } }
-    func closed(_ reason: String) { lock.withLock { _closeReasons.append(reason) } }
-    func answered(_ report: TurnReport) { lock.withLock { _turns.append(report) } }
-    func bargedIn(_ event: BargeIn) { lock.withLock { _bargeIns.append(event) } }
+    func opened(_ reason: OpenReason) { entries.withLock { $0.openedBy.append(reason) } }
+    func closed(_ reason: String) { entries.withLock { $0.closeReasons.append(reason) } }
+    func answered(_ report: TurnReport) { entries.withLock { $0.turns.append(report) } }
+    func bargedIn(_ event: BargeIn) { entries.withLock { $0.bargeIns.append(event) } }
 }
 
 /// The child interrupted the toy.

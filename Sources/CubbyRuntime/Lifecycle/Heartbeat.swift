@@ -1,17 +1,16 @@
 import Foundation
+import Synchronization
 
 /// The conversation loop's pulse. The systemd watchdog is only fed while the loop beats, so a wedged loop
 /// (a stuck device read, a deadlock) gets the daemon restarted instead of leaving a deaf toy.
-public final class Heartbeat: @unchecked Sendable {
-    // @unchecked: `last` is only touched under `lock`.
-    private let lock = NSLock()
-    private var last = ContinuousClock.now
+public final class Heartbeat: Sendable {
+    private let last = Mutex(ContinuousClock.now)
 
     public init() {}
 
-    public func beat() { lock.withLock { last = .now } }
+    public func beat() { last.withLock { $0 = .now } }
 
-    public var age: Duration { ContinuousClock.now - lock.withLock { last } }
+    public var age: Duration { ContinuousClock.now - last.withLock { $0 } }
 }
 
 extension Heartbeat {

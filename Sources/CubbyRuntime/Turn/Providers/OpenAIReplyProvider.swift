@@ -3,6 +3,7 @@ import CubbyCloud
 import CubbyCore
 import Foundation
 import Logging
+import Synchronization
 
 /// An OpenAI-compatible cloud: the utterance is transcribed first, so the device sees the child's words
 /// before anything of them reaches the model; the reply streams as text, cut into sentences here.
@@ -122,10 +123,8 @@ public struct OpenAIReplyProvider: ReplyProvider {
 }
 
 /// Whether any of a streamed answer has arrived (set from the stream's callback).
-final class StartedFlag: @unchecked Sendable {
-    // @unchecked: `value` is read and written under `lock`.
-    private let lock = NSLock()
-    private var value = false
-    func set() { lock.withLock { value = true } }
-    var isSet: Bool { lock.withLock { value } }
+final class StartedFlag: Sendable {
+    private let value = Mutex(false)
+    func set() { value.withLock { $0 = true } }
+    var isSet: Bool { value.withLock { $0 } }
 }

@@ -7,6 +7,7 @@ import CubbyPersona
 import CubbyVoice
 import Foundation
 import Logging
+import Synchronization
 
 /// The toy's voice: turns a line into audio on the speaker. Fixed lines come from the phrase cache; the
 /// model's sentences from the cloud voice when there is one, otherwise (or when it fails before any
@@ -101,15 +102,13 @@ struct Voice: Sendable {
 }
 
 /// The first moment something happened, set from a streaming callback.
-final class FirstInstant: @unchecked Sendable {
-    // @unchecked: `value` is read and written under `lock`.
-    private let lock = NSLock()
-    private var value: ContinuousClock.Instant?
+final class FirstInstant: Sendable {
+    private let value = Mutex<ContinuousClock.Instant?>(nil)
     private let clock: any CubbyClock
     init(clock: any CubbyClock) { self.clock = clock }
     func markNow() {
         let now = clock.now
-        lock.withLock { if value == nil { value = now } }
+        value.withLock { if $0 == nil { $0 = now } }
     }
-    var instant: ContinuousClock.Instant? { lock.withLock { value } }
+    var instant: ContinuousClock.Instant? { value.withLock { $0 } }
 }

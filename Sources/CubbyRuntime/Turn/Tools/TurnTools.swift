@@ -5,6 +5,7 @@ import CubbyPersona
 import CubbyCore
 import CubbySafety
 import Foundation
+import Synchronization
 
 /// The toy's tools for one turn, whichever provider calls them, and what their calls changed that the
 /// turn must act on afterwards.
@@ -41,10 +42,8 @@ struct TurnTools: Sendable {
 }
 
 /// What the tools asked for during a turn (set from a tool call, read when the turn ends).
-final class ToolEffects: @unchecked Sendable {
-    // @unchecked: `ending` is read and written under `lock`.
-    private let lock = NSLock()
-    private var ending = false
-    func endConversation() { lock.withLock { ending = true } }
-    var endsConversation: Bool { lock.withLock { ending } }
+final class ToolEffects: Sendable {
+    private let ending = Mutex(false)
+    func endConversation() { ending.withLock { $0 = true } }
+    var endsConversation: Bool { ending.withLock { $0 } }
 }

@@ -2,6 +2,7 @@ import CubbyCloud
 import CubbyConfiguration
 import CubbyCore
 import Foundation
+import Synchronization
 
 /// One xiaozhi session for a whole conversation: opened at its first turn, kept between turns (the
 /// connection, TLS and hello exchange cost every turn otherwise), closed with the conversation. A
@@ -123,9 +124,12 @@ final class XiaozhiLink: @unchecked Sendable {
 }
 
 /// True for the first caller only.
-private final class AnsweredOnce: @unchecked Sendable {
-    // @unchecked: `done` is read and written under `lock`.
-    private let lock = NSLock()
-    private var done = false
-    func first() -> Bool { lock.withLock { defer { done = true }; return !done } }
+private final class AnsweredOnce: Sendable {
+    private let done = Mutex(false)
+    func first() -> Bool {
+        done.withLock { done in
+            defer { done = true }
+            return !done
+        }
+    }
 }
