@@ -105,7 +105,9 @@ public struct XiaozhiSession: Sendable {
 
         return try await channel.executeThenClose { inbound, outbound in
             let writer = FrameWriter(outbound)
-            let (events, continuation) = AsyncThrowingStream<XiaozhiEvent, any Error>.makeStream()
+            // Bounded: a reader that stalls loses the oldest events rather than the board its memory (a
+            // minute of 60 ms Opus frames is 1,000 events; the toy reads them as they come).
+            let (events, continuation) = AsyncThrowingStream<XiaozhiEvent, any Error>.makeStream(bufferingPolicy: .bufferingNewest(4_096))
             return try await withThrowingTaskGroup(of: T?.self) { group in
                 group.addTask {
                     do {

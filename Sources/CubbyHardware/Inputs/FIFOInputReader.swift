@@ -24,16 +24,15 @@ public final class FIFOInputReader: @unchecked Sendable {
         let thread = Thread {
             while true {
                 // Opening for reading and writing keeps the pipe open across writers and never sees EOF.
-                let fd = open(path, O_RDWR)
-                guard fd >= 0 else {
-                    logger.error("cannot open the input pipe", metadata: ["input": "\(input.rawValue)", "path": "\(path)"])
+                let opened = SystemCall.run { open(path, O_RDWR) }
+                guard case .success(let fd) = opened else {
+                    logger.error("cannot open the input pipe", metadata: ["input": "\(input.rawValue)", "path": "\(path)", "error": "\(opened)"])
                     sleep(1)
                     continue
                 }
                 var buffer = [UInt8](repeating: 0, count: 256)
                 while true {
-                    let count = read(fd, &buffer, buffer.count)
-                    if count <= 0 { break }
+                    guard case .success(let count) = SystemCall.run({ read(fd, &buffer, buffer.count) }), count > 0 else { break }
                     for byte in buffer.prefix(count) where byte == UInt8(ascii: "\n") {
                         inbox.post(input)
                     }

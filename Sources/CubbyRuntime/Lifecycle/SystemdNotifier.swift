@@ -1,3 +1,4 @@
+import CubbyCore
 import Foundation
 
 /// Tells systemd how the daemon is doing (`sd_notify`), with no library: one datagram per message to the
@@ -26,8 +27,9 @@ public struct SystemdNotifier: Sendable {
     @discardableResult
     public func send(_ state: String) -> Bool {
         guard let socketPath else { return false }
-        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return false }
+        guard case .success(let fd) = SystemCall.run({ socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }) else {
+            return false
+        }
         defer { close(fd) }
 
         var address = sockaddr_un()
@@ -43,11 +45,13 @@ public struct SystemdNotifier: Sendable {
         // Abstract names are exactly as long as given; filesystem paths are NUL-terminated.
         let length = MemoryLayout<sa_family_t>.size + pathBytes.count + (abstract ? 0 : 1)
         let message = Array(state.utf8)
-        let sent = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sockaddrPointer in
-                sendto(fd, message, message.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT), sockaddrPointer, socklen_t(length))
+        let sent = SystemCall.run {
+            withUnsafePointer(to: &address) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sockaddrPointer in
+                    sendto(fd, message, message.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT), sockaddrPointer, socklen_t(length))
+                }
             }
         }
-        return sent == message.count
+        return (try? sent.get()) == message.count
     }
 }

@@ -66,6 +66,8 @@ public struct OpenAIReplyProvider: ReplyProvider {
         /// so speaking never stalls the socket; stopping cancels the read.
         private func streamRound(messages: [ChatMessage], tools offered: [DeviceTool],
                                  _ each: (ReplyEvent) async -> ReplyControl) async throws -> RoundEnd {
+            // Not dropped, and so not bounded here: the client stops a response past `max_response_bytes`,
+            // which bounds what can wait while the toy speaks.
             let (events, continuation) = AsyncThrowingStream<ChatStreamEvent, any Error>.makeStream()
             let (client, retry, logger) = (provider.client, provider.retry, provider.logger)
             return try await withThrowingTaskGroup(of: Void.self) { group in
