@@ -18,11 +18,11 @@ final class ScriptedWake: WakeDetector {
 }
 
 /// Feeds chunks as the capture thread and the conversation loop do: into the ring, then the listener.
-func feed(_ listener: Listener, _ ring: AudioRing, _ chunks: [AudioChunk]) throws -> [ListenerEvent] {
+func feed(_ listener: Listener, _ ring: AudioRing, _ chunks: [AudioChunk]) async throws -> [ListenerEvent] {
     var events: [ListenerEvent] = []
     for chunk in chunks {
         ring.write(chunk.samples)
-        events += try listener.process(chunk)
+        events += try await listener.process(chunk)
     }
     return events
 }
@@ -40,11 +40,11 @@ func feed(_ listener: Listener, _ ring: AudioRing, _ chunks: [AudioChunk]) throw
         }
     }
 
-    @Test func aQuestionRunIntoTheNameStartsHalfASecondBeforeTheWakeEnded() throws {
+    @Test func aQuestionRunIntoTheNameStartsHalfASecondBeforeTheWakeEnded() async throws {
         // One second of "hey teddy", the question straight after it, then silence.
         let ring = AudioRing()
-        let listener = Listener(detector: ScriptedWake(endSample: 16_000), settings: EndpointerSettings(), ring: ring)
-        let events = try feed(listener, ring, Self.chunks([(1, true), (1, true), (1, false)]))
+        let listener = Listener(spotter: WakeSpotter(detector: ScriptedWake(endSample: 16_000)), settings: EndpointerSettings(), ring: ring)
+        let events = try await feed(listener, ring, Self.chunks([(1, true), (1, true), (1, false)]))
         #expect(events.first == .opened(.wakeWord, atSample: 16_000, phrase: "hey teddy"))
         let utterance = try #require(events.compactMap { event -> (Int64, Int64)? in
             if case .utterance(_, let start, let end) = event { return (start, end) } else { return nil }
@@ -53,18 +53,18 @@ func feed(_ listener: Listener, _ ring: AudioRing, _ chunks: [AudioChunk]) throw
         #expect(utterance.1 >= 32_000 && utterance.1 < 32_000 + 16_000)
     }
 
-    @Test func nothingIsCollectedWhileIdle() throws {
+    @Test func nothingIsCollectedWhileIdle() async throws {
         let ring = AudioRing()
-        let listener = Listener(detector: ScriptedWake(endSample: -1), settings: EndpointerSettings(), ring: ring)
-        #expect(try feed(listener, ring, Self.chunks([(3, true)])).isEmpty)
+        let listener = Listener(spotter: WakeSpotter(detector: ScriptedWake(endSample: -1)), settings: EndpointerSettings(), ring: ring)
+        #expect(try await feed(listener, ring, Self.chunks([(3, true)])).isEmpty)
         #expect(!listener.isConversationOpen)
     }
 
-    @Test func afterAPauseOnlyThePreRollBeforeSpeechIsKept() throws {
+    @Test func afterAPauseOnlyThePreRollBeforeSpeechIsKept() async throws {
         let ring = AudioRing()
-        let listener = Listener(detector: ScriptedWake(endSample: 16_000), settings: EndpointerSettings(), ring: ring)
+        let listener = Listener(spotter: WakeSpotter(detector: ScriptedWake(endSample: 16_000)), settings: EndpointerSettings(), ring: ring)
         // Name, two seconds of silence, a question, silence.
-        let events = try feed(listener, ring, Self.chunks([(1, true), (2, false), (1, true), (1, false)]))
+        let events = try await feed(listener, ring, Self.chunks([(1, true), (2, false), (1, true), (1, false)]))
         let start = try #require(events.compactMap { event -> Int64? in
             if case .utterance(_, let start, _) = event { return start } else { return nil }
         }.first)
@@ -72,14 +72,14 @@ func feed(_ listener: Listener, _ ring: AudioRing, _ chunks: [AudioChunk]) throw
         #expect(start >= 48_000 - 8_000 - 3_000 && start <= 48_000 - 8_000, "starts at \(start)")
     }
 
-    @Test func theWakePhraseWhileTheToyAnswersInterruptsAndStartsTheNextUtterance() throws {
+    @Test func theWakePhraseWhileTheToyAnswersInterruptsAndStartsTheNextUtterance() async throws {
         let ring = AudioRing()
         // Wake at 1 s, question to 2 s, silence while the toy answers, the name again at 4 s, a new question.
-        let listener = Listener(detector: ScriptedWake(endSamples: [16_000, 64_000]), settings: EndpointerSettings(), ring: ring)
+        let listener = Listener(spotter: WakeSpotter(detector: ScriptedWake(endSamples: [16_000, 64_000])), settings: EndpointerSettings(), ring: ring)
         let chunks = Self.chunks([(2, true), (2, false), (1, true), (1, false)])
-        var events = try feed(listener, ring, Array(chunks.prefix(150)))  // up to 3 s: the question has ended
+        var events = try await feed(listener, ring, Array(chunks.prefix(150)))  // up to 3 s: the question has ended
         #expect(listener.state == .answering)
-        events = try feed(listener, ring, Array(chunks.dropFirst(150)))
+        events = try await feed(listener, ring, Array(chunks.dropFirst(150)))
         #expect(events.first == .bargeIn(.wakeWord, atSample: 64_000, phrase: "hey teddy"))
         let next = try #require(events.compactMap { event -> Int64? in
             if case .utterance(_, let start, _) = event { return start } else { return nil }
@@ -87,14 +87,31 @@ func feed(_ listener: Listener, _ ring: AudioRing, _ chunks: [AudioChunk]) throw
         #expect(next == 64_000 - 8_000, "the new utterance starts half a second before the name ended, at \(next)")
     }
 
-    @Test func theTalkButtonWhileTheToyAnswersIsABargeIn() throws {
+    @Test func theTalkButtonWhileTheToyAnswersIsABargeIn() async throws {
         let ring = AudioRing()
-        let listener = Listener(detector: ScriptedWake(endSample: 16_000), settings: EndpointerSettings(), ring: ring)
-        _ = try feed(listener, ring, Self.chunks([(2, true), (1, false)]))
+        let listener = Listener(spotter: WakeSpotter(detector: ScriptedWake(endSample: 16_000)), settings: EndpointerSettings(), ring: ring)
+        _ = try await feed(listener, ring, Self.chunks([(2, true), (1, false)]))
         #expect(listener.state == .answering)
         #expect(listener.open(by: .talkButton, atSample: 48_000) == .bargeIn(.talkButton, atSample: 48_000, phrase: nil))
         #expect(listener.state == .listening)
         #expect(listener.closeNow(atSample: 48_320) == .closed(atSample: 48_320, reason: .muted))
         #expect(!listener.isConversationOpen)
+    }
+
+    @Test func theWakeEngineDecodesOnItsOwnThreadNotTheCooperativePool() async throws {
+        final class ThreadRecorder: WakeDetector, @unchecked Sendable {
+            // @unchecked: `names` is only touched on the wake thread, then read after it is done.
+            var names: Set<String> = []
+            func process(_ chunk: AudioChunk) throws(CubbyError) -> WakeDetection? {
+                names.insert(WakeSpotter.currentThreadExecutor ?? "the cooperative pool")
+                return nil
+            }
+            func reset() throws(CubbyError) {}
+        }
+        let recorder = ThreadRecorder()
+        let ring = AudioRing()
+        let listener = Listener(spotter: WakeSpotter(detector: recorder), settings: EndpointerSettings(), ring: ring)
+        _ = try await feed(listener, ring, Self.chunks([(0.5, true)]))
+        #expect(recorder.names == ["cubby-wake"])
     }
 }

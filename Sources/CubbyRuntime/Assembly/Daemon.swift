@@ -106,11 +106,12 @@ public final class Daemon: Sendable {
             }
         }
         inputReaders = readers
-        self.parts = parts
         // Last, as it is the slowest: a second or more on a small board.
         let wake = try makeWakeEngine.map { make throws(CubbyError) in try WakeAssembly.build(configuration: configuration, persona: persona, make: make) }
         let cloud = configuration.cloud.map { OpenAICompatibleClient(settings: $0, logger: logger) }
         live = LiveSettings(configuration: configuration, persona: persona, cloud: cloud, filter: personaFilter, wake: wake)
+        parts.wake = wake.map { WakeSpotter(engine: $0) }
+        self.parts = parts
         logger.info("cubbyd ready", metadata: [
             "config": "\(options.configurationPath)", "board": "\(board.name)", "persona": "\(persona.id)",
             "input": "\(reader.name)", "output": "\(writer.name)",
@@ -145,6 +146,9 @@ public final class Daemon: Sendable {
         // what is queued and closes.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: SpeakerService(speaker: parts.speaker, logger: logger), serviceName: "speaker"),
+        ]
+        if let wake = parts.wake { services.append(.init(service: WakeService(spotter: wake), serviceName: "wake")) }
+        services += [
             .init(service: CaptureService(capture: parts.capture, inbox: inbox, realtime: options.isRealtime), serviceName: "capture"),
             .init(service: BoardInputService(inputs: parts.inputs, inbox: inbox), serviceName: "inputs"),
             .init(service: conversation, successTerminationBehavior: options.mode == .daemon ? .cancelGroup : .gracefullyShutdownGroup,

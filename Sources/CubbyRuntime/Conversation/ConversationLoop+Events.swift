@@ -126,16 +126,16 @@ extension ConversationLoop {
     func conversationEnded(_ reason: String) async throws(CubbyError) -> Bool {
         await close(reason)
         if case .once = service.mode { return false }
-        refreshIfReloaded()
+        await refreshIfReloaded()
         return true
     }
 
     /// Picks up a reload between conversations. The new wake engine was built (and checked) by the reload.
-    func refreshIfReloaded() {
+    func refreshIfReloaded() async {
         let current = service.live.current
         guard current.generation != applied.generation else { return }
         if current.wake !== applied.wake {
-            listener.replaceDetector(current.wake?.detector)
+            await parts.wake?.replace(current.wake)
             logger.info("wake phrase updated", metadata: ["phrases": "\(current.wake?.settings.phrases ?? [])"])
         }
         applied = current

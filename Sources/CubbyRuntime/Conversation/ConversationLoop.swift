@@ -43,7 +43,7 @@ final class ConversationLoop {
         let current = service.live.current
         applied = current
         conversationSettings = current
-        listener = Listener(detector: current.wake?.detector, settings: current.configuration.endpointer, ring: service.parts.capture.ring,
+        listener = Listener(spotter: service.parts.wake, settings: current.configuration.endpointer, ring: service.parts.capture.ring,
                             bargeInEnabled: service.realtime && current.configuration.bargeIn)
         ledger = ConversationLedger(conversations: service.parts.database.conversations, light: service.parts.light, journal: service.journal,
                                     clock: service.parts.clock, logger: service.logger)
@@ -67,7 +67,7 @@ final class ConversationLoop {
                     guard try await applyMute(at: chunk.startSample) else { break events }
                     guard !chunk.samples.isEmpty else { continue }
                     lastSample = chunk.endSample
-                    guard try await handle(try listener.process(chunk)) else { break events }
+                    guard try await handle(try await listener.process(chunk)) else { break events }
                 case .pressed(let input):
                     guard try await handlePress(input, at: position) else { break events }
                     guard try await applyMute(at: position) else { break events }

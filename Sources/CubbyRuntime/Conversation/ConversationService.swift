@@ -13,10 +13,11 @@ import ServiceLifecycle
 /// conversation at a time.
 ///
 /// Its events come through one channel, `inbox`, in order: audio chunks and the input's end from the
-/// `CaptureService`, and finished turns from the `TurnSupervisor`, which runs turns as child tasks so the
-/// child can interrupt while the toy speaks. The `ConversationLoop` takes them one at a time on a thread
-/// of its own (wake decoding stays off the cooperative pool). From a file at full speed (`--once` without
-/// `--realtime`) turns run inline instead: there is no "meanwhile".
+/// `CaptureService`, presses from the `BoardInputService`, and finished turns from the `TurnSupervisor`,
+/// which runs turns as child tasks so the child can interrupt while the toy speaks. The
+/// `ConversationLoop` takes them one at a time; the wake engine decodes on its own thread (`WakeSpotter`).
+/// From a file at full speed (`--once` without `--realtime`) turns run inline instead: there is no
+/// "meanwhile".
 public final class ConversationService: Service, Sendable {
     public enum Mode: Sendable, Equatable {
         /// Run until stopped; live (paced) capture.
@@ -39,6 +40,8 @@ public final class ConversationService: Service, Sendable {
         public var events: BoardEventLog?
         /// Everything the conversation times: turns, cool-downs, the breaker, what is recorded when.
         public var clock: any CubbyClock = SystemClock()
+        /// The wake engine on its own thread; nil when nothing listens for the wake phrase.
+        public var wake: WakeSpotter?
 
         public init(capture: CaptureThread, speaker: SpeakerQueue, database: CubbyDatabase, light: any Indicator,
                     synthesizer: any SpeechSynthesizer) {
@@ -90,8 +93,6 @@ public final class ConversationService: Service, Sendable {
         let events = inbox
         let supervisor = TurnSupervisor()
         let loop = ConversationLoop(service: self, supervisor: supervisor)
-        let thread = DedicatedThreadExecutor(name: "cubby-conversation")
-        defer { thread.stop() }
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await supervisor.run { handle in await events.send(.turnEnded(handle)) } }
             defer {
@@ -101,7 +102,7 @@ public final class ConversationService: Service, Sendable {
                 events.finish()
             }
             readiness.signal()
-            try await withTaskExecutorPreference(thread) { try await loop.run(events) }
+            try await loop.run(events)
         }
     }
 }

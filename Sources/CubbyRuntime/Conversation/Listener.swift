@@ -42,7 +42,9 @@ public final class Listener {
     }
 
     public private(set) var state: State = .idle
-    private var detector: (any WakeDetector)?
+    private let spotter: WakeSpotter?
+    /// The wake engine forgets what it heard before at the next chunk (a conversation opened or closed).
+    private var resetPending = false
     private var settings: EndpointerSettings
     private var endpointer: EnergyEndpointer?
     private var collected: [Int16] = []
@@ -56,19 +58,14 @@ public final class Listener {
     /// Whether the wake phrase interrupts the toy while it speaks (needs echo cancellation to be useful).
     public var bargeInEnabled: Bool
 
-    public init(detector: (any WakeDetector)?, settings: EndpointerSettings, ring: AudioRing, bargeInEnabled: Bool = true) {
-        self.detector = detector
+    public init(spotter: WakeSpotter?, settings: EndpointerSettings, ring: AudioRing, bargeInEnabled: Bool = true) {
+        self.spotter = spotter
         self.settings = settings
         self.ring = ring
         self.bargeInEnabled = bargeInEnabled
     }
 
     public var isConversationOpen: Bool { state != .idle }
-
-    /// Swaps the wake engine (the persona or its sensitivity changed on reload).
-    public func replaceDetector(_ detector: (any WakeDetector)?) {
-        self.detector = detector
-    }
 
     /// New endpointing settings (a reload), used from the next utterance on.
     public func replaceSettings(_ settings: EndpointerSettings) {
@@ -101,11 +98,14 @@ public final class Listener {
         return .closed(atSample: sample, reason: .noSpeech)
     }
 
-    public func process(_ chunk: AudioChunk) throws(CubbyError) -> [ListenerEvent] {
+    public func process(_ chunk: AudioChunk) async throws(CubbyError) -> [ListenerEvent] {
         switch state {
         case .idle, .answering:
             let answering = state == .answering
-            guard !answering || bargeInEnabled, let detector, let detection = try detector.process(chunk) else { return [] }
+            guard !answering || bargeInEnabled, let spotter else { return [] }
+            let reset = resetPending
+            resetPending = false
+            guard let detection = try await spotter.process(chunk, resetFirst: reset) else { return [] }
             startListening(at: chunk.endSample)
             seedFromRing(from: detection.endSample - Int64(prerollSamples), to: chunk.endSample)
             return [answering ? .bargeIn(.wakeWord, atSample: detection.endSample, phrase: detection.phrase)
@@ -144,14 +144,14 @@ public final class Listener {
         endpointer = EnergyEndpointer(settings: settings, startingAt: sample)
         collected = []
         collectedStart = sample
-        try? detector?.reset()
+        resetPending = true
     }
 
     private func close() {
         state = .idle
         endpointer = nil
         collected = []
-        try? detector?.reset()
+        resetPending = true
     }
 
     private func collect(_ chunk: AudioChunk) -> [ListenerEvent] {
