@@ -46,6 +46,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let inbox = InputInbox()
         let reader = try FIFOInputReader(input: .touchPad, path: folder + "/touch", inbox: inbox, logger: Logger(label: "test"))
+        reader.start()
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: reader.path))
         try handle.write(contentsOf: Data("press\npress\n".utf8))
         try handle.close()

@@ -21,6 +21,8 @@ public final class SpeakerQueue: @unchecked Sendable {
     private var closed = false
     private var failure: CubbyError?
     private var finishedThread = false
+    /// The playback thread starts with the first audio queued, not when the speaker is built.
+    private var threadStarted = false
     private var writerClosed = false
     /// Bumped by `stop()`; the playback thread abandons a sentence whose generation is old.
     private var generation = 0
@@ -48,9 +50,6 @@ public final class SpeakerQueue: @unchecked Sendable {
         blockSamples = writer.format.samples(forMilliseconds: blockMilliseconds)
         echoResampler = echoReference == nil || writer.format.sampleRate == AudioFormat.speech.sampleRate
             ? nil : try? Resampler(from: writer.format.sampleRate, to: AudioFormat.speech.sampleRate)
-        let thread = Thread { [self] in run() }
-        thread.name = "cubby-speaker"
-        thread.start()
     }
 
     public var format: AudioFormat { writer.format }
@@ -67,6 +66,12 @@ public final class SpeakerQueue: @unchecked Sendable {
         }
         queue.append(gain >= 1 ? samples : samples.map { Int16((Double($0) * gain).rounded()) })
         queuedSamples += samples.count
+        if !threadStarted {
+            threadStarted = true
+            let thread = Thread { [self] in run() }
+            thread.name = "cubby-speaker"
+            thread.start()
+        }
         condition.broadcast()
     }
 
@@ -138,6 +143,7 @@ public final class SpeakerQueue: @unchecked Sendable {
     public func close() throws(CubbyError) {
         condition.lock()
         closed = true
+        if !threadStarted { finishedThread = true }
         condition.broadcast()
         while !finishedThread { condition.wait() }
         let failure = self.failure

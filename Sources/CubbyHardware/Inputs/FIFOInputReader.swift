@@ -9,6 +9,8 @@ public final class FIFOInputReader: @unchecked Sendable {
     // @unchecked: immutable after init; the thread owns the file descriptor.
     public let input: BoardInput
     public let path: String
+    private let inbox: InputInbox
+    private let logger: Logger
 
     public init(input: BoardInput, path: String, inbox: InputInbox, logger: Logger) throws(CubbyError) {
         self.input = input
@@ -21,6 +23,13 @@ public final class FIFOInputReader: @unchecked Sendable {
         } else {
             try SystemCall.check("cannot create the \(input.rawValue) pipe", code: .invalidConfiguration, context: path) { mkfifo(path, 0o600) }
         }
+        self.inbox = inbox
+        self.logger = logger
+    }
+
+    /// Starts reading the pipe on a thread of its own (the board's input service does, when the daemon runs).
+    public func start() {
+        let (path, input, inbox, logger) = (path, input, inbox, logger)
         let thread = Thread {
             while true {
                 // Opening for reading and writing keeps the pipe open across writers and never sees EOF.

@@ -150,7 +150,7 @@ public final class Daemon: Sendable {
         if let wake = parts.wake { services.append(.init(service: WakeService(spotter: wake), serviceName: "wake")) }
         services += [
             .init(service: CaptureService(capture: parts.capture, inbox: inbox, realtime: options.isRealtime), serviceName: "capture"),
-            .init(service: BoardInputService(inputs: parts.inputs, inbox: inbox), serviceName: "inputs"),
+            .init(service: BoardInputService(readers: inputReaders, inputs: parts.inputs, inbox: inbox), serviceName: "inputs"),
             .init(service: conversation, successTerminationBehavior: options.mode == .daemon ? .cancelGroup : .gracefullyShutdownGroup,
                   serviceName: "conversation"),
         ]
