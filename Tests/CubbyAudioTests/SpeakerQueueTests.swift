@@ -18,4 +18,16 @@ import Testing
         speaker.stop()
         try speaker.close()
     }
+
+    @Test func waitingUntilIdleReturnsOnceEverythingQueuedWasHeard() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("idle-\(UUID().uuidString).wav").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let speaker = SpeakerQueue(writer: try WAVFileWriter(path: path, sampleRate: 16_000), paced: true)
+        try speaker.enqueue([Int16](repeating: 100, count: 3_200))
+        try speaker.enqueue([Int16](repeating: 200, count: 1_600))
+        try await speaker.waitUntilIdle()
+        #expect(speaker.samplesPlayed == 4_800 && !speaker.isPlaying)
+        try await speaker.waitUntilIdle()
+        try speaker.close()
+    }
 }

@@ -23,6 +23,8 @@ public final class SpeakerQueue: @unchecked Sendable {
     private var finishedThread = false
     /// The playback thread starts with the first audio queued, not when the speaker is built.
     private var threadStarted = false
+    /// Tasks waiting for everything queued to be heard.
+    private var idleWaiters: [UUID: CheckedContinuation<Void, Never>] = [:]
     private var writerClosed = false
     /// Bumped by `stop()`; the playback thread abandons a sentence whose generation is old.
     private var generation = 0
@@ -102,6 +104,7 @@ public final class SpeakerQueue: @unchecked Sendable {
         condition.lock()
         queue.removeAll()
         queuedSamples = 0
+        wakeIdleWaitersIfIdle()
         condition.broadcast()
         condition.unlock()
     }
@@ -117,6 +120,7 @@ public final class SpeakerQueue: @unchecked Sendable {
         let target = generation
         queue.removeAll()
         queuedSamples = 0
+        wakeIdleWaitersIfIdle()
         condition.broadcast()
         while playing && acknowledgedGeneration < target && !finishedThread { condition.wait() }
         acknowledgedGeneration = max(acknowledgedGeneration, target)
@@ -131,12 +135,32 @@ public final class SpeakerQueue: @unchecked Sendable {
     /// Waits until everything queued has been written and drained, or the task is cancelled (the caller
     /// then decides whether to `flush()` or `stop()`).
     public func waitUntilIdle() async throws(CubbyError) {
-        while !Task.isCancelled {
-            let (idle, failure) = condition.withLock { (queue.isEmpty && !playing, self.failure) }
-            if let failure { throw failure }
-            if idle { return }
-            try? await Task.sleep(for: .milliseconds(5))
+        let id = UUID()
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let now: Bool = condition.withLock {
+                    if isIdle || Task.isCancelled { return true }
+                    idleWaiters[id] = continuation
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = condition.withLock { idleWaiters.removeValue(forKey: id) }
+            waiter?.resume()
         }
+        if let failure = condition.withLock({ failure }) { throw failure }
+    }
+
+    /// Everything queued has been heard, or nothing more will be (a failed device). Under `condition`.
+    private var isIdle: Bool { (queue.isEmpty && !playing) || failure != nil || finishedThread }
+
+    /// Lets the waiters go once idle. Called with `condition` held, by whatever emptied the queue.
+    private func wakeIdleWaitersIfIdle() {
+        guard isIdle, !idleWaiters.isEmpty else { return }
+        let waiters = idleWaiters.values
+        idleWaiters = [:]
+        for waiter in waiters { waiter.resume() }
     }
 
     /// Plays what is queued, then stops the thread and closes the device or file.
@@ -176,9 +200,11 @@ public final class SpeakerQueue: @unchecked Sendable {
                 queue.removeAll()
                 queuedSamples = 0
             }
+            wakeIdleWaitersIfIdle()
             condition.broadcast()
         }
         finishedThread = true
+        wakeIdleWaitersIfIdle()
         condition.broadcast()
         condition.unlock()
     }
