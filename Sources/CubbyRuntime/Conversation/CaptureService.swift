@@ -1,8 +1,6 @@
 import AsyncAlgorithms
 import CubbyAudio
 import CubbyCore
-import CubbyHardware
-import Logging
 import ServiceLifecycle
 
 /// The microphone as a Service: starts the capture thread, hands every chunk to the conversation's
@@ -30,30 +28,5 @@ struct CaptureService: Service {
         // A service that returns ends the group: the input's end is the conversation's to act on.
         try? await gracefulShutdown()
         capture.stop()
-    }
-}
-
-/// The board's controls as a Service: starts their readers, and their presses join the conversation's
-/// channel, in order with the audio.
-struct BoardInputService: Service {
-    let readers: [FIFOInputReader]
-    let inputs: InputInbox
-    let inbox: AsyncChannel<ConversationEvent>
-
-    func run() async {
-        for reader in readers { reader.start() }
-        for await input in inputs.presses.cancelOnGracefulShutdown() { await inbox.send(.pressed(input)) }
-    }
-}
-
-/// The speaker as a Service: at shutdown, once the conversation has stopped, what is still queued is
-/// played out (a `--once` reply) and the device closed.
-struct SpeakerService: Service {
-    let speaker: SpeakerQueue
-    let logger: Logger
-
-    func run() async {
-        try? await gracefulShutdown()
-        do { try speaker.close() } catch { logger.error("closing the speaker failed", metadata: ["error": "\(error)"]) }
     }
 }
