@@ -28,6 +28,8 @@ public struct FakeXiaozhiScript: Sendable {
     public var dropAfterSentences: Int?
     /// Answer `listen stop` at all (false: a server that goes quiet mid-turn).
     public var answersListen = true
+    /// Close the session after each complete reply, as a server with a short idle timeout does between turns.
+    public var closesAfterReply = false
 
     public init() {}
 }
@@ -183,5 +185,8 @@ public final class FakeXiaozhiServer: Sendable {
             }
         }
         try await sender.sendJSON(["type": "tts", "state": "stop", "session_id": "fake-session"])
+        if script.closesAfterReply {
+            try await sender.outbound.write(WebSocketFrame(fin: true, opcode: .connectionClose, data: ByteBuffer(bytes: [0x03, 0xE8])))
+        }
     }
 }

@@ -79,6 +79,24 @@ import Testing
         #expect(record.texts.filter { $0.contains(#""state":"stop""#) }.count == 2)
     }
 
+    @Test func aSessionTheServerClosedBetweenTurnsIsOpenedAgain() async throws {
+        let packets = try Self.packets(["Sunlight scatters."])
+        var script = FakeXiaozhiScript()
+        script.heard = "why is the sky blue"
+        script.sentences = ["Sunlight scatters."]
+        script.packets = { packets[$0] ?? [] }
+        script.closesAfterReply = true
+        let composer = try Sandbox(cloud: nil)
+        defer { composer.remove() }
+        let input = try composer.compose("two-turns.wav", [.sample(Sandbox.skyQuestion), .silence(1),
+                                                           .slice(Sandbox.sample("no-wake-phrase-talk"), seconds: 3), .silence(2)])
+        let (daemon, sandbox, server) = try await run(script, input: input, conversation: "[conversation]\nfollow_up = true")
+        defer { sandbox.remove() }
+        #expect(daemon.journal.turns.map(\.outcome) == [.answered, .answered], "\(daemon.journal.turns.map { ($0.outcome, $0.failure) })")
+        #expect(daemon.journal.turns.allSatisfy { $0.said == ["Sunlight scatters."] })
+        #expect(server.record.connections == 2)
+    }
+
     @Test func theServerHearsOpusAndTheToySpeaksItsAnswer() async throws {
         let sentences = ["The sky looks blue because air scatters blue light.", "Isn't that neat?"]
         let packets = try Self.packets(sentences)
