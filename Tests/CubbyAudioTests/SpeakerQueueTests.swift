@@ -30,4 +30,25 @@ import Testing
         try await speaker.waitUntilIdle()
         try speaker.close()
     }
+
+    @Test func aStoppedTurnCannotQueueTheSentenceItStillHadInHand() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cancelled-\(UUID().uuidString).wav").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let speaker = SpeakerQueue(writer: try WAVFileWriter(path: path, sampleRate: 16_000))
+        let turn = Task { () -> Bool in
+            try? await Task.sleep(for: .seconds(60))  // synthesizing, say; the barge-in cancels it
+            do {
+                try speaker.enqueue([Int16](repeating: 100, count: 1_600))
+                return true
+            } catch {
+                return false
+            }
+        }
+        turn.cancel()
+        #expect(await turn.value == false)
+        try speaker.enqueue([Int16](repeating: 100, count: 160))
+        try await speaker.waitUntilIdle()
+        #expect(speaker.samplesPlayed == 160)
+        try speaker.close()
+    }
 }

@@ -63,6 +63,9 @@ public final class SpeakerQueue: @unchecked Sendable {
         defer { condition.unlock() }
         if let failure { throw failure }
         guard !closed else { throw CubbyError(.audio, "speaker is closed", context: writer.name) }
+        // A stopped turn may still finish synthesizing a sentence it had in hand; checked under the lock,
+        // after the cancellation that precedes every `stop()`, so none of it is heard after an interruption.
+        guard !Task.isCancelled else { throw CubbyError(.audio, "not queued: the task was cancelled", context: writer.name) }
         guard queuedSamples + samples.count <= maximumQueuedSamples else {
             throw CubbyError(.audio, "the speaker's queue is full (\(queuedSamples / writer.format.sampleRate) s of audio waiting)", context: writer.name)
         }

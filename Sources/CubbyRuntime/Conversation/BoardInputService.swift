@@ -3,7 +3,8 @@ import CubbyHardware
 import ServiceLifecycle
 
 /// The board's controls as a Service: starts their readers, and their presses join the conversation's
-/// channel, in order with the audio.
+/// channel as they come. A press lands at the latest audio the loop has handled, which under load can be
+/// a little behind the microphone (capture may hold up to ten seconds the loop has not taken yet).
 struct BoardInputService: Service {
     let readers: [FIFOInputReader]
     let inputs: InputInbox

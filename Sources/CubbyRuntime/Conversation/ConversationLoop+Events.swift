@@ -10,7 +10,8 @@ extension ConversationLoop {
         for event in events {
             switch event {
             case .opened(let reason, let sample, let phrase):
-                open(reason, at: sample, phrase: phrase)
+                // A press while the child is already talking restarts the listening, not the conversation.
+                if state.conversation == nil { open(reason, at: sample, phrase: phrase) }
             case .bargeIn(let reason, let sample, let phrase):
                 await interrupt(reason, at: sample, phrase: phrase)
                 if state.conversation == nil { open(reason, at: sample, phrase: phrase) }

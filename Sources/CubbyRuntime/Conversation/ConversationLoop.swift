@@ -62,6 +62,8 @@ final class ConversationLoop {
                 service.heartbeat.beat()
                 switch event {
                 case .audio(let chunk):
+                    // The first audio through the loop is when the toy can really listen.
+                    if !service.readiness.isSignalled { service.readiness.signal() }
                     parts.capture.markConsumed(upTo: chunk.endSample)
                     position = chunk.endSample
                     guard try await applyMute(at: chunk.startSample) else { break events }

@@ -101,7 +101,6 @@ public final class ConversationService: Service, Sendable {
                 supervisor.finish()
                 events.finish()
             }
-            readiness.signal()
             try await loop.run(events)
         }
     }

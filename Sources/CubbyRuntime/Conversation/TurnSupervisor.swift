@@ -90,8 +90,9 @@ final class TurnHandle: @unchecked Sendable {
 
     var finishedReport: TurnReport? { condition.withLock { report } }
 
-    /// The report once the turn has ended, or nil when `limit` passes first (a turn stuck in something
-    /// that does not answer cancellation must not hold the loop or the daemon's shutdown).
+    /// The report once the turn has ended, or nil when `limit` passes first: a turn stuck in something
+    /// that does not answer cancellation must not hold the loop. (It still holds the daemon's shutdown,
+    /// which waits for every child task; the voice, the speaker and both providers answer cancellation.)
     func report(within limit: Duration, clock: any CubbyClock) async -> TurnReport? {
         if Task.isCancelled {
             // Waiting asynchronously ends at once in a cancelled task; block this thread briefly instead.

@@ -53,6 +53,7 @@ public struct OpenAIReplyProvider: ReplyProvider {
                 guard case .calls(let calls) = try await streamRound(messages: messages, tools: offered, each), !calls.isEmpty else { return }
                 messages.append(ChatMessage(role: .assistant, content: "", toolCalls: calls))
                 for call in calls {
+                    try Task.checkCancellation()
                     messages.append(ChatMessage(role: .tool, content: await run(call), toolCallID: call.id))
                 }
             }
@@ -103,6 +104,9 @@ public struct OpenAIReplyProvider: ReplyProvider {
                         continue
                     }
                 }
+                // A cancelled read ends the stream without an error: that is an interruption, not the end
+                // of the answer, so the half sentence is not judged and no tool runs.
+                try Task.checkCancellation()
                 if let last = segmenter.finish(), await each(.sentence(last)) == .stop { return .stopped }
                 return .calls(calls.toolCalls)
             }

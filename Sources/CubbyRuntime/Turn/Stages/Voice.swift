@@ -69,7 +69,7 @@ struct Voice: Sendable {
             let speech = try await synthesizer.synthesize(text, voice: persona.voice)
             return try enqueue(try Resampler.convert(speech.samples, from: speech.sampleRate, to: rate))
         } catch {
-            logger.error("could not speak", metadata: ["error": "\(error)"])
+            if !Task.isCancelled { logger.error("could not speak", metadata: ["error": "\(error)"]) }
             return Spoken()
         }
     }

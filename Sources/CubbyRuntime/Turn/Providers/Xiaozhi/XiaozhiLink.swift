@@ -22,7 +22,7 @@ final class XiaozhiLink: @unchecked Sendable {
     private let settings: XiaozhiSettings
     private let lock = NSLock()
     private var live: Live?
-    private var current: AsyncThrowingStream<XiaozhiEvent, any Error>.Continuation?
+    private var current: (turn: UUID, continuation: AsyncThrowingStream<XiaozhiEvent, any Error>.Continuation)?
     private var waiting: [XiaozhiEvent] = []
     /// Events kept between turns; older ones are dropped first.
     private let waitingLimit = 256
@@ -31,23 +31,30 @@ final class XiaozhiLink: @unchecked Sendable {
         self.settings = settings
     }
 
-    /// The session for this turn, and the server's events from now until `endTurn()`.
-    func beginTurn() async throws -> (XiaozhiSession, AsyncThrowingStream<XiaozhiEvent, any Error>) {
+    /// The session for this turn, the server's events from now until `endTurn(turn)`, and the turn's token.
+    func beginTurn() async throws -> (session: XiaozhiSession, events: AsyncThrowingStream<XiaozhiEvent, any Error>, turn: UUID) {
         let session = try await connectedSession()
         let (events, continuation) = AsyncThrowingStream<XiaozhiEvent, any Error>.makeStream(bufferingPolicy: .bufferingNewest(4_096))
+        let turn = UUID()
         let early = lock.withLock {
-            current?.finish()
-            current = continuation
+            current?.continuation.finish()
+            current = (turn, continuation)
             defer { waiting = [] }
             return waiting
         }
-        for event in early { continuation.yield(event) }
-        return (session, events)
+        // Of what came between turns only the server's tool requests are for this turn; the tail of an
+        // earlier, interrupted reply is not.
+        for event in early {
+            if case .message(.mcp) = event { continuation.yield(event) }
+        }
+        return (session, events, turn)
     }
 
-    func endTurn() {
+    /// Ends `turn`'s events; a turn that ended long ago (interrupted, then slow to let go) touches nothing.
+    func endTurn(_ turn: UUID) {
         lock.withLock {
-            current?.finish()
+            guard current?.turn == turn else { return }
+            current?.continuation.finish()
             current = nil
         }
     }
@@ -68,26 +75,33 @@ final class XiaozhiLink: @unchecked Sendable {
         let id = UUID()
         let settings = self.settings
         let hello = XiaozhiDeviceMessage.hello(sampleRate: 16_000, frameDurationMilliseconds: 60, echoCancelled: true)
-        return try await withCheckedThrowingContinuation { (connected: CheckedContinuation<XiaozhiSession, any Error>) in
-            let answered = AnsweredOnce()
-            let host = Task { [self] in
-                do {
-                    try await XiaozhiSession.run(settings: settings, hello: hello) { session in
-                        opened(session, id: id)
-                        if answered.first() { connected.resume(returning: session) }
-                        for try await event in session.events { deliver(event) }
+        let waiting = ConnectionWait()
+        // A turn stopped while the session is still connecting stops waiting at once, and the connection
+        // is dropped with it.
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (connected: CheckedContinuation<XiaozhiSession, any Error>) in
+                guard waiting.store(connected) else { return }
+                let host = Task { [self] in
+                    do {
+                        try await XiaozhiSession.run(settings: settings, hello: hello) { session in
+                            opened(session, id: id)
+                            waiting.resume(with: .success(session))
+                            for try await event in session.events { deliver(event) }
+                        }
+                        ended(id, error: CubbyError(.cloud, "the server ended the session", context: settings.url))
+                    } catch {
+                        waiting.resume(with: .failure(error))
+                        ended(id, error: error)
                     }
-                    ended(id, error: CubbyError(.cloud, "the server ended the session", context: settings.url))
-                } catch {
-                    if answered.first() {
-                        connected.resume(throwing: error)
-                    }
-                    ended(id, error: error)
+                }
+                lock.withLock {
+                    if live?.id == id { live?.host = host } else if live == nil { live = Live(id: id, session: nil, host: host) }
                 }
             }
-            lock.withLock {
-                if live?.id == id { live?.host = host } else if live == nil { live = Live(id: id, session: nil, host: host) }
-            }
+        } onCancel: {
+            waiting.cancel()
+            let host = lock.withLock { live?.id == id && live?.session == nil ? live?.host : nil }
+            host?.cancel()
         }
     }
 
@@ -104,7 +118,7 @@ final class XiaozhiLink: @unchecked Sendable {
     private func deliver(_ event: XiaozhiEvent) {
         lock.withLock {
             if let current {
-                current.yield(event)
+                current.continuation.yield(event)
             } else {
                 waiting.append(event)
                 if waiting.count > waitingLimit { waiting.removeFirst(waiting.count - waitingLimit) }
@@ -117,19 +131,53 @@ final class XiaozhiLink: @unchecked Sendable {
             guard live?.id == id else { return }
             live = nil
             waiting = []
-            current?.finish(throwing: error)
+            current?.continuation.finish(throwing: error)
             current = nil
         }
     }
 }
 
-/// True for the first caller only.
-private final class AnsweredOnce: Sendable {
-    private let done = Mutex(false)
-    func first() -> Bool {
-        done.withLock { done in
-            defer { done = true }
-            return !done
+/// The wait for a connection, resumed exactly once: by the connection (its session or its error) or
+/// by the waiting turn's cancellation, whichever comes first.
+private final class ConnectionWait: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<XiaozhiSession, any Error>?
+        var cancelled = false
+        var done = false
+    }
+
+    private let state = Mutex(State())
+
+    /// Keeps the continuation; false (and the continuation resumed) when the turn was already cancelled.
+    func store(_ continuation: CheckedContinuation<XiaozhiSession, any Error>) -> Bool {
+        let cancelled = state.withLock { state in
+            if state.cancelled {
+                state.done = true
+                return true
+            }
+            state.continuation = continuation
+            return false
         }
+        if cancelled { continuation.resume(throwing: CancellationError()) }
+        return !cancelled
+    }
+
+    func resume(with result: Result<XiaozhiSession, any Error>) {
+        let continuation = state.withLock { state -> CheckedContinuation<XiaozhiSession, any Error>? in
+            guard !state.done else { return nil }
+            state.done = true
+            return state.continuation.take()
+        }
+        continuation?.resume(with: result)
+    }
+
+    func cancel() {
+        let continuation = state.withLock { state -> CheckedContinuation<XiaozhiSession, any Error>? in
+            state.cancelled = true
+            guard !state.done, state.continuation != nil else { return nil }
+            state.done = true
+            return state.continuation.take()
+        }
+        continuation?.resume(throwing: CancellationError())
     }
 }

@@ -35,8 +35,8 @@ public final class XiaozhiReplyProvider: ReplyProvider {
 
     public func exchange<T: Sendable>(_ utterance: [Int16], tools: DeviceToolServer,
                                       _ body: @escaping @Sendable (any ReplyExchange) async -> T) async throws -> T {
-        let (session, turnEvents) = try await beginTurn(sending: utterance)
-        defer { link.endTurn() }
+        let (session, turnEvents, turn) = try await beginTurn(sending: utterance)
+        defer { link.endTurn(turn) }
         let sentAt = clock.now
         try await session.send(.listenStop(sessionID: session.sessionID))
         // Events are pumped through a watchdog: a server that goes quiet ends the turn (the offline line)
@@ -66,15 +66,16 @@ public final class XiaozhiReplyProvider: ReplyProvider {
 
     /// The conversation's session with this utterance sent up. A session the server closed while the
     /// child was thinking is noticed here and opened again, once, before the turn gives up.
-    private func beginTurn(sending utterance: [Int16]) async throws -> (XiaozhiSession, AsyncThrowingStream<XiaozhiEvent, any Error>) {
+    private func beginTurn(sending utterance: [Int16]) async throws
+        -> (XiaozhiSession, AsyncThrowingStream<XiaozhiEvent, any Error>, UUID) {
         var attempt = 0
         while true {
-            let (session, events) = try await link.beginTurn()
+            let (session, events, turn) = try await link.beginTurn()
             do {
                 try await Self.send(utterance, to: session)
-                return (session, events)
+                return (session, events, turn)
             } catch {
-                link.endTurn()
+                link.endTurn(turn)
                 await link.close()
                 attempt += 1
                 if attempt > 1 || Task.isCancelled { throw error }
@@ -149,6 +150,16 @@ public final class XiaozhiReplyProvider: ReplyProvider {
                 if control == .stop {
                     await abort()
                     return
+                }
+            }
+            if Task.isCancelled {
+                // Interrupted: the server is told to stop, from a task of its own, since this one's writes
+                // may be refused now that it is cancelled. The session lives on for the next turn.
+                let (session, logger) = (session, logger)
+                Task {
+                    do { try await session.send(.abort(sessionID: session.sessionID, reason: nil)) } catch {
+                        logger.notice("could not tell the xiaozhi server to stop", metadata: ["error": "\(error)"])
+                    }
                 }
             }
         }
