@@ -58,18 +58,23 @@ import Testing
         return (daemon, sandbox, server)
     }
 
-    @Test func oneSessionServesEveryTurnOfAConversation() async throws {
+    /// A question, then a follow-up without the wake phrase, answered "Sunlight scatters." each time.
+    func runTwoTurns(serverClosesAfterReply: Bool) async throws -> (Daemon, Sandbox, FakeXiaozhiServer) {
         let packets = try Self.packets(["Sunlight scatters."])
         var script = FakeXiaozhiScript()
         script.heard = "why is the sky blue"
         script.sentences = ["Sunlight scatters."]
         script.packets = { packets[$0] ?? [] }
-        // The question, then a follow-up without the wake phrase.
+        script.closesAfterReply = serverClosesAfterReply
         let composer = try Sandbox(cloud: nil)
         defer { composer.remove() }
         let input = try composer.compose("two-turns.wav", [.sample(Sandbox.skyQuestion), .silence(1),
                                                            .slice(Sandbox.sample("no-wake-phrase-talk"), seconds: 3), .silence(2)])
-        let (daemon, sandbox, server) = try await run(script, input: input, conversation: "[conversation]\nfollow_up = true")
+        return try await run(script, input: input, conversation: "[conversation]\nfollow_up = true")
+    }
+
+    @Test func oneSessionServesEveryTurnOfAConversation() async throws {
+        let (daemon, sandbox, server) = try await runTwoTurns(serverClosesAfterReply: false)
         defer { sandbox.remove() }
         #expect(daemon.journal.turns.count == 2, "\(daemon.journal.turns.map { ($0.heard, $0.outcome) })")
         #expect(daemon.journal.turns.allSatisfy { $0.said == ["Sunlight scatters."] })
@@ -80,17 +85,7 @@ import Testing
     }
 
     @Test func aSessionTheServerClosedBetweenTurnsIsOpenedAgain() async throws {
-        let packets = try Self.packets(["Sunlight scatters."])
-        var script = FakeXiaozhiScript()
-        script.heard = "why is the sky blue"
-        script.sentences = ["Sunlight scatters."]
-        script.packets = { packets[$0] ?? [] }
-        script.closesAfterReply = true
-        let composer = try Sandbox(cloud: nil)
-        defer { composer.remove() }
-        let input = try composer.compose("two-turns.wav", [.sample(Sandbox.skyQuestion), .silence(1),
-                                                           .slice(Sandbox.sample("no-wake-phrase-talk"), seconds: 3), .silence(2)])
-        let (daemon, sandbox, server) = try await run(script, input: input, conversation: "[conversation]\nfollow_up = true")
+        let (daemon, sandbox, server) = try await runTwoTurns(serverClosesAfterReply: true)
         defer { sandbox.remove() }
         #expect(daemon.journal.turns.map(\.outcome) == [.answered, .answered], "\(daemon.journal.turns.map { ($0.outcome, $0.failure) })")
         #expect(daemon.journal.turns.allSatisfy { $0.said == ["Sunlight scatters."] })

@@ -61,7 +61,7 @@ extension ConversationLoop {
         if let report = await handle.report(within: .seconds(1), clock: parts.clock) {
             service.journal.answered(report)
         } else {
-            logger.error("the interrupted turn did not finish in time; going on without it")
+            logger.error("the interrupted turn did not finish in time; not waiting for it")
         }
         return stopTook
     }

@@ -96,16 +96,10 @@ final class ConversationLoop {
     /// The input ended while the toy may still be answering: let it finish (unless the daemon is being
     /// stopped meanwhile), answer what the child was still saying, then stop (`--once`) or wait to be stopped.
     private func finishInput() async {
-        if let handle = running, let report = await waitFor(handle) {
-            running = nil
-            _ = try? await turnFinished(report, resumeAt: lastSample)
-        }
+        await finishRunningTurn()
         if running == nil && !Task.isShuttingDownGracefully && !Task.isCancelled {
             _ = try? await handle(listener.finishStream(atSample: lastSample))
-            if let handle = running, let report = await waitFor(handle) {
-                running = nil
-                _ = try? await turnFinished(report, resumeAt: lastSample)
-            }
+            await finishRunningTurn()
         }
         if service.mode == .daemon && running == nil {
             logger.notice("the audio input ended; waiting to be stopped")
@@ -113,32 +107,24 @@ final class ConversationLoop {
         }
     }
 
-    /// A running turn's report, feeding the watchdog meanwhile; nil when shutdown began first.
-    private func waitFor(_ handle: TurnHandle) async -> TurnReport? {
-        await service.heartbeat.pulse {
+    /// Lets a running turn finish and counts it, feeding the watchdog meanwhile; gives up when shutdown
+    /// begins first (then `shutDown` stops the turn).
+    private func finishRunningTurn() async {
+        guard let handle = running else { return }
+        let report = await service.heartbeat.pulse {
             await cancelWhenGracefulShutdown { await handle.report() }
         }
+        guard let report else { return }
+        running = nil
+        _ = try? await turnFinished(report, resumeAt: lastSample)
     }
 
-    /// Stops capture, silences the speaker, lets a running turn record itself as interrupted, and closes
+    /// Stops capture, silences the speaker mid-sentence (a paced speaker would otherwise play the sentence
+    /// out, past the shutdown deadline), lets a running turn record itself as interrupted, and closes
     /// whatever conversation was open.
     private func shutDown() async {
         parts.capture.stop()
-        if let handle = running {
-            handle.stop.signal()
-            _ = await handle.settled.wait()
-        }
-        // Silence now, mid-sentence: a paced speaker would otherwise play the sentence out, past the
-        // shutdown deadline.
-        parts.speaker.stop()
-        if let handle = running {
-            running = nil
-            if let report = await handle.report(within: .seconds(1), clock: parts.clock) {
-                service.journal.answered(report)
-            } else {
-                logger.error("the interrupted turn did not finish in time; stopping without it")
-            }
-        }
+        _ = await stopTurn()
         // The light is on exactly while a conversation is open; closing it switches the light off.
         await close("stopped")
     }

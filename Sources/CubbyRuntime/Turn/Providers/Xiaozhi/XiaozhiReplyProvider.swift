@@ -105,16 +105,6 @@ public final class XiaozhiReplyProvider: ReplyProvider {
         var bringsItsOwnVoice: Bool { true }
         var wantsPrompt: Bool { false }
 
-        init(session: XiaozhiSession, events: AsyncThrowingStream<XiaozhiEvent, any Error>, sentAt: ContinuousClock.Instant,
-             tools: DeviceToolServer, speakerRate: Int, logger: Logger) {
-            self.session = session
-            self.events = events
-            self.sentAt = sentAt
-            self.tools = tools
-            self.speakerRate = speakerRate
-            self.logger = logger
-        }
-
         func heard() async throws -> HeardWords {
             for try await event in events {
                 if case .message(.stt(let text)) = event {
@@ -155,12 +145,8 @@ public final class XiaozhiReplyProvider: ReplyProvider {
             if Task.isCancelled {
                 // Interrupted: the server is told to stop, from a task of its own, since this one's writes
                 // may be refused now that it is cancelled. The session lives on for the next turn.
-                let (session, logger) = (session, logger)
-                Task {
-                    do { try await session.send(.abort(sessionID: session.sessionID, reason: nil)) } catch {
-                        logger.notice("could not tell the xiaozhi server to stop", metadata: ["error": "\(error)"])
-                    }
-                }
+                let exchange = self
+                Task { await exchange.abort() }
             }
         }
 
