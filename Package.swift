@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // MARK: C libraries, each a thin module map over the system's headers
@@ -39,6 +40,7 @@ let package = Package(
         .systemLibrary(name: "CEspeakNG", pkgConfig: "espeak-ng", providers: [.apt(["libespeak-ng-dev"])]),
         .systemLibrary(name: "CSpeexDSP", pkgConfig: "speexdsp", providers: [.apt(["libspeexdsp-dev"])]),
         .systemLibrary(name: "CBLAS", providers: [.apt(["libopenblas-serial-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // MARK: Domain
         .target(
@@ -74,6 +76,21 @@ let package = Package(
             name: "CubbyPersona",
             dependencies: ["CubbyCore", "CubbySafety"],
             swiftSettings: swiftSettings),
+        // A persona as one signed file: the archive, its manifest of digests, makers' keys, and the
+        // device's store of installed packs with atomic install, switch and rollback.
+        .target(
+            name: "CubbyPersonaPack",
+            dependencies: [
+                "CubbyCore", "CubbyPersona", "CubbySafety", "CubbyAudio", "CubbyWake", "CZlib",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings),
+        // The daemon's local control channel: versioned messages and the client `cubby` uses. The server
+        // lives in CubbyRuntime, next to what it controls.
+        .target(
+            name: "CubbyControl",
+            dependencies: ["CubbyCore"],
+            swiftSettings: swiftSettings),
         .target(
             name: "CubbyMemory",
             dependencies: ["CubbyCore", .product(name: "GRDB", package: "GRDB.swift")],
@@ -105,7 +122,10 @@ let package = Package(
             name: "CubbyRuntime",
             dependencies: [
                 "CubbyCore", "CubbyAudio", "CubbyWake", "CubbyVoice", "CubbySafety", "CubbyPersona",
+                "CubbyPersonaPack", "CubbyControl",
                 "CubbyMemory", "CubbyCloud", "CubbyHardware", "CubbyConfiguration",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
@@ -125,13 +145,14 @@ let package = Package(
             name: "cubby",
             dependencies: [
                 "CubbyConfiguration", "CubbySafety", "CubbyMemory", "CubbyHardware", "CubbyPersona", "CubbyWake", "CubbyAudio",
+                "CubbyControl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "cubby-pack",
             dependencies: [
-                "CubbyPersona", "CubbyCore",
+                "CubbyPersona", "CubbyPersonaPack", "CubbyCore", "CubbySafety", "CubbyWake", "CubbyVoice", "CubbyAudio",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
@@ -178,7 +199,8 @@ let package = Package(
         .testTarget(name: "CubbyWakeTests", dependencies: ["CubbyWake", "CubbyAudio", "CubbyCore", "CubbyTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CubbySafetyTests", dependencies: ["CubbySafety", "CubbySafetyModel", "CubbyCore", "CubbyTestSupport"],
                     resources: [.copy("SafetyCases")], swiftSettings: swiftSettings),
-        .testTarget(name: "CubbyPersonaTests", dependencies: ["CubbyPersona", "CubbySafety", "CubbyCore", "CubbyTestSupport"],
+        .testTarget(name: "CubbyPersonaTests", dependencies: ["CubbyPersona", "CubbyPersonaPack", "CubbySafety", "CubbyCore", "CubbyTestSupport",
+                                                              .product(name: "Crypto", package: "swift-crypto")],
                     swiftSettings: swiftSettings),
         .testTarget(name: "CubbyMemoryTests", dependencies: ["CubbyMemory", .product(name: "GRDB", package: "GRDB.swift")],
                     swiftSettings: swiftSettings),
@@ -194,6 +216,7 @@ let package = Package(
             dependencies: [
                 "CubbyCore", "CubbyAudio", "CubbyWake", "CubbyVoice", "CubbySafety", "CubbyPersona",
                 "CubbyMemory", "CubbyCloud", "CubbyHardware", "CubbyRuntime", "CubbyTesting", "CubbyTestSupport", "CubbyConfiguration",
+                "CubbyPersonaPack", "CubbyControl",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings),

@@ -2,23 +2,26 @@ import CubbyCore
 import CubbySafety
 
 /// Who the toy is: the character a maker ships in a persona pack and a family can move to a new body.
+///
+/// A persona speaks one or more languages (`locales`, the first one primary). The flat accessors
+/// (`name`, `greeting`, `offlineLines`, `redirect(for:)`…) answer for the primary locale;
+/// `locale(for:)` picks the one that matches what the child said.
 public struct Persona: Sendable, Equatable {
     public var id: String
-    public var name: String
-    /// BCP-47 language of the persona's lines and prompt, e.g. "en" or "zh-CN".
-    public var language: String
+    public var version: SemanticVersion
+    /// In order of preference; never empty.
+    public var locales: [PersonaLocale]
+    public var ageRange: ClosedRange<Int>
+    public var maker: String?
     public var wake: WakeSettings
-    public var voice: VoiceSettings
-    /// The character description sent as the start of every model prompt.
-    public var personality: String
-    public var greeting: String
-    /// Spoken when the cloud is not configured or cannot be reached.
-    public var offlineLines: [String]
-    /// Spoken instead of a blocked sentence, per category; `defaultRedirect` for the rest.
-    public var redirects: [SafetyCategory: String]
-    public var defaultRedirect: String
-    /// Spoken when repeated attempts to break the rules start a cool-down.
-    public var coolDownLine: String = Persona.defaultCoolDownLine
+    public var wakeEngine: WakeEngineKind
+    /// A model file in the pack for the neural wake-word engine, when the pack carries one.
+    public var wakeModelPath: String?
+    /// The cloud text-to-speech voice id, used when the cloud speaks for the toy.
+    public var cloudVoice: String?
+    public var rate: Int
+    public var pitch: Int
+    public var expressions: ExpressionMap
     /// Topics the maker wants this character to stay away from (added to the built-in rules).
     public var blockedTopics: [String] = []
     /// The pack's own rule file (`[safety] rules`), added to the built-in rules; it cannot remove any.
@@ -30,12 +33,131 @@ public struct Persona: Sendable, Equatable {
 
     public static let defaultCoolDownLine = "Let's take a little break from talking now. I'll be right here when you want to play later!"
 
-    public func redirect(for category: SafetyCategory) -> String {
-        redirects[category] ?? defaultRedirect
-    }
+    public var primary: PersonaLocale { locales[0] }
+    public var name: String { primary.name }
+    /// BCP-47 language of the primary locale, e.g. "en" or "zh".
+    public var language: String { primary.code }
+    public var personality: String { primary.prompt }
+    public var greeting: String { primary.lines.greetings[0] }
+    public var offlineLines: [String] { primary.lines.offline }
+    public var coolDownLine: String { primary.lines.coolDown }
+    public var redirects: [SafetyCategory: String] { primary.redirects }
+    public var defaultRedirect: String { primary.defaultRedirect }
+    /// How the primary locale sounds offline.
+    public var voice: VoiceSettings { primary.voice(rate: rate, pitch: pitch) }
+
+    public func redirect(for category: SafetyCategory) -> String { primary.redirect(for: category) }
 
     /// An offline line, rotating so the toy does not repeat itself word for word.
-    public func offlineLine(turn: Int) -> String {
-        offlineLines[abs(turn) % offlineLines.count]
+    public func offlineLine(turn: Int) -> String { primary.offlineLine(turn: turn) }
+
+    /// The locale to answer in when the child said `text`: Chinese characters pick `zh` when the persona
+    /// speaks it, anything else the primary locale.
+    public func locale(for text: String) -> PersonaLocale {
+        let chinese = text.unicodeScalars.contains { (0x4E00...0x9FFF).contains($0.value) || (0x3400...0x4DBF).contains($0.value) }
+        if chinese, let zh = locales.first(where: { $0.code == "zh" }) { return zh }
+        if !chinese, primary.code == "zh", let en = locales.first(where: { $0.code == "en" }), text.contains(where: \.isLetter) { return en }
+        return primary
+    }
+
+    /// Every line the toy may say on its own, in every locale (for the safety check and the phrase cache).
+    public var allLines: [(locale: String, field: String, text: String)] {
+        locales.flatMap { locale in locale.allLines.map { (locale.code, $0.field, $0.text) } }
+    }
+}
+
+/// One language of a persona: what the toy is called in it, its prompt, its lines and redirects.
+public struct PersonaLocale: Sendable, Equatable {
+    /// "en" or "zh".
+    public var code: String
+    public var name: String
+    /// The espeak-ng voice for offline speech in this language ("en-us", "cmn").
+    public var espeakVoice: String
+    public var prompt: String
+    public var lines: PersonaLines
+    /// Spoken instead of a held-back sentence, one per safety category.
+    public var redirects: [SafetyCategory: String]
+    public var defaultRedirect: String
+
+    public func redirect(for category: SafetyCategory) -> String { redirects[category] ?? defaultRedirect }
+
+    public func offlineLine(turn: Int) -> String { lines.offline[abs(turn) % lines.offline.count] }
+
+    public func voice(rate: Int, pitch: Int) -> VoiceSettings { VoiceSettings(voice: espeakVoice, rate: rate, pitch: pitch) }
+
+    public var allLines: [(field: String, text: String)] {
+        var result = lines.all
+        result.append(("redirects.default", defaultRedirect))
+        for category in redirects.keys.sorted() { result.append(("redirects.\(category.rawValue)", redirects[category]!)) }
+        return result
+    }
+}
+
+/// The fixed lines of one locale, by the moment they are for.
+public struct PersonaLines: Sendable, Equatable {
+    public var greetings: [String]
+    public var goodbyes: [String]
+    public var bedtime: [String]
+    public var morning: [String]
+    /// Rest reminders during long play.
+    public var breaks: [String]
+    /// The daily limit is reached.
+    public var timeLimit: [String]
+    public var storyOpeners: [String]
+    /// Said when there is no cloud or it fails: the toy never goes silent.
+    public var offline: [String]
+    /// Said when repeated attempts to break the rules start a cool-down.
+    public var coolDown: String
+
+    /// Field name (as in persona.toml) and line, for every line.
+    public var all: [(field: String, text: String)] {
+        let lists: [(String, [String])] = [
+            ("greetings", greetings), ("goodbyes", goodbyes), ("bedtime", bedtime), ("morning", morning),
+            ("break", breaks), ("time_limit", timeLimit), ("story_openers", storyOpeners), ("offline", offline),
+        ]
+        var result = lists.flatMap { name, lines in lines.enumerated().map { ("lines.\(name)[\($0.offset)]", $0.element) } }
+        result.append(("lines.cool_down", coolDown))
+        return result
+    }
+}
+
+/// Which wake-word engine listens for the persona's phrase.
+public enum WakeEngineKind: String, Sendable, CaseIterable {
+    case pocketsphinx
+    /// The neural engine; needs a model file in the pack.
+    case microwakeword
+}
+
+/// How the character shows a feeling or answers a touch: a motion, a light pattern and a sound, each
+/// optional. Names are the hardware layer's; sounds are files in the pack.
+public struct PersonaExpression: Sendable, Equatable {
+    public var motion: String?
+    public var light: String?
+    /// A path inside the pack.
+    public var sound: String?
+
+    public init(motion: String? = nil, light: String? = nil, sound: String? = nil) {
+        self.motion = motion
+        self.light = light
+        self.sound = sound
+    }
+}
+
+public struct ExpressionMap: Sendable, Equatable {
+    public static let requiredEmotions = ["happy", "sad", "surprised", "sleepy", "curious", "calm"]
+    public static let requiredGestures = ["pat", "hug", "shake", "pick_up"]
+    public static let knownGestures = requiredGestures + ["put_down", "fall"]
+
+    public var emotions: [String: PersonaExpression]
+    public var gestures: [String: PersonaExpression]
+
+    public init(emotions: [String: PersonaExpression] = [:], gestures: [String: PersonaExpression] = [:]) {
+        self.emotions = emotions
+        self.gestures = gestures
+    }
+
+    /// Every sound file the map names.
+    public var soundFiles: [String] {
+        Array(Set((Array(emotions.values) + Array(gestures.values)).compactMap(\.sound))).sorted()
     }
 }

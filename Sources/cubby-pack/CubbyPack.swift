@@ -1,48 +1,27 @@
 import ArgumentParser
 import CubbyCore
-import CubbyPersona
 import Foundation
 
-/// The manufacturers' tool for persona packs.
+/// The manufacturers' tool for persona packs: make a key, check a pack folder, build and sign it, verify
+/// and inspect a built pack, hear its lines, and flash it into a device image.
+///
+/// Exit codes: 0 success; 65 the pack (or key) is invalid or refused, with the file, the field and the
+/// problem on standard error; 66 an input that cannot be read; 1 anything else.
 @main
 struct CubbyPack: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cubby-pack",
-        abstract: "Build, sign and verify Cubby persona packs.",
+        abstract: "Build, sign, verify and flash Cubby persona packs.",
+        discussion: "The pack format is described in docs/persona-format.md and the README.",
         version: "cubby-pack \(CubbyVersion.string)",
-        subcommands: [Validate.self, Build.self, Sign.self, Verify.self])
+        subcommands: [Keygen.self, Validate.self, Build.self, Verify.self, Inspect.self, Preview.self, Flash.self])
 }
 
-struct Validate: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Check a persona pack folder exactly as the toy will load it.",
-        discussion: "Exit 0 when the pack loads; 65 with the file, key and problem when it does not.")
-
-    @Argument(help: ArgumentHelp("The pack folder (holding persona.toml).", valueName: "folder"))
-    var folder: String
-
-    func run() throws {
-        do {
-            let persona = try PersonaPackLoader.load(directory: folder)
-            print("\(folder): ok — \(persona.name) (\(persona.id)), wake \(persona.wake.phrases), \(persona.offlineLines.count) offline lines")
-        } catch {
-            FileHandle.standardError.write(Data("cubby-pack: \(error)\n".utf8))
-            throw ExitCode(65)
-        }
-    }
+/// Reports an error the way every subcommand does and exits with the code that says what kind it was.
+func fail(_ error: any Error) -> ExitCode {
+    FileHandle.standardError.write(Data("cubby-pack: \(error)\n".utf8))
+    if let error = error as? CubbyError, error.code == .io { return ExitCode(66) }
+    return ExitCode(65)
 }
 
-struct Build: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Build a pack archive from a folder. (not yet available)")
-    func run() throws { PlannedFeature.refuse("cubby-pack build", comesWith: "persona packs") }
-}
-
-struct Sign: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Sign a pack with the maker's key. (not yet available)")
-    func run() throws { PlannedFeature.refuse("cubby-pack sign", comesWith: "persona packs") }
-}
-
-struct Verify: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Verify a pack's signature. (not yet available)")
-    func run() throws { PlannedFeature.refuse("cubby-pack verify", comesWith: "persona packs") }
-}
+func say(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }

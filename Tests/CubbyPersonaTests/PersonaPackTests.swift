@@ -8,41 +8,68 @@ import Testing
 @Suite struct PersonaPackTests {
     static let teddy = Sandbox.packageRoot + "/Personas/teddy"
 
-    /// A pack folder holding the example manifest with `edit` applied.
-    static func pack(_ edit: (String) -> String) throws -> String {
+    /// A copy of the example pack folder with `edit` applied to its persona.toml.
+    static func pack(from source: String = teddy, _ edit: (String) -> String) throws -> String {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cubby-pack-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let manifest = try String(contentsOfFile: teddy + "/persona.toml", encoding: .utf8)
+        try FileManager.default.copyItem(atPath: source, toPath: folder)
+        let manifest = try String(contentsOfFile: folder + "/persona.toml", encoding: .utf8)
         try edit(manifest).write(toFile: folder + "/persona.toml", atomically: true, encoding: .utf8)
         return folder
     }
 
     @Test func theExamplePersonaLoads() throws {
         let persona = try PersonaPackLoader.load(directory: Self.teddy)
-        #expect(persona.id == "teddy" && persona.name == "Teddy")
-        #expect(persona.wake.phrases == ["hey teddy"])
+        #expect(persona.id == "teddy" && persona.name == "Teddy" && persona.version == SemanticVersion("2.0.0"))
+        #expect(persona.wake.phrases == ["hey teddy"] && persona.wakeEngine == .pocketsphinx)
         #expect(persona.offlineLines.count >= 1 && persona.offlineLines[0].contains("thinking cloud"))
         #expect(persona.redirect(for: .dangerousActivity).contains("grown-up"))
-        #expect(persona.redirect(for: .hate) == persona.defaultRedirect)
+        #expect(SafetyCategory.allCases.allSatisfy { persona.redirects[$0] != nil }, "a redirect for every category")
         #expect(persona.offlineLine(turn: 1) != persona.offlineLine(turn: 0))
+        #expect(ExpressionMap.requiredEmotions.allSatisfy { persona.expressions.emotions[$0] != nil })
+        #expect(ExpressionMap.requiredGestures.allSatisfy { persona.expressions.gestures[$0] != nil })
+    }
+
+    @Test func theChineseAndBilingualExamplesLoadAndPickTheChildsLanguage() throws {
+        let panda = try PersonaPackLoader.load(directory: Sandbox.packageRoot + "/Personas/tuantuan")
+        #expect(panda.name == "团团" && panda.language == "zh" && panda.voice.voice == "cmn")
+        let lumi = try PersonaPackLoader.load(directory: Sandbox.packageRoot + "/Personas/lumi")
+        #expect(lumi.locales.map(\.code) == ["en", "zh"])
+        #expect(lumi.locale(for: "我想听故事").code == "zh")
+        #expect(lumi.locale(for: "tell me a story").code == "en")
+        #expect(lumi.locale(for: "我想听故事").voice(rate: 150, pitch: 50).voice == "cmn")
     }
 
     @Test(arguments: [
-        ("format = 1", "format = 2", "format", "not supported"),
+        ("format = 2", "format = 3", "format", "not supported"),
+        ("format = 2", "format = 1", "format", "no longer loaded"),
         ("id = \"teddy\"", "id = \"Teddy Bear!\"", "id", "a-z"),
+        ("version = \"2.0.0\"", "version = \"2.0\"", "version", "not a semantic version"),
+        ("version = \"2.0.0\"", "version = 2", "version", "expected a string"),
+        ("locales = [\"en\"]", "locales = [\"en\", \"fr\"]", "locales", "not supported"),
+        ("locales = [\"en\"]", "locales = [\"en\", \"zh\"]", "[locale] zh", "is missing"),
+        ("age_range = [3, 8]", "age_range = [1, 30]", "age_range", "within 3-12"),
+        ("age_range = [3, 8]", "age_range = \"3-8\"", "age_range", "array of whole numbers"),
         ("phrases = [\"hey teddy\"]", "phrases = []", "[wake] phrases", "at least one"),
-        ("phrases = [\"hey teddy\"]", "phrases = [\"hey; rm -rf\"]", "[wake] phrases", "words of letters"),
-        ("offline = [", "offline_lines = [", "offline", "at least one offline line"),
-        ("[redirects]", "[redirects]\nsecrets = \"shh\"", "[redirects] secrets", "unknown safety category"),
+        ("phrases = [\"hey teddy\"]", "phrases = [\"hey; rm -rf\"]", "[wake] phrases", "latin letters"),
+        ("engine = \"pocketsphinx\"", "engine = \"microwakeword\"", "[wake] model", "needs a model file"),
+        ("offline = [", "offline_lines = [", "[locale.en.lines] offline", "at least one line"),
+        ("[locale.en.redirects]", "[locale.en.redirects]\nsecrets = \"shh\"", "[locale.en.redirects] secrets", "unknown safety category"),
         ("rate = 150", "rate = 9000", "[voice] rate", "between 80 and 450"),
-        ("engine = \"espeak-ng\"", "engine = \"festival\"", "[voice] engine", "espeak-ng"),
-        ("[redirects]", "[safety]\nrules = \"../../etc/rules.json\"\n[redirects]", "[safety] rules", "inside the persona pack"),
-        ("[redirects]", "[safety]\nrules = \"missing.json\"\n[redirects]", "[safety] rules", "does not exist"),
-        ("[redirects]", "[safety]\nblocked_topics = [\"\"]\n[redirects]", "[safety] blocked_topics", "1-80 characters"),
-        ("[redirects]", "[tools]\nallowed = [\"reboot\"]\n[redirects]", "[tools] allowed", "unknown tool"),
+        ("rate = 150", "rate = 150\nengine = \"festival\"", "[voice] engine", "unknown key"),
+        ("[locale.en.redirects]", "[safety]\nrules = \"../../etc/rules.json\"\n[locale.en.redirects]", "[safety] rules", "leaves the pack"),
+        ("[locale.en.redirects]", "[safety]\nrules = \"/etc/passwd\"\n[locale.en.redirects]", "[safety] rules", "absolute path"),
+        ("[locale.en.redirects]", "[safety]\nrules = \"missing.json\"\n[locale.en.redirects]", "[safety] rules", "does not exist"),
+        ("[locale.en.redirects]", "[safety]\nblocked_topics = [\"\"]\n[locale.en.redirects]", "[safety] blocked_topics", "1-80 characters"),
+        ("[locale.en.redirects]", "[tools]\nallowed = [\"reboot\"]\n[locale.en.redirects]", "[tools] allowed", "unknown tool"),
+        ("[expressions.gestures.pat]", "[expressions.gestures.tickle]\nmotion = \"x\"\n[expressions.gestures.pat]", "[expressions.gestures] tickle", "unknown gesture"),
+        ("sound = \"sounds/giggle.wav\"", "sound = \"../giggle.wav\"", "sound", "leaves the pack"),
+        ("sound = \"sounds/giggle.wav\"", "sound = \"sounds/missing.wav\"", "sound", "does not exist in the pack"),
     ])
     func aHostilePackIsRefusedNamingTheKey(find: String, replace: String, key: String, problem: String) throws {
-        let folder = try Self.pack { $0.replacingOccurrences(of: find, with: replace) }
+        let folder = try Self.pack { text in
+            #expect(text.contains(find), "the example pack no longer holds \(find)")
+            return text.replacingOccurrences(of: find, with: replace)
+        }
         defer { try? FileManager.default.removeItem(atPath: folder) }
         #expect {
             _ = try PersonaPackLoader.load(directory: folder)
@@ -54,8 +81,18 @@ import Testing
         }
     }
 
+    @Test func aMissingRedirectCategoryIsNamed() throws {
+        let folder = try Self.pack { text in
+            text.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("scary =") }.joined(separator: "\n")
+        }
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect {
+            _ = try PersonaPackLoader.load(directory: folder)
+        } throws: { error in "\(error)".contains("[locale.en.redirects] scary: is missing") }
+    }
+
     @Test func aPackAddsRulesAndTopicsButCannotLoosenTheFilter() throws {
-        let folder = try Self.pack { $0.replacingOccurrences(of: "[redirects]", with: "[safety]\nrules = \"safety.json\"\nblocked_topics = [\"spiders\"]\n[redirects]") }
+        let folder = try Self.pack { $0.replacingOccurrences(of: "[locale.en.redirects]", with: "[safety]\nrules = \"safety.json\"\nblocked_topics = [\"spiders\"]\n[locale.en.redirects]") }
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try #"{"format": 2, "version": "pack", "rules": [{"id": "teddy.no-candy", "category": "commercial", "directions": ["outbound"], "terms": ["candy shop"]}]}"#
             .write(toFile: folder + "/safety.json", atomically: true, encoding: .utf8)
@@ -90,6 +127,20 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: folder) }
         #expect {
             _ = try PersonaPackLoader.load(directory: folder)
-        } throws: { error in "\(error)".contains("[personality] prompt") }
+        } throws: { error in "\(error)".contains("[locale.en] prompt") && "\(error)".contains("8000") }
+    }
+
+    @Test(arguments: [
+        ("1.0.0", "1.0.1"), ("1.9.0", "1.10.0"), ("1.0.0-beta", "1.0.0"), ("1.0.0-alpha", "1.0.0-alpha.1"),
+        ("1.0.0-alpha.2", "1.0.0-alpha.10"), ("1.0.0-alpha.9", "1.0.0-beta"), ("0.9.9", "1.0.0"),
+    ])
+    func versionsOrderAsSemverSays(older: String, newer: String) throws {
+        #expect(try #require(SemanticVersion(older)) < (try #require(SemanticVersion(newer))))
+        #expect(!(try #require(SemanticVersion(newer)) < (try #require(SemanticVersion(older)))))
+    }
+
+    @Test(arguments: ["1.0", "01.0.0", "1.0.0-", "1.0.0-a..b", "v1.0.0", "1.0.0+", ""])
+    func malformedVersionsAreRefused(text: String) {
+        #expect(SemanticVersion(text) == nil)
     }
 }

@@ -23,9 +23,10 @@ public enum FileBytes {
 
     /// Writes to a temporary file beside `path`, syncs it, then renames it over `path`, so a reader or a
     /// crash sees either the old file or the new one, never half of one.
-    public static func writeAtomically(_ bytes: [UInt8], to path: String) throws(CubbyError) {
+    /// The folder is synced after the rename, so the new name survives a power cut too.
+    public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(CubbyError) {
         let temporary = path + ".tmp-\(getpid())"
-        let fd = try SystemCall.check("cannot create the file", context: temporary) { open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }
+        let fd = try SystemCall.check("cannot create the file", context: temporary) { open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode) }
         do {
             var offset = 0
             while offset < bytes.count {
@@ -46,6 +47,28 @@ public enum FileBytes {
             unlink(temporary)
             throw error
         }
+        try syncFolder((path as NSString).deletingLastPathComponent)
+    }
+
+    /// Writes a new file (which must not exist) and syncs it; for files inside a staging folder that is
+    /// renamed into place as a whole.
+    public static func writeNew(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(CubbyError) {
+        let fd = try SystemCall.check("cannot create the file", context: path) { open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode) }
+        defer { close(fd) }
+        var offset = 0
+        while offset < bytes.count {
+            offset += try SystemCall.check("write failed", context: path) {
+                bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, bytes.count - offset) }
+            }
+        }
+        try SystemCall.check("fsync failed", context: path) { fsync(fd) }
+    }
+
+    /// Syncs a folder's entries (names created, renamed or removed in it) to the disk.
+    public static func syncFolder(_ folder: String) throws(CubbyError) {
+        let fd = try SystemCall.check("cannot open the folder", context: folder) { open(folder.isEmpty ? "." : folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        defer { close(fd) }
+        try SystemCall.check("fsync failed", context: folder) { fsync(fd) }
     }
 
 }

@@ -145,6 +145,21 @@ public final class TOMLSection: @unchecked Sendable {
         return result
     }
 
+    public func integers(_ key: String) throws(CubbyError) -> [Int]? {
+        guard let node = raw(key) else { return nil }
+        guard case .array(let items) = node else {
+            throw error(key, "expected an array of whole numbers, found \(node.kindDescription)")
+        }
+        var result: [Int] = []
+        for (index, item) in items.enumerated() {
+            guard case .integer(let value) = item else {
+                throw error(key, "item \(index + 1) should be a whole number, found \(item.kindDescription)")
+            }
+            result.append(value)
+        }
+        return result
+    }
+
     // MARK: Tables
 
     /// The sub-table at `key`, or an empty one when it is absent.

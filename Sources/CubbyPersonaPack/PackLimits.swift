@@ -1,0 +1,14 @@
+/// How big a pack may be. A toy has 512 MB of memory and a small flash card; a pack is verified in
+/// memory before anything is written, so these bound what a hostile file can make the device hold.
+public struct PackLimits: Sendable {
+    /// The `.cubbypack` file itself.
+    public var maximumPackBytes = 48 * 1024 * 1024
+    public var maximumFileBytes = 16 * 1024 * 1024
+    /// All files together, after decompression.
+    public var maximumTotalBytes = 64 * 1024 * 1024
+    public var maximumFiles = 512
+
+    public init() {}
+
+    public static let standard = PackLimits()
+}
