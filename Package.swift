@@ -145,7 +145,7 @@ let package = Package(
             name: "cubby",
             dependencies: [
                 "CubbyConfiguration", "CubbySafety", "CubbyMemory", "CubbyHardware", "CubbyPersona", "CubbyWake", "CubbyAudio",
-                "CubbyControl",
+                "CubbyControl", "CubbyPersonaPack",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),

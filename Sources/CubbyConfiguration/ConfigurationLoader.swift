@@ -55,6 +55,17 @@ public enum ConfigurationLoader {
         let safety = try decodeSafety(try root.section("safety"), folder: folder, environment: environment)
         let speech = try decodeSpeech(try root.section("speech"), cloud: openAI, folder: folder, environment: environment)
 
+        let personas = try root.section("personas")
+        var packs = PersonaPackSettings(dataDirectory: dataDirectory)
+        packs.trustedKeys = ConfigPath.resolve(try personas.string("trusted_keys", default: packs.trustedKeys), against: folder)
+        packs.developerMode = try personas.boolean("developer_mode", default: false)
+        packs.inbox = ConfigPath.resolve(try personas.string("inbox", default: packs.inbox), against: folder)
+        packs.inboxPollMilliseconds = try personas.integer("inbox_poll_ms", default: packs.inboxPollMilliseconds, in: 200...600_000)
+
+        let control = try root.section("control")
+        let socket = ConfigPath.resolve(try control.string("socket", default: (dataDirectory as NSString).appendingPathComponent("control.sock")), against: folder)
+        guard socket.utf8.count < 108 else { throw control.error("socket", "\"\(socket)\" is longer than a Unix socket path may be (107 bytes)") }
+
         let log = try root.section("log")
         let levelName = try log.choice("level", of: ["trace", "debug", "info", "notice", "warning", "error", "critical"], default: "info")
 
@@ -72,6 +83,8 @@ public enum ConfigurationLoader {
         configuration.verifyNearMisses = verifyNearMisses
         configuration.safety = safety
         configuration.speech = speech
+        configuration.personaPacks = packs
+        configuration.controlSocket = socket
         return configuration
     }
 

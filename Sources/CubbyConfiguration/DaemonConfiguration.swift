@@ -17,6 +17,13 @@ public struct DaemonConfiguration: Sendable, Equatable {
     /// The loudest the toy may play (0–100); the model's `set_volume` is held under it.
     public var maxVolume = 80
 
+    // [personas]
+    public var personaPacks = PersonaPackSettings(dataDirectory: "/var/lib/cubby")
+
+    // [control]
+    /// The local control channel's Unix socket (`cubby` talks to it).
+    public var controlSocket = "/var/lib/cubby/control.sock"
+
     // [child]
     public var childAge: Int
     public var childName: String?

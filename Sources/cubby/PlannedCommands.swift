@@ -18,11 +18,6 @@ struct Age: ParsableCommand {
     func run() throws { PlannedFeature.refuse("cubby age", comesWith: "the parents' app") }
 }
 
-struct PersonaCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "persona", abstract: "Choose or move the toy's persona. (not yet available)")
-    func run() throws { PlannedFeature.refuse("cubby persona", comesWith: "persona packs") }
-}
-
 struct Memories: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "See and delete what the toy remembers. (not yet available)")
     func run() throws { PlannedFeature.refuse("cubby memories", comesWith: "long-term memory") }

@@ -4,6 +4,7 @@ import CubbyCore
 import CubbyHardware
 import CubbyMemory
 import CubbyPersona
+import CubbyPersonaPack
 import Foundation
 
 func loadConfiguration(_ options: ConfigOption) throws -> DaemonConfiguration {
@@ -20,9 +21,10 @@ struct Status: ParsableCommand {
 
     func run() throws {
         let configuration = try loadConfiguration(options)
-        let persona = try PersonaPackLoader.load(directory: configuration.personaFolder)
+        let loaded = try ActivePersona.load(dataDirectory: configuration.dataDirectory, factoryFolder: configuration.personaFolder)
+        let persona = loaded.persona
         let board = try BoardDefinition.load(folder: configuration.boardFolder)
-        print("persona:  \(persona.name) (\(persona.id)), wake phrase \(persona.wake.phrases.map { "\"\($0)\"" }.joined(separator: ", "))")
+        print("persona:  \(persona.name) (\(persona.id) \(persona.version), \(loaded.origin)), wake phrase \(persona.wake.phrases.map { "\"\($0)\"" }.joined(separator: ", "))")
         print("board:    \(board.name)")
         print("child:    age \(configuration.childAge)\(configuration.childName.map { ", \($0)" } ?? "")")
         print("cloud:    \(configuration.cloudDescription ?? "none (offline lines only)")")

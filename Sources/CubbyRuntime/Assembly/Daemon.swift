@@ -6,6 +6,7 @@ import CubbyCore
 import CubbyHardware
 import CubbyMemory
 import CubbyPersona
+import CubbyPersonaPack
 import CubbySafety
 import CubbyVoice
 import CubbyWake
@@ -44,7 +45,16 @@ public final class Daemon: Sendable {
         var logger = baseLogger
         logger.logLevel = configuration.logLevel
         self.logger = logger
-        let persona = try PersonaPackLoader.load(directory: configuration.personaFolder)
+        // A new toy starts with no data folder: it is made here, owner-only, before anything is written to it.
+        do {
+            try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw CubbyError(.io, "cannot create the data folder", context: configuration.dataDirectory, underlying: error)
+        }
+        let loaded = try ActivePersona.load(dataDirectory: configuration.dataDirectory, factoryFolder: configuration.personaFolder)
+        for problem in loaded.problems { logger.error("an installed persona was skipped", metadata: ["error": "\(problem)"]) }
+        let persona = loaded.persona
         let board = try BoardDefinition.load(folder: configuration.boardFolder)
         self.board = board
         let makeWakeEngine: WakeAssembly.Make? = options.mode == .once(waitForWake: false) ? nil : WakeAssembly.pocketSphinx
@@ -124,11 +134,14 @@ public final class Daemon: Sendable {
     /// Returns a one-line summary.
     public static func check(configurationPath path: String) throws(CubbyError) -> String {
         let configuration = try ConfigurationLoader.load(path: path)
-        let persona = try PersonaPackLoader.load(directory: configuration.personaFolder)
+        let loaded = try ActivePersona.load(dataDirectory: configuration.dataDirectory, factoryFolder: configuration.personaFolder)
+        if let problem = loaded.problems.first { throw problem }
+        let persona = loaded.persona
         let board = try BoardDefinition.load(folder: configuration.boardFolder)
         _ = try SafetyAssembly.filter(base: try OnDeviceFilter.builtIn(), configuration: configuration, persona: persona)
         _ = try WakeAssembly.build(configuration: configuration, persona: persona)
-        return "\(path): ok (board \(board.name), persona \(persona.id), cloud \(configuration.cloudDescription ?? "none"))"
+        _ = try TrustedKeys.load(from: configuration.personaPacks.trustedKeys)
+        return "\(path): ok (board \(board.name), persona \(persona.id) \(persona.version) from the \(loaded.origin), cloud \(configuration.cloudDescription ?? "none"))"
     }
 
     /// The persona and configuration in force now.
@@ -154,6 +167,16 @@ public final class Daemon: Sendable {
             .init(service: conversation, successTerminationBehavior: options.mode == .daemon ? .cancelGroup : .gracefullyShutdownGroup,
                   serviceName: "conversation"),
         ]
+        if options.mode == .daemon {
+            // Last, so they stop first: no persona change starts while the toy shuts down.
+            let settings = live.current.configuration
+            let personas = PersonaManager(live: live, baseFilter: baseFilter, logger: logger) { [self] () async throws(CubbyError) -> String in try await reload() }
+            services.append(.init(service: ControlService(path: settings.controlSocket, handler: ControlHandler(personas: personas), logger: logger),
+                                  serviceName: "control"))
+            services.append(.init(service: InboxService(folder: settings.personaPacks.inbox, interval: .milliseconds(settings.personaPacks.inboxPollMilliseconds),
+                                                        personas: personas, logger: logger),
+                                  serviceName: "inbox"))
+        }
         if options.mode == .daemon && options.trapSignals {
             services.append(.init(service: await ReloadService(logger: logger, reload: { [self] () async throws(CubbyError) -> String in try await reload() }),
                                   serviceName: "reload"))
@@ -195,7 +218,9 @@ public final class Daemon: Sendable {
     /// error nothing changes.
     func reload() async throws(CubbyError) -> String {
         let configuration = try ConfigurationLoader.load(path: options.configurationPath)
-        let persona = try PersonaPackLoader.load(directory: configuration.personaFolder)
+        let loaded = try ActivePersona.load(dataDirectory: configuration.dataDirectory, factoryFolder: configuration.personaFolder)
+        for problem in loaded.problems { logger.error("an installed persona was skipped", metadata: ["error": "\(problem)"]) }
+        let persona = loaded.persona
         let filter = try SafetyAssembly.filter(base: baseFilter, configuration: configuration, persona: persona)
         var wake = live.current.wake
         if let make = makeWakeEngine, WakeAssembly.settings(configuration: configuration, persona: persona) != wake?.settings {
@@ -220,6 +245,6 @@ public final class Daemon: Sendable {
             case .changed(let settings): return settings.map { OpenAICompatibleClient(settings: $0, logger: logger) }
             }
         }
-        return "persona \(persona.id), child age \(configuration.childAge), cloud \(configuration.cloudDescription ?? "none")"
+        return "persona \(persona.id) \(persona.version), child age \(configuration.childAge), cloud \(configuration.cloudDescription ?? "none")"
     }
 }

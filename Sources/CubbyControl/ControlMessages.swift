@@ -1,0 +1,144 @@
+import Foundation
+
+/// The control protocol's messages (docs/control-protocol.md): one request per connection, a line of
+/// JSON optionally followed by `payload_bytes` raw bytes, answered by one line of JSON.
+///
+/// Every message carries `protocol`; a peer that speaks another version gets an answer naming both, so a
+/// newer `cubby` and an older toy (or the reverse) say what is wrong instead of misreading each other.
+public enum ControlProtocol {
+    public static let version = 1
+    /// The request line, without its payload.
+    public static let maximumHeaderBytes = 64 * 1024
+    /// A payload (a persona pack) is at most this big.
+    public static let maximumPayloadBytes = 48 * 1024 * 1024
+    /// A request must arrive whole within this long; a stalled client is cut off.
+    public static let requestTimeoutSeconds = 30
+}
+
+public struct ControlRequest: Codable, Sendable, Equatable {
+    public var `protocol`: Int
+    /// `hello`, `persona.list`, `persona.install`, `persona.switch`, `persona.remove`, `persona.rollback`.
+    public var command: String
+    public var arguments: [String: String]
+    /// The raw bytes that follow the line (a pack for `persona.install`); 0 when none.
+    public var payloadBytes: Int
+
+    enum CodingKeys: String, CodingKey {
+        case `protocol`, command, arguments
+        case payloadBytes = "payload_bytes"
+    }
+
+    public init(command: String, arguments: [String: String] = [:], payloadBytes: Int = 0) {
+        self.protocol = ControlProtocol.version
+        self.command = command
+        self.arguments = arguments
+        self.payloadBytes = payloadBytes
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.protocol = try container.decode(Int.self, forKey: .protocol)
+        command = try container.decode(String.self, forKey: .command)
+        arguments = try container.decodeIfPresent([String: String].self, forKey: .arguments) ?? [:]
+        payloadBytes = try container.decodeIfPresent(Int.self, forKey: .payloadBytes) ?? 0
+    }
+}
+
+/// One installed persona, as `persona.list` reports it.
+public struct ControlPersona: Codable, Sendable, Equatable {
+    public var id: String
+    public var name: String?
+    public var version: String
+    public var previous: String?
+    public var active: Bool
+    public var locales: [String]
+
+    public init(id: String, name: String?, version: String, previous: String?, active: Bool, locales: [String]) {
+        self.id = id
+        self.name = name
+        self.version = version
+        self.previous = previous
+        self.active = active
+        self.locales = locales
+    }
+}
+
+public struct ControlReply: Codable, Sendable, Equatable, Error {
+    public struct Failure: Codable, Sendable, Equatable {
+        /// `version`, `malformed`, `too_large`, `timeout`, `unknown_command`, `refused`, `failed`.
+        public var code: String
+        public var message: String
+
+        public init(code: String, message: String) {
+            self.code = code
+            self.message = message
+        }
+    }
+
+    public var `protocol`: Int
+    public var ok: Bool
+    /// What happened, in a sentence for the parent.
+    public var message: String?
+    /// The persona in use after the request (every successful reply says it).
+    public var activePersona: String?
+    public var personas: [ControlPersona]?
+    /// `hello`: the daemon's software version.
+    public var daemonVersion: String?
+    public var error: Failure?
+
+    enum CodingKeys: String, CodingKey {
+        case `protocol`, ok, message, personas, error
+        case activePersona = "active_persona"
+        case daemonVersion = "daemon_version"
+    }
+
+    public init(message: String? = nil) {
+        self.protocol = ControlProtocol.version
+        ok = true
+        self.message = message
+    }
+
+    public static func failure(_ code: String, _ message: String) -> ControlReply {
+        var reply = ControlReply()
+        reply.ok = false
+        reply.error = Failure(code: code, message: message)
+        return reply
+    }
+
+    public func encodedLine() -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Array((try? encoder.encode(self)) ?? Data(#"{"ok":false,"protocol":1}"#.utf8)) + [10]
+    }
+}
+
+extension ControlRequest {
+    public func encodedLine() -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Array(try! encoder.encode(self)) + [10]
+    }
+
+    /// Reads a request line; a failure is the reply to send back.
+    public static func decode(line: [UInt8]) -> Result<ControlRequest, ControlReply> {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else {
+            return .failure(.failure("malformed", "the request is not a JSON object"))
+        }
+        guard let version = object["protocol"] as? Int else {
+            return .failure(.failure("malformed", "the request has no \"protocol\" version"))
+        }
+        guard version == ControlProtocol.version else {
+            return .failure(.failure("version", "this toy speaks control protocol \(ControlProtocol.version); the client sent protocol \(version). "
+                + (version > ControlProtocol.version ? "Update the toy's software, or use a cubby as old as the toy." : "Update cubby.")))
+        }
+        do {
+            let request = try JSONDecoder().decode(ControlRequest.self, from: Data(line))
+            guard (0...ControlProtocol.maximumPayloadBytes).contains(request.payloadBytes) else {
+                return .failure(.failure("too_large", "payload_bytes \(request.payloadBytes) is over the limit of \(ControlProtocol.maximumPayloadBytes)"))
+            }
+            return .success(request)
+        } catch {
+            return .failure(.failure("malformed", "the request's fields have the wrong types: command is a string, arguments an object of strings, payload_bytes a whole number"))
+        }
+    }
+}
