@@ -177,7 +177,7 @@ import Testing
         kill(process.processIdentifier, SIGTERM)
         let result = await ProcessRunner.finish(process, out, err)
         #expect(result.status == 0)
-        #expect(result.stderr.contains("reloaded: persona teddy, child age 9"))
+        #expect(result.stderr.contains("reloaded: persona teddy 2.0.0, child age 9"))
         #expect(result.stderr.contains("reload failed; keeping the previous configuration"))
         #expect(result.stderr.contains("between 3 and 12"))
     }

@@ -1,0 +1,212 @@
+import CubbyControl
+import CubbyCore
+import CubbyPersonaPack
+import CubbyTestSupport
+import Foundation
+import GRDB
+import Testing
+
+/// The running daemon's control channel and inbox, driven by `cubby` and by raw sockets as a hostile
+/// client would: changes apply live, refusals change nothing, and bad clients do not disturb the toy.
+@Suite(.serialized) struct ControlChannelTests {
+    struct Toy {
+        let sandbox: Sandbox
+        let process: Process
+        let out: Pipe, err: Pipe
+        var keys: String { sandbox.folder + "/keys" }
+        var data: String { sandbox.folder + "/data" }
+        var socket: String { data + "/control.sock" }
+
+        static func start() async throws -> Toy {
+            let sandbox = try Sandbox(cloud: nil, extra: """
+                [personas]
+                trusted_keys = "keys"
+                inbox_poll_ms = 200
+                """)
+            _ = try await ProcessRunner.run("cubby-pack", ["keygen", "--out", sandbox.folder + "/keys", "--name", "acme"])
+            let (process, out, err) = try ProcessRunner.start("cubbyd", ["--config", sandbox.configPath])
+            let toy = Toy(sandbox: sandbox, process: process, out: out, err: err)
+            let deadline = ContinuousClock.now + .seconds(30)
+            while !FileManager.default.fileExists(atPath: toy.socket) && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            return toy
+        }
+
+        func cubby(_ arguments: [String]) async throws -> ProcessRunner.Result {
+            try await ProcessRunner.run("cubby", ["persona"] + arguments + ["--config", sandbox.configPath])
+        }
+
+        func pack(_ name: String, edit: (String) -> String = { $0 }) async throws -> String {
+            let source = sandbox.folder + "/src-\(UUID().uuidString.prefix(6))"
+            try FileManager.default.copyItem(atPath: Sandbox.packageRoot + "/Personas/" + name, toPath: source)
+            try edit(try String(contentsOfFile: source + "/persona.toml", encoding: .utf8)).write(toFile: source + "/persona.toml", atomically: true, encoding: .utf8)
+            let out = source + ".cubbypack"
+            let build = try await ProcessRunner.run("cubby-pack", ["build", source, "--key", keys + "/acme.key", "--out", out])
+            #expect(build.status == 0, "\(build.stderr)")
+            return out
+        }
+
+        func stop() async -> ProcessRunner.Result {
+            kill(process.processIdentifier, SIGTERM)
+            return await ProcessRunner.finish(process, out, err)
+        }
+    }
+
+    @Test func personasAreInstalledSwitchedAndRolledBackLiveAndTheChildsMemoriesStay() async throws {
+        let toy = try await Toy.start()
+        defer { toy.sandbox.remove() }
+        #expect(try await toy.cubby(["list"]).stdout.contains("no persona packs installed; the toy is teddy 2.0.0"))
+
+        let install = try await toy.cubby(["install", try await toy.pack("tuantuan")])
+        #expect(install.status == 0 && install.stdout.contains("installed 团团 (tuantuan 1.0.0)") && install.stdout.contains("active persona: tuantuan 1.0.0"), "\(install.stderr)")
+
+        // A memory of the child's, written while 团团 is active, outlives the switch back to Teddy.
+        let queue = try DatabaseQueue(path: toy.sandbox.databasePath)
+        let before = try await queue.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM memory") ?? 0 }
+        try await queue.write { try $0.execute(sql: "INSERT INTO memory (text, createdAt) VALUES ('Mia loves pandas', CURRENT_TIMESTAMP)") }
+        try queue.close()
+
+        let upgrade = try await toy.pack("teddy") { $0.replacingOccurrences(of: "version = \"2.0.0\"", with: "version = \"2.1.0\"") }
+        #expect(try await toy.cubby(["install", try await toy.pack("teddy")]).status == 0)
+        #expect(try await toy.cubby(["install", upgrade]).stdout.contains("replacing 2.0.0, which is kept for rollback"))
+        let list = try await toy.cubby(["list"]).stdout
+        #expect(list.contains("* teddy") && list.contains("2.1.0") && list.contains("(rollback to 2.0.0)") && list.contains("tuantuan"), "\(list)")
+
+        let rollback = try await toy.cubby(["rollback"])
+        #expect(rollback.stdout.contains("rolled teddy back from 2.1.0 to 2.0.0") && rollback.stdout.contains("active persona: teddy 2.0.0"), "\(rollback.stderr)")
+        let downgrade = try await toy.cubby(["install", try await toy.pack("teddy") { $0.replacingOccurrences(of: "version = \"2.0.0\"", with: "version = \"1.0.0\"") }])
+        #expect(downgrade.status == 65 && downgrade.stderr.contains("--allow-downgrade"))
+
+        #expect(try await toy.cubby(["switch", "tuantuan"]).stdout.contains("active persona: tuantuan 1.0.0"))
+        #expect(try await toy.cubby(["remove", "tuantuan"]).stderr.contains("switch to another one before removing it"))
+        #expect(try await toy.cubby(["switch", "teddy"]).status == 0)
+        #expect(try await toy.cubby(["remove", "tuantuan"]).stdout.contains("removed tuantuan"))
+        #expect(try await toy.cubby(["switch", "nobody"]).stderr.contains("no persona \"nobody\" is installed (installed: teddy)"))
+
+        let after = try toy.sandbox.rows("SELECT COUNT(*) AS n FROM memory WHERE text = 'Mia loves pandas'")
+        #expect(after.first?["n"] == 1, "the child's memory outlived every switch (there were \(before) before)")
+        let stopped = await toy.stop()
+        #expect(stopped.status == 0)
+        #expect(stopped.stderr.contains("persona changed: switched to teddy; now persona teddy 2.0.0"))
+        #expect(!FileManager.default.fileExists(atPath: toy.socket), "the socket is removed on shutdown")
+    }
+
+    @Test func aHostilePackSentByCubbyIsRefusedAndNothingChanges() async throws {
+        let toy = try await Toy.start()
+        defer { toy.sandbox.remove() }
+        #expect(try await toy.cubby(["install", try await toy.pack("teddy")]).status == 0)
+        let state = try String(contentsOfFile: toy.data + "/personas/state.json", encoding: .utf8)
+
+        // Signed by a maker the toy does not trust.
+        let strangerKeys = toy.sandbox.folder + "/stranger"
+        _ = try await ProcessRunner.run("cubby-pack", ["keygen", "--out", strangerKeys, "--name", "stranger"])
+        let strange = toy.sandbox.folder + "/strange.cubbypack"
+        _ = try await ProcessRunner.run("cubby-pack", ["build", Sandbox.packageRoot + "/Personas/lumi", "--key", strangerKeys + "/stranger.key", "--out", strange])
+        let refused = try await toy.cubby(["install", strange])
+        #expect(refused.status == 65 && refused.stderr.contains("which this device does not trust"), "\(refused.stderr)")
+        // Not signed at all, and a toy not in developer mode.
+        let unsigned = toy.sandbox.folder + "/unsigned.cubbypack"
+        _ = try await ProcessRunner.run("cubby-pack", ["build", Sandbox.packageRoot + "/Personas/lumi", "--unsigned", "--out", unsigned])
+        #expect(try await toy.cubby(["install", unsigned]).stderr.contains("unsigned packs are installed only in developer mode"))
+        // Damaged on the way.
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: try await toy.pack("lumi"))))
+        bytes[bytes.count / 2] ^= 0xff
+        try Data(bytes).write(to: URL(fileURLWithPath: toy.sandbox.folder + "/damaged.cubbypack"))
+        #expect(try await toy.cubby(["install", toy.sandbox.folder + "/damaged.cubbypack"]).status == 65)
+
+        #expect(try String(contentsOfFile: toy.data + "/personas/state.json", encoding: .utf8) == state)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: toy.data + "/personas/packs") == ["teddy"])
+        #expect(await toy.stop().status == 0)
+    }
+
+    @Test func packsDroppedIntoTheInboxAreInstalledOrRejectedWithTheReason() async throws {
+        let toy = try await Toy.start()
+        defer { toy.sandbox.remove() }
+        let inbox = toy.data + "/inbox"
+        try FileManager.default.createDirectory(atPath: inbox, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: try await toy.pack("lumi"), toPath: inbox + "/lumi.cubbypack")
+        try Data("not a pack".utf8).write(to: URL(fileURLWithPath: inbox + "/junk.cubbypack"))
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline && !FileManager.default.fileExists(atPath: inbox + "/rejected/junk.cubbypack.txt")
+                || !FileManager.default.fileExists(atPath: inbox + "/done/lumi.cubbypack") {
+            try await Task.sleep(for: .milliseconds(100))
+            if ContinuousClock.now > deadline { break }
+        }
+        #expect(FileManager.default.fileExists(atPath: inbox + "/done/lumi.cubbypack"))
+        let reason = try String(contentsOfFile: inbox + "/rejected/junk.cubbypack.txt", encoding: .utf8)
+        #expect(reason.contains("not gzip-compressed"))
+        #expect(try await toy.cubby(["list"]).stdout.contains("* lumi"))
+        #expect(await toy.stop().status == 0)
+    }
+
+    @Test func badClientsGetClearRefusalsAndDoNotDisturbOthers() async throws {
+        let toy = try await Toy.start()
+        defer { toy.sandbox.remove() }
+        func exchange(_ bytes: [UInt8]) throws -> [String: Any] {
+            let reply = try RawSocket(path: toy.socket).exchange(bytes)
+            return try #require(try JSONSerialization.jsonObject(with: Data(reply)) as? [String: Any], "\(String(decoding: reply, as: UTF8.self))")
+        }
+        func code(_ reply: [String: Any]) -> String? { (reply["error"] as? [String: Any])?["code"] as? String }
+        func message(_ reply: [String: Any]) -> String { ((reply["error"] as? [String: Any])?["message"] as? String) ?? "" }
+
+        let newer = try exchange(Array(#"{"protocol": 7, "command": "hello"}"#.utf8) + [10])
+        #expect(code(newer) == "version" && message(newer).contains("control protocol 1; the client sent protocol 7"))
+        #expect(code(try exchange(Array("this is not json\n".utf8))) == "malformed")
+        #expect(code(try exchange(Array(#"{"protocol": 1, "command": 5}"#.utf8) + [10])) == "malformed")
+        #expect(code(try exchange([UInt8](repeating: UInt8(ascii: "x"), count: 100_000))) == "too_large")
+        #expect(code(try exchange(Array(#"{"protocol": 1, "command": "persona.install", "payload_bytes": 999999999}"#.utf8) + [10])) == "too_large")
+        #expect(code(try exchange(Array(#"{"protocol": 1, "command": "persona.install", "payload_bytes": 10}"#.utf8) + [10, 1, 2, 3])) == "malformed")
+        #expect(code(try exchange(Array(#"{"protocol": 1, "command": "reboot"}"#.utf8) + [10])) == "unknown_command")
+
+        // Clients that connect and say nothing hold no one else up.
+        let stalled = try (0..<4).map { _ in try RawSocket(path: toy.socket) }
+        let clock = ContinuousClock()
+        let started = clock.now
+        let hello = try exchange(Array(#"{"protocol": 1, "command": "hello"}"#.utf8) + [10])
+        #expect(hello["ok"] as? Bool == true && (hello["daemon_version"] as? String) != nil)
+        #expect(clock.now - started < .seconds(5))
+        // Several at once are all answered.
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            for _ in 0..<6 { group.addTask { try await toy.cubby(["list"]).status == 0 } }
+            for try await ok in group { #expect(ok) }
+        }
+        stalled.forEach { $0.close() }
+        #expect(toy.process.isRunning)
+        #expect(await toy.stop().status == 0)
+    }
+}
+
+/// A blocking Unix-socket client that sends raw bytes and reads the answer.
+final class RawSocket {
+    let fd: Int32
+
+    init(path: String) throws {
+        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
+        var timeout = timeval(tv_sec: 20, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    func exchange(_ bytes: [UInt8]) throws -> [UInt8] {
+        defer { close() }
+        _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        // Done sending: a request cut short is then seen as ended, not as slow.
+        shutdown(fd, Int32(SHUT_WR))
+        var reply: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = recv(fd, &buffer, buffer.count, 0)
+            if count <= 0 { break }
+            reply += buffer.prefix(count)
+            if reply.last == 10 { break }
+        }
+        return reply
+    }
+
+    func close() { Glibc.close(fd) }
+}
