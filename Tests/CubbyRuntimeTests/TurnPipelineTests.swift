@@ -88,10 +88,10 @@ import Testing
         init() { safety = ConversationSafety(clock: clock) }
     }
 
-    func run(_ provider: ScriptedProvider?, childAge: Int = 6, shared: Shared? = nil) async throws -> Run {
+    func run(_ provider: ScriptedProvider?, childAge: Int = 6, shared: Shared? = nil, persona name: String = "teddy") async throws -> Run {
         let configuration = try ConfigurationLoader.decode(try TOMLSection.parse("[child]\nage = \(childAge)\n", file: "test.toml"),
                                                            folder: "/tmp", environment: [:])
-        let persona = try PersonaPackLoader.load(directory: Sandbox.packageRoot + "/Personas/teddy")
+        let persona = try PersonaPackLoader.load(directory: Sandbox.packageRoot + "/Personas/" + name)
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("pipeline-\(UUID().uuidString).wav").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         let speaker = SpeakerQueue(writer: try WAVFileWriter(path: path, sampleRate: 16_000))
@@ -155,6 +155,25 @@ import Testing
                                                     bringsItsOwnVoice: false, failAfter: 0))
         #expect(before.report.outcome == .offline)
         #expect(before.persona.offlineLines.contains(before.report.said.first ?? ""))
+    }
+
+    @Test func aBilingualPersonaAnswersOnTheDeviceAndPromptsInTheLanguageTheChildSpoke() async throws {
+        let chinese = try await run(ScriptedProvider(heardText: "我叔叔摸我，还说这是我们的秘密", events: [.sentence("Never asked for.")],
+                                                     bringsItsOwnVoice: false), persona: "lumi")
+        let zh = try #require(chinese.persona.locales.first { $0.code == "zh" })
+        #expect(chinese.report.said == [zh.redirect(for: .disclosure)], "a Chinese disclosure gets the Chinese redirect")
+
+        let offline = try await run(ScriptedProvider(heardText: "给我讲个故事", events: [.sentence("好。")], bringsItsOwnVoice: false, failAfter: 0), persona: "lumi")
+        #expect(offline.report.outcome == .offline)
+        #expect(zh.lines.offline.contains(offline.report.said.first ?? ""), "\(offline.report.said)")
+
+        let provider = ScriptedProvider(heardText: "给我讲个故事", events: [.sentence("好的！")], bringsItsOwnVoice: false)
+        _ = try await run(provider, persona: "lumi")
+        let system = try #require(provider.log.requests.first?.messages.first?.content)
+        #expect(system.hasPrefix(zh.prompt.prefix(20)), "the Chinese prompt leads")
+
+        let english = try await run(ScriptedProvider(heardText: "tell me a story", events: [.sentence("Okay.")], bringsItsOwnVoice: false, failAfter: 0), persona: "lumi")
+        #expect(english.persona.primary.lines.offline.contains(english.report.said.first ?? ""))
     }
 
     @Test func theModelReadsTheRedactedWordsInsideThePrompt() async throws {

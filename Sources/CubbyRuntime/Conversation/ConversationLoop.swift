@@ -133,10 +133,12 @@ final class ConversationLoop {
     /// synthesizes it itself.
     func warmPhrases(_ snapshot: LiveSettings.Snapshot) {
         let persona = snapshot.persona
-        let lines = persona.offlineLines + [persona.defaultRedirect] + persona.redirects.keys.sorted().compactMap { persona.redirects[$0] }
         let (phrases, synthesizer, rate) = (parts.phrases, parts.synthesizer, parts.speaker.format.sampleRate)
         Task.detached(priority: .utility) {
-            await phrases.warm(lines, voice: persona.voice, rate: rate, synthesizer: synthesizer)
+            for locale in persona.locales {
+                let lines = locale.lines.offline + [locale.lines.coolDown, locale.defaultRedirect] + locale.redirects.keys.sorted().compactMap { locale.redirects[$0] }
+                await phrases.warm(lines, voice: locale.voice(rate: persona.rate, pitch: persona.pitch), rate: rate, synthesizer: synthesizer)
+            }
         }
     }
 }

@@ -25,7 +25,8 @@ public struct TurnPipeline: Sendable {
     let inbound: InboundGate
     let prompt: PromptBuilder
     let tools: TurnTools
-    let outbound: @Sendable () -> OutboundGate
+    /// The outbound gate for a turn; redirects are in the language the child spoke (`heard`).
+    let outbound: @Sendable (_ heard: String) -> OutboundGate
     let voice: Voice
     let device: DeviceAnswers
     let recorder: TurnRecorder
@@ -79,9 +80,10 @@ public struct TurnPipeline: Sendable {
         tools = TurnTools(persona: parts.persona, maxVolume: parts.configuration.maxVolume, speaker: parts.speaker, memories: parts.database.memories,
                           filter: parts.filter, context: context, clock: parts.clock, expression: parts.expression)
         let (filter, safety, guardModel, persona) = (parts.filter, parts.safety, parts.guardModel, parts.persona)
-        outbound = {
-            OutboundGate(filter: filter, context: context, safety: safety, guardModel: guardModel,
-                         redirect: { persona.redirect(for: $0) }, logger: logger)
+        outbound = { heard in
+            let locale = persona.locale(for: heard)
+            return OutboundGate(filter: filter, context: context, safety: safety, guardModel: guardModel,
+                                redirect: { locale.redirect(for: $0) }, logger: logger)
         }
         self.voice = voice
         device = DeviceAnswers(persona: parts.persona, voice: voice, alerts: ParentAlerts(alerts: parts.database.alerts, clock: parts.clock, logger: logger), logger: logger)
@@ -164,7 +166,7 @@ public struct TurnPipeline: Sendable {
             // xiaozhi's server already has the words; the toy's filter still guards what comes back.
             turn.sentText = heard.alreadyLeftTheDevice ? heard.text : verdict.text
             let request = ReplyRequest(text: verdict.text, messages: exchange.wantsPrompt ? prompt.messages(for: verdict.text, verdict: verdict) : [])
-            var playback = ReplyPlayback(gate: outbound(), voice: voice, providerVoice: exchange.bringsItsOwnVoice,
+            var playback = ReplyPlayback(gate: outbound(heard.text), voice: voice, providerVoice: exchange.bringsItsOwnVoice,
                                          expression: expression, clock: clock, logger: logger)
             try await exchange.reply(to: request) { event in
                 await playback.handle(event, in: &turn, since: input.endOfSpeech)

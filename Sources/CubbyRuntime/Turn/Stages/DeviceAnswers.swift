@@ -14,18 +14,20 @@ struct DeviceAnswers: Sendable {
     /// then the persona's answer. Nothing more goes to the cloud this turn.
     func answer(_ verdict: SafetyVerdict, heard: String, input: TurnInput, turn: inout TurnReport) async {
         turn.outcome = .heldBack
+        // Answered in the language the child spoke, when the persona speaks it.
+        let locale = persona.locale(for: heard)
         switch verdict.action {
         case .coolDown:
             turn.failure = "cool-down started after repeated attempts to break the rules"
-            await voice.say(line: persona.redirect(for: .ruleBreaking), in: &turn, since: input.endOfSpeech)
-            await voice.say(line: persona.coolDownLine, in: &turn, since: input.endOfSpeech)
+            await voice.say(line: locale.redirect(for: .ruleBreaking), in: &turn, since: input.endOfSpeech)
+            await voice.say(line: locale.lines.coolDown, in: &turn, since: input.endOfSpeech)
         default:
             if verdict.action == .alert {
                 turn.alertCategory = alerts.raise(for: verdict, heard: heard, conversationID: input.conversationID).rawValue
             }
             let category = verdict.primaryCategory ?? .ruleBreaking
             turn.failure = "held back on the device: \(category.rawValue)"
-            await voice.say(line: persona.redirect(for: category), in: &turn, since: input.endOfSpeech)
+            await voice.say(line: locale.redirect(for: category), in: &turn, since: input.endOfSpeech)
         }
         await voice.finish()
     }
@@ -34,7 +36,7 @@ struct DeviceAnswers: Sendable {
     func coolingDown(input: TurnInput, turn: inout TurnReport) async {
         turn.outcome = .heldBack
         turn.failure = "cooling down after repeated attempts to break the rules"
-        await voice.say(line: persona.coolDownLine, in: &turn, since: input.endOfSpeech)
+        await voice.say(line: persona.locale(for: turn.heard).lines.coolDown, in: &turn, since: input.endOfSpeech)
         await voice.finish()
     }
 
@@ -43,7 +45,7 @@ struct DeviceAnswers: Sendable {
         logger.warning("answering offline", metadata: ["reason": "\(reason)"])
         turn.outcome = .offline
         turn.failure = reason
-        await voice.say(line: persona.offlineLine(turn: input.index), in: &turn, since: input.endOfSpeech)
+        await voice.say(line: persona.locale(for: turn.heard).offlineLine(turn: input.index), in: &turn, since: input.endOfSpeech)
         await voice.finish()
     }
 }

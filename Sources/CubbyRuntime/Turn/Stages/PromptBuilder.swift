@@ -16,7 +16,7 @@ struct PromptBuilder: Sendable {
         let guidance = verdict.action == .guide ? SafetyGuidance.forTurn(verdict.categories, childAge: configuration.childAge) : nil
         var preamble = SafetyPreamble.systemPrompt(
             persona: persona, childAge: configuration.childAge, childName: configuration.childName,
-            blockedTopics: persona.blockedTopics + configuration.safety.blockedTopics)
+            blockedTopics: persona.blockedTopics + configuration.safety.blockedTopics, childSaid: text)
         if let remembered = try? database.memories.recent(limit: 20), !remembered.isEmpty {
             preamble += "\n\nWhat the child told you in earlier conversations:\n" + remembered.map { "- \($0)" }.joined(separator: "\n")
         }

@@ -58,15 +58,17 @@ struct Voice: Sendable {
 
     private func speak(_ text: String, useCloudVoice: Bool) async -> Spoken {
         let rate = speaker.format.sampleRate
+        // A bilingual persona speaks each sentence with the voice of its language.
+        let voice = persona.locale(for: text).voice(rate: persona.rate, pitch: persona.pitch)
         do {
-            if let cached = phrases?.samples(for: text, voice: persona.voice, rate: rate) {
+            if let cached = phrases?.samples(for: text, voice: voice, rate: rate) {
                 return try enqueue(cached)
             }
             if useCloudVoice, let cloudVoice {
                 let streamed = await stream(text, cloudVoice: cloudVoice, rate: rate)
                 if streamed.anything || Task.isCancelled { return streamed }
             }
-            let speech = try await synthesizer.synthesize(text, voice: persona.voice)
+            let speech = try await synthesizer.synthesize(text, voice: voice)
             return try enqueue(try Resampler.convert(speech.samples, from: speech.sampleRate, to: rate))
         } catch {
             if !Task.isCancelled { logger.error("could not speak", metadata: ["error": "\(error)"]) }
