@@ -41,18 +41,24 @@ public struct ControlClient: Sendable {
                 : code == .permissionDenied ? " (is your user in the cubby group?)" : ""
             throw CubbyError(.io, "cannot reach the toy's daemon\(hint)", context: socketPath, underlying: code)
         }
-        try writeAll(request.encodedLine() + payload, fd: fd)
+        // The daemon may refuse early (busy, too large) and stop reading: its answer is still read below.
+        let sendFailure: CubbyError?
+        do { try writeAll(request.encodedLine() + payload, fd: fd); sendFailure = nil } catch { sendFailure = error }
         var reply: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         while reply.count <= ControlProtocol.maximumHeaderBytes * 16 {
             let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if count < 0 && errno == EINTR { continue }
-            if count < 0 { throw CubbyError(.io, "no answer from the toy's daemon", context: socketPath, underlying: SystemCall.lastError) }
+            if count < 0 {
+                if let sendFailure, reply.isEmpty { throw sendFailure }
+                throw CubbyError(.io, "no answer from the toy's daemon", context: socketPath, underlying: SystemCall.lastError)
+            }
             if count == 0 { break }
             reply += buffer.prefix(count)
         }
         guard let line = reply.split(separator: 10, omittingEmptySubsequences: true).first,
               let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else {
+            if let sendFailure { throw sendFailure }
             throw CubbyError(.io, "the toy's daemon closed the connection without an answer", context: socketPath)
         }
         if let version = object["protocol"] as? Int, version != ControlProtocol.version, object["ok"] as? Bool != false {

@@ -10,7 +10,7 @@ public enum ControlProtocol {
     /// The request line, without its payload.
     public static let maximumHeaderBytes = 64 * 1024
     /// A payload (a persona pack) is at most this big.
-    public static let maximumPayloadBytes = 48 * 1024 * 1024
+    public static let maximumPayloadBytes = 32 * 1024 * 1024
     /// A request must arrive whole within this long; a stalled client is cut off.
     public static let requestTimeoutSeconds = 30
 }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CubbyCore
 import CubbyPersona
 import Foundation
@@ -43,13 +46,34 @@ public enum PackVerifier {
     }
 
     public static func verify(file path: String, policy: Policy) throws(CubbyError) -> VerifiedPack {
-        var info = stat()
-        guard lstat(path, &info) == 0 else { throw CubbyError(.io, "cannot be read", context: path, underlying: SystemCall.lastError) }
-        guard info.st_mode & S_IFMT == S_IFREG else { throw CubbyError(.persona, "is not a regular file", context: path) }
-        guard Int(info.st_size) <= policy.limits.maximumPackBytes else {
-            throw CubbyError(.persona, "is \(info.st_size) bytes; the limit for a pack is \(policy.limits.maximumPackBytes)", context: path)
+        try verify(bytes: try read(path, limit: policy.limits.maximumPackBytes), location: path, policy: policy)
+    }
+
+    /// Reads a pack file without following a link and never more than `limit` bytes, however the file
+    /// changes while it is read.
+    static func read(_ path: String, limit: Int) throws(CubbyError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else {
+            let code = SystemCall.lastError
+            if code == .tooManySymbolicLinkLevels { throw CubbyError(.persona, "is a symbolic link; give the pack file itself", context: path) }
+            throw CubbyError(.io, "cannot be read", context: path, underlying: code)
         }
-        return try verify(bytes: try FileBytes.read(at: path), location: path, policy: policy)
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { throw CubbyError(.persona, "is not a regular file", context: path) }
+        guard Int(info.st_size) <= limit else { throw CubbyError(.persona, "is \(info.st_size) bytes; the limit for a pack is \(limit)", context: path) }
+        var bytes = [UInt8](repeating: 0, count: limit + 1)
+        var count = 0
+        while count <= limit {
+            let got = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + count, limit + 1 - count) }
+            if got < 0 && errno == EINTR { continue }
+            guard got >= 0 else { throw CubbyError(.io, "cannot be read", context: path, underlying: SystemCall.lastError) }
+            if got == 0 { break }
+            count += got
+        }
+        guard count <= limit else { throw CubbyError(.persona, "is more than \(limit) bytes; the limit for a pack", context: path) }
+        bytes.removeLast(bytes.count - count)
+        return bytes
     }
 
     public static func verify(bytes: [UInt8], location: String, policy: Policy) throws(CubbyError) -> VerifiedPack {
@@ -63,8 +87,8 @@ public enum PackVerifier {
         guard let manifestEntry = entries.first(where: { $0.path == PackManifest.entryName }) else {
             throw refuse("has no \(PackManifest.entryName): not a persona pack, or a damaged one")
         }
-        let manifest = try PackManifest.decode(manifestEntry.bytes, context: location)
 
+        // The signature is checked over the manifest's raw bytes before a word of the manifest is read.
         let signatureEntry = entries.first { $0.path == PackManifest.signatureName }
         var signer: TrustedKey?
         if let signatureEntry {
@@ -81,6 +105,7 @@ public enum PackVerifier {
         } else if !policy.allowUnsigned {
             throw refuse("is not signed; unsigned packs are installed only in developer mode")
         }
+        let manifest = try PackManifest.decode(manifestEntry.bytes, context: location)
 
         var files: [String: [UInt8]] = [:]
         let listed = Dictionary(manifest.files.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })

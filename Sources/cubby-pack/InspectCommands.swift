@@ -21,7 +21,7 @@ struct Inspect: ParsableCommand {
         do {
             let pack = try PackLoading.open(file)
             json ? print(try PackDescription.json(pack)) : print(PackDescription.text(pack))
-        } catch let exit as ExitCode { throw exit } catch { throw fail(error) }
+        } catch { throw fail(error) }
     }
 }
 
@@ -56,7 +56,7 @@ struct Preview: ParsableCommand {
                 }
             }
             say("\(written) lines synthesized with espeak-ng into \(out)")
-        } catch let exit as ExitCode { throw exit } catch { throw fail(error) }
+        } catch { throw fail(error) }
     }
 }
 

@@ -17,12 +17,13 @@ import Testing
         var data: String { sandbox.folder + "/data" }
         var socket: String { data + "/control.sock" }
 
-        static func start() async throws -> Toy {
+        static func start(prepare: (Sandbox) throws -> Void = { _ in }) async throws -> Toy {
             let sandbox = try Sandbox(cloud: nil, extra: """
                 [personas]
                 trusted_keys = "keys"
                 inbox_poll_ms = 200
                 """)
+            try prepare(sandbox)
             _ = try await ProcessRunner.run("cubby-pack", ["keygen", "--out", sandbox.folder + "/keys", "--name", "acme"])
             let (process, out, err) = try ProcessRunner.start("cubbyd", ["--config", sandbox.configPath])
             let toy = Toy(sandbox: sandbox, process: process, out: out, err: err)
@@ -119,7 +120,11 @@ import Testing
     }
 
     @Test func packsDroppedIntoTheInboxAreInstalledOrRejectedWithTheReason() async throws {
-        let toy = try await Toy.start()
+        // A pack the toy was installing when it stopped is not tried again.
+        let toy = try await Toy.start { sandbox in
+            try FileManager.default.createDirectory(atPath: sandbox.folder + "/data/inbox/.processing", withIntermediateDirectories: true)
+            try Data("half".utf8).write(to: URL(fileURLWithPath: sandbox.folder + "/data/inbox/.processing/stuck.cubbypack"))
+        }
         defer { toy.sandbox.remove() }
         let inbox = toy.data + "/inbox"
         try FileManager.default.createDirectory(atPath: inbox, withIntermediateDirectories: true)
@@ -134,6 +139,8 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: inbox + "/done/lumi.cubbypack"))
         let reason = try String(contentsOfFile: inbox + "/rejected/junk.cubbypack.txt", encoding: .utf8)
         #expect(reason.contains("not gzip-compressed"))
+        let stuck = try String(contentsOfFile: inbox + "/rejected/stuck.cubbypack.txt", encoding: .utf8)
+        #expect(stuck.contains("stopped while installing this pack"))
         #expect(try await toy.cubby(["list"]).stdout.contains("* lumi"))
         #expect(await toy.stop().status == 0)
     }

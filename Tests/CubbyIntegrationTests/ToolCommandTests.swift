@@ -48,8 +48,6 @@ import Testing
             #expect(result.stderr.contains("not yet available"))
             #expect(result.stdout.isEmpty)
         }
-        let sign = try await ProcessRunner.run("cubby-pack", ["sign"])
-        #expect(sign.status == 2 && sign.stderr.contains("not yet available"))
     }
 
     @Test func everyExecutableAnswersHelpAndVersion() async throws {

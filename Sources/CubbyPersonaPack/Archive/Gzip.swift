@@ -32,6 +32,9 @@ enum Gzip {
         guard cubby_inflate_init_gzip(&stream) == Z_OK else { throw CubbyError(.library, "zlib could not start inflating") }
         defer { inflateEnd(&stream) }
         var output: [UInt8] = []
+        // The trailer's size (mod 2^32) is a hint, never trusted past the limit: one allocation, not a doubling series.
+        let stated = Int(input[input.count - 4]) | Int(input[input.count - 3]) << 8 | Int(input[input.count - 2]) << 16 | Int(input[input.count - 1]) << 24
+        output.reserveCapacity(min(limit, stated) + 1)
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         var status: Int32 = Z_OK
         input.withUnsafeBufferPointer { source in

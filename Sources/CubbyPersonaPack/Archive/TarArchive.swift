@@ -71,7 +71,7 @@ enum TarArchive {
             if let problem = PackPath.problem(with: name) { throw refuse("entry \"\(name.prefix(120))\" \(problem)") }
             guard seen.insert(name.lowercased()).inserted else { throw refuse("entry \"\(name)\" appears twice (names are compared ignoring case)") }
             guard entries.count < limits.maximumFiles else { throw refuse("holds more than \(limits.maximumFiles) files") }
-            guard let size = number(header, 124, 12) else { throw refuse("entry \"\(name)\" has a malformed size") }
+            guard let size = number(header, 124, 12), size >= 0 else { throw refuse("entry \"\(name)\" has a malformed size") }
             guard size <= limits.maximumFileBytes else { throw refuse("entry \"\(name)\" is \(size) bytes; the limit for one file is \(limits.maximumFileBytes)") }
             total += size
             guard total <= limits.maximumTotalBytes else { throw refuse("files total more than \(limits.maximumTotalBytes) bytes") }
@@ -100,8 +100,9 @@ enum TarArchive {
 
     private static func number(_ header: [UInt8], _ offset: Int, _ width: Int) -> Int? {
         let field = header[offset..<offset + width].prefix { $0 != 0 && $0 != UInt8(ascii: " ") }
-        let text = String(decoding: field.drop { $0 == UInt8(ascii: " ") }, as: UTF8.self)
-        guard !text.isEmpty, text.count <= 11 else { return nil }
-        return Int(text, radix: 8)
+        let digits = field.drop { $0 == UInt8(ascii: " ") }
+        // Octal digits only: `Int(_:radix:)` would also take a sign, and a negative size must never pass.
+        guard !digits.isEmpty, digits.count <= 11, digits.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "7")).contains($0) }) else { return nil }
+        return Int(String(decoding: digits, as: UTF8.self), radix: 8)
     }
 }

@@ -84,7 +84,7 @@ public struct PersonaStore: Sendable {
                         changed.personas[id] = .init(current: version, previous: installed.current)
                     }
                     if activate { changed.active = id }
-                    if changed != state { try changed.write(to: statePath); onStep(.switched) }
+                    if changed != state { try write(changed); onStep(.switched) }
                     return .alreadyInstalled(id: id, version: version)
                 }
             }
@@ -98,13 +98,14 @@ public struct PersonaStore: Sendable {
             try makeFolder(packsPath)
             try makeFolder(packsPath + "/" + id)
             try SystemCall.check("cannot move the staged pack into place", context: target) { rename(staging, target) }
-            try FileBytes.syncFolder(packsPath + "/" + id)
+            // Every folder on the way down is synced before the state may name the new version.
+            for folder in [packsPath + "/" + id, packsPath, root] { try FileBytes.syncFolder(folder) }
             onStep(.moved)
 
             let replaced = state.personas[id]?.current
             state.personas[id] = .init(current: version, previous: replaced)
             if activate || state.active == nil { state.active = id }
-            try state.write(to: statePath)
+            try write(state)
             onStep(.switched)
             try recover()
             onStep(.cleaned)
@@ -118,7 +119,7 @@ public struct PersonaStore: Sendable {
             var state = try state()
             guard state.personas[id] != nil else { throw notInstalled(id, state) }
             state.active = id
-            try state.write(to: statePath)
+            try write(state)
         }
     }
 
@@ -131,7 +132,7 @@ public struct PersonaStore: Sendable {
                 throw CubbyError(.persona, "\(id) is the active persona; switch to another one before removing it")
             }
             state.personas[id] = nil
-            try state.write(to: statePath)
+            try write(state)
             try recover()
         }
     }
@@ -144,7 +145,7 @@ public struct PersonaStore: Sendable {
             guard let id = state.active, let entry = state.personas[id] else { throw CubbyError(.persona, "no persona is installed, so there is nothing to roll back") }
             guard let previous = entry.previous else { throw CubbyError(.persona, "\(id) \(entry.current) is the only version installed; there is nothing to roll back to") }
             state.personas[id] = .init(current: previous, previous: entry.current)
-            try state.write(to: statePath)
+            try write(state)
             return (id, entry.current, previous)
         }
     }
@@ -183,7 +184,8 @@ public struct PersonaStore: Sendable {
     func recover() throws(CubbyError) {
         let fm = FileManager.default
         guard fm.fileExists(atPath: root) else { return }
-        for name in (try? fm.contentsOfDirectory(atPath: root)) ?? [] where name.hasPrefix(".staging-") || name.hasPrefix(".trash-") {
+        for name in (try? fm.contentsOfDirectory(atPath: root)) ?? []
+        where name.hasPrefix(".staging-") || name.hasPrefix(".trash-") || name.hasPrefix("state.json.tmp-") {
             try? fm.removeItem(atPath: root + "/" + name)
         }
         let referenced = try state().referenced
@@ -209,16 +211,39 @@ public struct PersonaStore: Sendable {
             }
             try FileBytes.writeNew(pack.files.files[path]!, to: staging + "/" + path, mode: 0o600)
         }
-        // Sync every folder written, deepest first, so their entries are on disk before the rename.
-        let folders = Set(pack.files.files.keys.compactMap { path -> String? in
-            let parent = (path as NSString).deletingLastPathComponent
-            return parent.isEmpty ? nil : parent
-        })
+        // Sync every folder written (each ancestor too), deepest first, so their entries are on disk before the rename.
+        var folders = Set<String>()
+        for path in pack.files.files.keys {
+            var parent = (path as NSString).deletingLastPathComponent
+            while !parent.isEmpty {
+                folders.insert(parent)
+                parent = (parent as NSString).deletingLastPathComponent
+            }
+        }
         for folder in folders.sorted(by: { $0.count > $1.count }) { try FileBytes.syncFolder(staging + "/" + folder) }
+        adoptOwner(staging, recursive: true)
+    }
+
+    private func write(_ state: StoreState) throws(CubbyError) {
+        try state.write(to: statePath)
+        adoptOwner(statePath)
+    }
+
+    /// A factory `flash` run as root writes files the daemon's own user must read and change: everything
+    /// it creates is given to the owner of the data folder.
+    private func adoptOwner(_ path: String, recursive: Bool = false) {
+        guard geteuid() == 0 else { return }
+        var info = stat()
+        guard stat((root as NSString).deletingLastPathComponent, &info) == 0, info.st_uid != 0 else { return }
+        _ = lchown(path, info.st_uid, info.st_gid)
+        guard recursive, let walker = FileManager.default.enumerator(atPath: path) else { return }
+        while let relative = walker.nextObject() as? String { _ = lchown(path + "/" + relative, info.st_uid, info.st_gid) }
     }
 
     private func makeFolder(_ path: String) throws(CubbyError) {
-        if mkdir(path, 0o700) != 0 && errno != EEXIST {
+        if mkdir(path, 0o700) == 0 {
+            adoptOwner(path)
+        } else if errno != EEXIST {
             throw CubbyError(.io, "cannot create the folder", context: path, underlying: SystemCall.lastError)
         }
     }
@@ -228,17 +253,30 @@ public struct PersonaStore: Sendable {
         return CubbyError(.persona, "no persona \"\(id.prefix(64))\" is installed" + (known.isEmpty ? "" : " (installed: \(known.joined(separator: ", ")))"))
     }
 
+    /// How long a change waits for another (a factory `flash`, a stopped one) to let go of the store.
+    static let lockPatience: Duration = .seconds(30)
+
     /// Runs `body` holding the store's lock, so the daemon, its inbox and a factory `flash` never change
-    /// the store at the same time.
+    /// the store at the same time. Never waits forever: a holder that does not let go is reported.
     private func locked<T>(_ body: () throws(CubbyError) -> T) throws(CubbyError) -> T {
         do {
             try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
             throw CubbyError(.io, "cannot create the persona store", context: root, underlying: error)
         }
+        adoptOwner(root)
         let fd = try SystemCall.check("cannot open the store's lock", context: root + "/.lock") { open(root + "/.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600) }
         defer { close(fd) }
-        try SystemCall.check("cannot lock the persona store", context: root + "/.lock") { flock(fd, LOCK_EX) }
+        adoptOwner(root + "/.lock")
+        let deadline = ContinuousClock.now + Self.lockPatience
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let code = SystemCall.lastError
+            guard code == .wouldBlock || code == .interrupted else { throw CubbyError(.io, "cannot lock the persona store", context: root + "/.lock", underlying: code) }
+            guard ContinuousClock.now < deadline else {
+                throw CubbyError(.io, "the persona store is busy: another install has held it for \(Self.lockPatience); try again when it is done", context: root)
+            }
+            usleep(100_000)
+        }
         return try body()
     }
 }

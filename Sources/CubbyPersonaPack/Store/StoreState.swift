@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CubbyCore
 import Foundation
 
@@ -22,7 +25,14 @@ public struct StoreState: Codable, Sendable, Equatable {
     }
 
     static func read(at path: String) throws(CubbyError) -> StoreState {
-        guard FileManager.default.fileExists(atPath: path) else { return StoreState() }
+        // Only a state that is truly absent is empty: any other failure (a failing flash card) must not read
+        // as "nothing installed", or cleaning up would delete every pack.
+        var info = stat()
+        if stat(path, &info) != 0 {
+            let code = SystemCall.lastError
+            if code == .noSuchFileOrDirectory { return StoreState() }
+            throw CubbyError(.io, "cannot be read", context: path, underlying: code)
+        }
         let bytes = try FileBytes.read(at: path)
         do {
             let state = try JSONDecoder().decode(StoreState.self, from: Data(bytes))

@@ -37,6 +37,7 @@ public final class Daemon: Sendable {
     let logger: Logger
     /// The board's button readers; kept so they live as long as the daemon.
     let inputReaders: [FIFOInputReader]
+    let reloads = SerialGate()
 
     public init(options: DaemonOptions, environment: [String: String] = ProcessInfo.processInfo.environment,
                 logger baseLogger: Logger) throws(CubbyError) {
@@ -213,12 +214,21 @@ public final class Daemon: Sendable {
         logger.info("cubbyd stopped")
     }
 
-    /// SIGHUP: re-reads the configuration and persona, and builds a new wake engine when the wake
-    /// settings changed (off the cooperative pool: it takes a second or more on a small board); on any
-    /// error nothing changes.
+    /// SIGHUP (and a persona change): re-reads the configuration and persona, and builds a new wake engine
+    /// when the wake settings changed (off the cooperative pool: it takes a second or more on a small
+    /// board); on any error nothing changes. One reload at a time, so a slow one never overwrites a newer.
     func reload() async throws(CubbyError) -> String {
+        try await reloads.run { () async throws(CubbyError) -> String in try await reloadNow() }
+    }
+
+    private func reloadNow() async throws(CubbyError) -> String {
         let configuration = try ConfigurationLoader.load(path: options.configurationPath)
-        let loaded = try ActivePersona.load(dataDirectory: configuration.dataDirectory, factoryFolder: configuration.personaFolder)
+        // Checking every installed file's digest reads the whole pack: off the cooperative pool.
+        let (dataDirectory, factory) = (configuration.dataDirectory, configuration.personaFolder)
+        let loaded: ActivePersona.Loaded
+        do {
+            loaded = try await OffPoolBuild.run("persona") { () throws(CubbyError) in try ActivePersona.load(dataDirectory: dataDirectory, factoryFolder: factory) }
+        } catch let error as CubbyError { throw error } catch { throw CubbyError(.persona, "the persona was not loaded", underlying: error) }
         for problem in loaded.problems { logger.error("an installed persona was skipped", metadata: ["error": "\(problem)"]) }
         let persona = loaded.persona
         let filter = try SafetyAssembly.filter(base: baseFilter, configuration: configuration, persona: persona)

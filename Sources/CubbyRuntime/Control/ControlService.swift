@@ -35,11 +35,17 @@ struct ControlService: Service {
                     channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
                 }
         } catch {
-            throw CubbyError(.io, "cannot serve the control socket", context: path, underlying: error)
+            // The toy keeps talking without its control channel; the parent sees why in the log.
+            logger.error("cannot serve the control socket; persona changes need a restart once it is fixed",
+                         metadata: ["socket": "\(path)", "error": "\(error)"])
+            try? await gracefulShutdown()  // returning would end the whole group
+            return
         }
         chmod(path, 0o660)
         logger.info("control channel listening", metadata: ["socket": "\(path)"])
         let active = ClientCount()
+        // One pack in memory at a time: a second install is told to wait, not read alongside the first.
+        let payloads = ClientCount()
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 try await server.executeThenClose { inbound in
@@ -47,7 +53,7 @@ struct ControlService: Service {
                         let admitted = active.admit(limit: Self.maximumClients)
                         group.addTask {
                             defer { if admitted { active.leave() } }
-                            await serve(connection, admitted: admitted)
+                            await serve(connection, admitted: admitted, payloads: payloads)
                         }
                     }
                 }
@@ -58,13 +64,15 @@ struct ControlService: Service {
         unlink(path)
     }
 
-    private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>, admitted: Bool) async {
+    private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>, admitted: Bool, payloads: ClientCount) async {
         try? await connection.executeThenClose { inbound, outbound in
             let reply: ControlReply
             if !admitted {
                 reply = .failure("busy", "the toy is answering \(Self.maximumClients) other requests; try again in a moment")
             } else {
-                switch await read(inbound) {
+                let ticket = PayloadTicket(slots: payloads)
+                defer { ticket.release() }
+                switch await read(inbound, ticket: ticket) {
                 case .failure(let refusal): reply = refusal
                 case .success(let (request, payload)): reply = await handler.handle(request, payload: payload)
                 }
@@ -74,10 +82,10 @@ struct ControlService: Service {
     }
 
     /// Reads the request line and its payload, within the size limits and the time limit.
-    private func read(_ inbound: NIOAsyncChannelInboundStream<ByteBuffer>) async -> Result<(ControlRequest, [UInt8]), ControlReply> {
+    private func read(_ inbound: NIOAsyncChannelInboundStream<ByteBuffer>, ticket: PayloadTicket) async -> Result<(ControlRequest, [UInt8]), ControlReply> {
         let timeout = requestTimeout
         return await withTaskGroup(of: Result<(ControlRequest, [UInt8]), ControlReply>?.self) { group in
-            group.addTask { await Self.readWhole(inbound) }
+            group.addTask { await Self.readWhole(inbound, ticket: ticket) }
             group.addTask {
                 try? await Task.sleep(for: timeout)
                 return Task.isCancelled ? nil : .failure(.failure("timeout", "the request did not arrive whole within \(timeout)"))
@@ -90,7 +98,7 @@ struct ControlService: Service {
         }
     }
 
-    private static func readWhole(_ inbound: NIOAsyncChannelInboundStream<ByteBuffer>) async -> Result<(ControlRequest, [UInt8]), ControlReply> {
+    private static func readWhole(_ inbound: NIOAsyncChannelInboundStream<ByteBuffer>, ticket: PayloadTicket) async -> Result<(ControlRequest, [UInt8]), ControlReply> {
         var buffer: [UInt8] = []
         var request: ControlRequest?
         var payloadStart = 0
@@ -102,9 +110,14 @@ struct ControlService: Service {
                         guard newline <= ControlProtocol.maximumHeaderBytes else { break }
                         switch ControlRequest.decode(line: Array(buffer[..<newline])) {
                         case .failure(let refusal): return .failure(refusal)
-                        case .success(let decoded): request = decoded
+                        case .success(let decoded):
+                            if decoded.payloadBytes > 0 && !ticket.take() {
+                                return .failure(.failure("busy", "the toy is already receiving a persona pack; send this one when that is done"))
+                            }
+                            request = decoded
                         }
                         payloadStart = newline + 1
+                        buffer.reserveCapacity(payloadStart + (request?.payloadBytes ?? 0))
                     } else if buffer.count > ControlProtocol.maximumHeaderBytes {
                         break
                     }
@@ -112,7 +125,10 @@ struct ControlService: Service {
                 if let request {
                     let have = buffer.count - payloadStart
                     if have > request.payloadBytes { return .failure(.failure("malformed", "more bytes arrived than payload_bytes said (\(request.payloadBytes))")) }
-                    if have == request.payloadBytes { return .success((request, Array(buffer[payloadStart...]))) }
+                    if have == request.payloadBytes {
+                        buffer.removeFirst(payloadStart)  // in place: a 32 MiB pack is not copied again
+                        return .success((request, buffer))
+                    }
                 }
                 if Task.isCancelled { return .failure(.failure("timeout", "the request did not arrive in time")) }
             }
@@ -124,6 +140,24 @@ struct ControlService: Service {
         }
         if let request { return .failure(.failure("malformed", "the payload ended after \(buffer.count - payloadStart) of \(request.payloadBytes) bytes")) }
         return .failure(.failure("malformed", buffer.isEmpty ? "the request was empty" : "the request line has no end (a newline)"))
+    }
+}
+
+/// One connection's claim on the single payload slot, given back however the request ends.
+private final class PayloadTicket: Sendable {
+    private let slots: ClientCount
+    private let held = Mutex(false)
+
+    init(slots: ClientCount) { self.slots = slots }
+
+    func take() -> Bool {
+        guard slots.admit(limit: 1) else { return false }
+        held.withLock { $0 = true }
+        return true
+    }
+
+    func release() {
+        if held.withLock({ held in defer { held = false }; return held }) { slots.leave() }
     }
 }
 

@@ -10,12 +10,16 @@ import Logging
 /// Each change goes through the persona store (verified, atomic, see `PersonaStore`) and is then applied
 /// the way SIGHUP applies a changed configuration: the next turn speaks as the new persona; a turn in
 /// progress finishes as the old one. Memories are the child's, kept in the database, and stay as they are.
-actor PersonaManager {
+/// A change and the reload that applies it pass one `SerialGate` together, so two changes never
+/// interleave; store work (hashing, writing, flock) runs on a thread of its own, never on the pool the
+/// conversation runs on.
+struct PersonaManager: Sendable {
     let live: LiveSettings
     let baseFilter: OnDeviceFilter
     /// Re-reads the configuration and the active persona and puts them in force (`Daemon.reload`).
     let apply: @Sendable () async throws(CubbyError) -> String
     let logger: Logger
+    private let changes = SerialGate()
 
     init(live: LiveSettings, baseFilter: OnDeviceFilter, logger: Logger, apply: @escaping @Sendable () async throws(CubbyError) -> String) {
         self.live = live
@@ -36,34 +40,50 @@ actor PersonaManager {
     }
 
     func install(bytes: [UInt8], name: String, allowDowngrade: Bool) async throws(CubbyError) -> String {
-        let installer = try installer()
-        let result = try await offPool { () throws(CubbyError) in try installer.install(bytes: bytes, name: name, allowDowngrade: allowDowngrade) }
-        return try await finish(describe(result.0, name: result.1.persona.name))
+        try await changes.run { () async throws(CubbyError) -> String in
+            let installer = try installer()
+            let result = try await offPool { () throws(CubbyError) in try installer.install(bytes: bytes, name: name, allowDowngrade: allowDowngrade) }
+            return try await finish(describe(result.0, name: result.1.persona.name))
+        }
     }
 
     func install(file: String) async throws(CubbyError) -> String {
-        let installer = try installer()
-        let result = try await offPool { () throws(CubbyError) in try installer.install(file: file) }
-        return try await finish(describe(result.0, name: result.1.persona.name))
+        try await changes.run { () async throws(CubbyError) -> String in
+            let installer = try installer()
+            let result = try await offPool { () throws(CubbyError) in try installer.install(file: file) }
+            return try await finish(describe(result.0, name: result.1.persona.name))
+        }
     }
 
     func activate(id: String) async throws(CubbyError) -> String {
-        try store.activate(id: id)
-        return try await finish("switched to \(id)")
+        try await changes.run { () async throws(CubbyError) -> String in
+            let store = store
+            try await offPool { () throws(CubbyError) in try store.activate(id: id) }
+            return try await finish("switched to \(id)")
+        }
     }
 
-    func remove(id: String) throws(CubbyError) -> String {
-        try store.remove(id: id)
-        return "removed \(id)"
+    func remove(id: String) async throws(CubbyError) -> String {
+        try await changes.run { () async throws(CubbyError) -> String in
+            let store = store
+            try await offPool { () throws(CubbyError) in try store.remove(id: id) }
+            return "removed \(id)"
+        }
     }
 
     func rollback() async throws(CubbyError) -> String {
-        let (id, from, to) = try store.rollback()
-        return try await finish("rolled \(id) back from \(from) to \(to)")
+        try await changes.run { () async throws(CubbyError) -> String in
+            let store = store
+            let (id, from, to) = try await offPool { () throws(CubbyError) in try store.rollback() }
+            return try await finish("rolled \(id) back from \(from) to \(to)")
+        }
     }
 
-    func list() throws(CubbyError) -> [ControlPersona] {
-        try store.list().map { ControlPersona(id: $0.id, name: $0.name, version: $0.current, previous: $0.previous, active: $0.active, locales: $0.locales) }
+    func list() async throws(CubbyError) -> [ControlPersona] {
+        let store = store
+        return try await offPool { () throws(CubbyError) in
+            try store.list().map { ControlPersona(id: $0.id, name: $0.name, version: $0.current, previous: $0.previous, active: $0.active, locales: $0.locales) }
+        }
     }
 
     var activePersona: String {
@@ -71,11 +91,11 @@ actor PersonaManager {
         return "\(persona.id) \(persona.version)"
     }
 
-    /// Verifying and writing a pack takes a while on a small board: done on a thread of its own, never on
-    /// the pool the conversation runs on.
+    /// Verifying and writing a pack takes a while on a small board, and the store's lock may be held by a
+    /// factory `flash`: done on a thread of its own, never on the pool the conversation runs on.
     private func offPool<T>(_ work: @escaping @Sendable () throws(CubbyError) -> T) async throws(CubbyError) -> T {
-        do { return try await OffPoolBuild.run("persona-install", work) } catch let error as CubbyError { throw error } catch {
-            throw CubbyError(.io, "the install was interrupted", underlying: error)
+        do { return try await OffPoolBuild.run("persona-store", work) } catch let error as CubbyError { throw error } catch {
+            throw CubbyError(.io, "the change was interrupted", underlying: error)
         }
     }
 
