@@ -142,7 +142,8 @@ public enum ConfigurationLoader {
         let url = try table.string("base_url")
         let ownKey = try secret(table, file: "api_key_file", variable: "CUBBY_SPEECH_KEY", folder: folder, environment: environment)
         let model = try table.string("model", default: "gpt-4o-mini-tts")
-        let voice = try table.string("voice", default: "alloy")
+        let explicitVoice = try table.string("voice")
+        let voice = explicitVoice ?? "alloy"
         let timeout = try table.integer("timeout_ms", default: 3_000, in: 200...30_000)
         let allowInsecure = try table.boolean("allow_insecure_http", default: cloud?.allowInsecureHTTP ?? false)
         guard engine == "openai" else { return nil }
@@ -153,7 +154,9 @@ public enum ConfigurationLoader {
             throw CubbyError(.invalidConfiguration, "\(table.qualifiedName("base_url")): \(problem)", context: table.file)
         }
         let key = ownKey ?? (url == nil ? cloud?.apiKey : nil)
-        return CloudSpeechSettings(baseURL: base, apiKey: key, model: model, voice: voice, timeoutMilliseconds: timeout)
+        var settings = CloudSpeechSettings(baseURL: base, apiKey: key, model: model, voice: voice, timeoutMilliseconds: timeout)
+        settings.voiceIsExplicit = explicitVoice != nil
+        return settings
     }
 
     private static func decodeSafety(_ table: TOMLSection, folder: String, environment: [String: String]) throws(CubbyError) -> SafetySettings {

@@ -49,6 +49,15 @@ public enum PackValidator {
             }
         }
 
+        // A wake model must at least be a TensorFlow Lite flatbuffer (its identifier is "TFL3").
+        if let model = persona.wakeModelPath, let bytes = files.bytes(of: model) {
+            if bytes.count < 8 || Array(bytes[4..<8]) != Array("TFL3".utf8) {
+                findings.append(.init(severity: .error, file: model, field: "format", message: "is not a TensorFlow Lite model (no \"TFL3\" identifier)"))
+            } else if bytes.count > 1 << 20 {
+                findings.append(.init(severity: .error, file: model, field: "size", message: "\(bytes.count) bytes; a streaming wake-word model is at most 1 MiB"))
+            }
+        }
+
         // Lines: what the toy says on its own never goes through the model's gate, so it must pass here.
         let context = SafetyContext(childAge: persona.ageRange.lowerBound)
         for locale in persona.locales {

@@ -5,6 +5,8 @@ public struct CloudSpeechSettings: Sendable, Equatable {
     public var apiKey: String?
     public var model: String
     public var voice: String
+    /// `[speech] voice` was set: the parent's choice wins over the persona's `cloud_voice`.
+    public var voiceIsExplicit = false
     /// The longest a sentence waits for its audio before the toy says it with espeak-ng instead.
     public var timeoutMilliseconds: Int
     public var maximumResponseBytes: Int
@@ -17,6 +19,14 @@ public struct CloudSpeechSettings: Sendable, Equatable {
         self.voice = voice
         self.timeoutMilliseconds = timeoutMilliseconds
         self.maximumResponseBytes = maximumResponseBytes
+    }
+
+    /// The settings with the persona's cloud voice, unless the configuration named one itself.
+    public func speaking(as personaVoice: String?) -> CloudSpeechSettings {
+        guard !voiceIsExplicit, let personaVoice else { return self }
+        var settings = self
+        settings.voice = personaVoice
+        return settings
     }
 
     /// OpenAI's `pcm` format: 24 kHz, 16-bit little-endian, mono.

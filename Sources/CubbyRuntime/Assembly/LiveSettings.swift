@@ -38,7 +38,7 @@ public final class LiveSettings: @unchecked Sendable {
                 wake: WakeEngine? = nil) {
         snapshot = Snapshot(configuration: configuration, persona: persona, cloud: cloud, filter: filter,
                             guardModel: configuration.safety.guardModel.map(GuardModelClient.init),
-                            speech: configuration.speech.map(CloudSpeechClient.init), wake: wake, generation: 0)
+                            speech: configuration.speech.map { CloudSpeechClient(settings: $0.speaking(as: persona.cloudVoice)) }, wake: wake, generation: 0)
     }
 
     public var current: Snapshot { lock.withLock { snapshot } }
@@ -58,9 +58,10 @@ public final class LiveSettings: @unchecked Sendable {
                 guardModel = configuration.safety.guardModel.map(GuardModelClient.init)
             }
             var speech = old.speech
-            if old.configuration.speech != configuration.speech {
+            let voiced = configuration.speech?.speaking(as: persona.cloudVoice)
+            if old.configuration.speech?.speaking(as: old.persona.cloudVoice) != voiced {
                 if let previous = old.speech { retiredVoices.append(previous) }
-                speech = configuration.speech.map(CloudSpeechClient.init)
+                speech = voiced.map(CloudSpeechClient.init)
             }
             snapshot = Snapshot(configuration: configuration, persona: persona, cloud: cloud, filter: filter, guardModel: guardModel,
                                 speech: speech, wake: wake, generation: old.generation + 1)

@@ -160,7 +160,12 @@ extension ConversationLoop {
         turnParts.phrases = parts.phrases
         turnParts.clock = parts.clock
         let events = parts.events
-        turnParts.expression = { events?.record("expression", $0) }
+        // The persona's expression map says how this character shows the feeling (motion, light, sound).
+        let expressions = snapshot.persona.expressions.emotions
+        turnParts.expression = { emotion in
+            let shown = expressions[emotion].map { e in [e.motion.map { "motion=\($0)" }, e.light.map { "light=\($0)" }, e.sound.map { "sound=\($0)" }].compactMap { $0 } } ?? []
+            events?.record("expression", ([emotion] + shown).joined(separator: " "))
+        }
         let pipeline = TurnPipeline(turnParts, logger: logger)
         let input = TurnInput(utterance: samples, conversationID: conversationID, index: index, endOfSpeech: parts.clock.now,
                               startedAt: parts.clock.date)
