@@ -175,6 +175,8 @@ import Testing
         #expect((assistant["tool_calls"] as? [[String: Any]])?.count == 2)
         let events = try String(contentsOfFile: sandbox.eventsPath, encoding: .utf8)
         #expect(events.contains(#""state":"happy""#))
+        // Teddy shows happiness his own way: the pack's expression map.
+        #expect(events.contains(#""device":"motion","state":"wiggle""#) && events.contains(#""device":"light_pattern","state":"rainbow""#), "\(events)")
     }
 }
 

@@ -163,8 +163,11 @@ extension ConversationLoop {
         // The persona's expression map says how this character shows the feeling (motion, light, sound).
         let expressions = snapshot.persona.expressions.emotions
         turnParts.expression = { emotion in
-            let shown = expressions[emotion].map { e in [e.motion.map { "motion=\($0)" }, e.light.map { "light=\($0)" }, e.sound.map { "sound=\($0)" }].compactMap { $0 } } ?? []
-            events?.record("expression", ([emotion] + shown).joined(separator: " "))
+            events?.record("expression", emotion)
+            guard let shown = expressions[emotion] else { return }
+            if let motion = shown.motion { events?.record("motion", motion) }
+            if let light = shown.light { events?.record("light_pattern", light) }
+            if let sound = shown.sound { events?.record("sound", sound) }
         }
         let pipeline = TurnPipeline(turnParts, logger: logger)
         let input = TurnInput(utterance: samples, conversationID: conversationID, index: index, endOfSpeech: parts.clock.now,
