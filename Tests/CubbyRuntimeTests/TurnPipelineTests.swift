@@ -88,7 +88,8 @@ import Testing
         init() { safety = ConversationSafety(clock: clock) }
     }
 
-    func run(_ provider: ScriptedProvider?, childAge: Int = 6, shared: Shared? = nil, persona name: String = "teddy") async throws -> Run {
+    func run(_ provider: ScriptedProvider?, childAge: Int = 6, shared: Shared? = nil, persona name: String = "teddy",
+             prepare: (CubbyDatabase) throws -> Void = { _ in }) async throws -> Run {
         let configuration = try ConfigurationLoader.decode(try TOMLSection.parse("[child]\nage = \(childAge)\n", file: "test.toml"),
                                                            folder: "/tmp", environment: [:])
         let persona = try PersonaPackLoader.load(directory: Sandbox.packageRoot + "/Personas/" + name)
@@ -96,6 +97,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: path) }
         let speaker = SpeakerQueue(writer: try WAVFileWriter(path: path, sampleRate: 16_000))
         let store = try CubbyDatabase()
+        try prepare(store)
         let conversation = try store.conversations.open(personaID: persona.id, openedBy: "test", at: Date())
         var parts = TurnPipeline.Parts(persona: persona, configuration: configuration, provider: provider, filter: Self.filter,
                                        synthesizer: EspeakSynthesizer(), speaker: speaker, database: store)
@@ -174,6 +176,32 @@ import Testing
 
         let english = try await run(ScriptedProvider(heardText: "tell me a story", events: [.sentence("Okay.")], bringsItsOwnVoice: false, failAfter: 0), persona: "lumi")
         #expect(english.persona.primary.lines.offline.contains(english.report.said.first ?? ""))
+    }
+
+    @Test func whatTheToyKnowsIsAnsweredFromTheStoreInTheChildsLanguage() async throws {
+        let facts: (CubbyDatabase) throws -> Void = { database in
+            try database.memories.remember("Mia has a dog called Max", kind: .pet, at: Date())
+            try database.memories.remember("Mia loves drawing rockets", kind: .preference, at: Date())
+            try database.memories.remember("她最喜欢熊猫", kind: .preference, at: Date())
+            try database.alerts.raise(AlertRecord(conversationID: nil, raisedAt: Date(), category: "disclosure", excerpt: "a parent-only note", rules: []))
+        }
+        let provider = ScriptedProvider(heardText: "What do you know about me?", events: [.sentence("Never asked.")], bringsItsOwnVoice: false)
+        let english = try await run(provider, prepare: facts)
+        #expect(provider.log.requests.isEmpty, "the cloud is not asked")
+        let said = english.report.said.joined(separator: " ")
+        #expect(said.contains("Mia has a dog called Max") && said.contains("Mia loves drawing rockets"), "\(said)")
+        #expect(!said.contains("熊猫") && !said.contains("parent-only"))
+
+        let chinese = try await run(ScriptedProvider(heardText: "你记得我什么？", events: [], bringsItsOwnVoice: false), persona: "lumi", prepare: facts)
+        #expect(chinese.report.said.first == "我记得这些：她最喜欢熊猫。", "\(chinese.report.said)")
+
+        let empty = try await run(ScriptedProvider(heardText: "what do you remember about me", events: [], bringsItsOwnVoice: false))
+        #expect(empty.report.said.first?.contains("haven't told me much") == true)
+
+        // Other turns get the facts they are about in the prompt.
+        let asking = ScriptedProvider(heardText: "tell me a funny story about my dog", events: [.sentence("Sure!")], bringsItsOwnVoice: false)
+        _ = try await run(asking, prepare: facts)
+        #expect(asking.log.requests.first?.messages.first?.content.contains("- Mia has a dog called Max") == true)
     }
 
     @Test func theModelReadsTheRedactedWordsInsideThePrompt() async throws {

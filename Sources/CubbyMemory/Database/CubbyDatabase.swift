@@ -42,6 +42,7 @@ public final class CubbyDatabase: Sendable {
     public var conversations: ConversationStore { ConversationStore(database: self) }
     public var alerts: AlertStore { AlertStore(database: self) }
     public var memories: MemoryStore { MemoryStore(database: self) }
+    public var audit: AuditLog { AuditLog(database: self) }
 
     /// Closes the database (checkpointing the WAL); later calls fail. Called once at shutdown.
     public func close() throws(CubbyError) {

@@ -81,6 +81,55 @@ enum Schema {
             try db.alter(table: "turn") { t in t.drop(column: "inboundCategories") }
             try db.alter(table: "alert") { t in t.drop(column: "rules") }
         }
+        migrator.registerMigration("v5: long-term memory, the child's profile, settings and the parents' audit log") { db in
+            try db.create(table: "child") { t in
+                t.primaryKey("id", .integer).check { $0 == 1 }  // one child per toy
+                t.column("name", .text).check { length($0) <= 64 }
+                t.column("age", .integer).check { $0 >= 3 && $0 <= 12 }
+                t.column("language", .text).notNull().defaults(to: "en")
+                t.column("updatedAt", .datetime).notNull()
+            }
+            try db.create(table: "childLike") { t in
+                t.belongsTo("child", onDelete: .cascade).notNull()
+                t.column("thing", .text).notNull().check { length($0) >= 1 && length($0) <= 80 }
+                t.primaryKey(["childId", "thing"])
+            }
+            // The old table's facts move into the new one, every one of them.
+            try db.rename(table: "memory", to: "memoryV3")
+            try db.create(table: "memory") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("text", .text).notNull().check { length($0) >= 1 && length($0) <= 500 }
+                t.column("kind", .text).notNull().defaults(to: "other")
+                    .check { ["preference", "person", "pet", "event", "plan", "feeling", "other"].contains($0) }
+                t.column("language", .text).notNull().defaults(to: "en")
+                t.belongsTo("sourceTurn", inTable: "turn", onDelete: .setNull)
+                t.column("createdAt", .datetime).notNull()
+                t.column("lastUsedAt", .datetime)
+                t.column("salience", .double).notNull().defaults(to: 0.5).check { $0 >= 0 && $0 <= 1 }
+                t.column("expiresAt", .datetime)
+            }
+            try db.create(index: "memory_on_createdAt", on: "memory", columns: ["createdAt"])
+            try db.execute(sql: "CREATE VIRTUAL TABLE memorySearch USING fts5(terms, tokenize = 'unicode61 remove_diacritics 0')")
+            for row in try Row.fetchAll(db, sql: "SELECT id, text, createdAt FROM memoryV3 ORDER BY id") {
+                let text: String = row["text"]
+                try db.execute(sql: "INSERT INTO memory (id, text, language, createdAt) VALUES (?, ?, ?, ?)",
+                               arguments: [row["id"], String(text.prefix(500)), MemoryTerms.language(of: text), row["createdAt"]])
+                try db.execute(sql: "INSERT INTO memorySearch (rowid, terms) VALUES (?, ?)",
+                               arguments: [row["id"], MemoryTerms.terms(text).joined(separator: " ")])
+            }
+            try db.drop(table: "memoryV3")
+            try db.create(table: "setting") { t in
+                t.primaryKey("key", .text)
+                t.column("value", .text).notNull()
+                t.column("updatedAt", .datetime).notNull()
+            }
+            try db.create(table: "auditEntry") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("at", .datetime).notNull()
+                t.column("action", .text).notNull()
+                t.column("detail", .text).notNull()
+            }
+        }
         return migrator
     }
 }

@@ -72,7 +72,26 @@ struct MemoryRow: Codable, FetchableRecord, MutablePersistableRecord {
     static let databaseTableName = "memory"
     var id: Int64?
     var text: String
+    var kind: String
+    var language: String
+    var sourceTurnId: Int64?
     var createdAt: Date
+    var lastUsedAt: Date?
+    var salience: Double
+    var expiresAt: Date?
 
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    var memory: Memory {
+        Memory(id: id ?? 0, text: text, kind: Memory.Kind(rawValue: kind) ?? .other, language: language, sourceTurnID: sourceTurnId,
+               createdAt: createdAt, lastUsedAt: lastUsedAt, salience: salience, expiresAt: expiresAt)
+    }
+}
+
+struct AuditRow: Codable, FetchableRecord, MutablePersistableRecord {
+    static let databaseTableName = "auditEntry"
+    var id: Int64?
+    var at: Date
+    var action: String
+    var detail: String
 }

@@ -2,32 +2,160 @@ import CubbyCore
 import Foundation
 import GRDB
 
-/// What the toy remembers about the child, as the model's `remember` tool kept it (already checked by
-/// the safety filter), until the child or a parent asks to forget it.
+/// What the toy remembers about the child (already checked by the safety filter before it gets here),
+/// until the child or a parent asks to forget it.
+///
+/// Facts are found again by their terms (`MemoryTerms`, indexed with FTS5 so Chinese and English both
+/// work) and ranked by relevance, recency and salience; a fact told again in other words updates the old
+/// one instead of piling up.
 public struct MemoryStore: Sendable {
     let database: CubbyDatabase
 
-    /// Keeps a fact; returns its id.
+    public enum Outcome: Sendable, Equatable {
+        case added(Int64)
+        /// A near-duplicate of this fact was already kept: it now reads as the newer telling.
+        case updated(Int64)
+    }
+
+    /// How alike two facts must be to count as the same one.
+    public static let duplicateSimilarity = 0.75
+
+    /// Keeps a fact, or refreshes the one it repeats.
     @discardableResult
-    public func remember(_ text: String, at date: Date) throws(CubbyError) -> Int64 {
-        try database.write("remembering") { db in
-            var row = MemoryRow(text: text, createdAt: date)
+    public func remember(_ text: String, kind: Memory.Kind = .other, sourceTurn: Int64? = nil, salience: Double = 0.5,
+                         expiresAt: Date? = nil, at date: Date) throws(CubbyError) -> Outcome {
+        let terms = MemoryTerms.terms(text)
+        let language = MemoryTerms.language(of: text)
+        return try database.write("remembering") { db in
+            if !terms.isEmpty {
+                let candidates = try Row.fetchAll(db, sql: """
+                    SELECT memory.id, memorySearch.terms FROM memorySearch JOIN memory ON memory.id = memorySearch.rowid
+                    WHERE memorySearch MATCH ? AND memory.language = ? ORDER BY bm25(memorySearch) LIMIT 8
+                    """, arguments: [MemoryTerms.anyOf(terms), language])
+                if let same = candidates.first(where: { MemoryTerms.similarity(terms, ($0["terms"] as String).split(separator: " ").map(String.init)) >= Self.duplicateSimilarity }) {
+                    let id: Int64 = same["id"]
+                    try db.execute(sql: """
+                        UPDATE memory SET text = ?, kind = CASE WHEN ? = 'other' THEN kind ELSE ? END, lastUsedAt = ?,
+                        salience = min(1.0, max(salience, ?) + 0.1), sourceTurnId = coalesce(?, sourceTurnId) WHERE id = ?
+                        """, arguments: [text, kind.rawValue, kind.rawValue, date, salience, sourceTurn, id])
+                    try db.execute(sql: "UPDATE memorySearch SET terms = ? WHERE rowid = ?", arguments: [terms.joined(separator: " "), id])
+                    return .updated(id)
+                }
+            }
+            var row = MemoryRow(text: text, kind: kind.rawValue, language: language, sourceTurnId: sourceTurn, createdAt: date,
+                                lastUsedAt: nil, salience: salience, expiresAt: expiresAt)
             try row.insert(db)
-            return row.id ?? db.lastInsertedRowID
+            let id = row.id ?? db.lastInsertedRowID
+            try db.execute(sql: "INSERT INTO memorySearch (rowid, terms) VALUES (?, ?)", arguments: [id, terms.joined(separator: " ")])
+            return .added(id)
         }
     }
 
-    /// Forgets every kept fact that contains `phrase` (case-insensitive); returns how many.
+    /// Forgets every kept fact about `phrase` (all of its terms, or its words when it has none); returns how many.
     public func forget(matching phrase: String) throws(CubbyError) -> Int {
-        try database.write("forgetting") { db in
-            try MemoryRow.filter(sql: "instr(lower(text), lower(?)) > 0", arguments: [phrase]).deleteAll(db)
+        let ids = try search(phrase, everyTerm: true).map(\.id)
+        return try delete(ids: ids)
+    }
+
+    /// The facts most worth putting in front of the model for `text`: those it is about, then the most
+    /// salient and recent, within `limit` facts and about `tokenBudget` tokens. Their last use is noted.
+    public func recall(for text: String, at date: Date, limit: Int = 8, tokenBudget: Int = 300) throws(CubbyError) -> [Memory] {
+        let terms = MemoryTerms.terms(text)
+        let chosen: [Memory] = try database.read("recalling memories") { db in
+            var scored: [Int64: (Memory, Double)] = [:]
+            if !terms.isEmpty {
+                let rows = try Row.fetchAll(db, sql: """
+                    SELECT memory.*, bm25(memorySearch) AS rank FROM memorySearch JOIN memory ON memory.id = memorySearch.rowid
+                    WHERE memorySearch MATCH ? AND (memory.expiresAt IS NULL OR memory.expiresAt > ?)
+                    ORDER BY rank LIMIT 48
+                    """, arguments: [MemoryTerms.anyOf(terms), date])
+                let best = rows.map { -($0["rank"] as Double) }.max() ?? 1
+                for row in rows {
+                    let memory = try MemoryRow(row: row).memory
+                    scored[memory.id] = (memory, 1.0 + (-(row["rank"] as Double)) / max(best, 0.0001))
+                }
+            }
+            let background = try MemoryRow.fetchAll(db, sql: """
+                SELECT * FROM memory WHERE expiresAt IS NULL OR expiresAt > ? ORDER BY createdAt DESC LIMIT 24
+                """, arguments: [date]) + MemoryRow.fetchAll(db, sql: """
+                SELECT * FROM memory WHERE expiresAt IS NULL OR expiresAt > ? ORDER BY salience DESC, createdAt DESC LIMIT 8
+                """, arguments: [date])
+            for row in background where scored[row.id ?? 0] == nil { scored[row.id ?? 0] = (row.memory, 0) }
+            let ranked = scored.values.map { memory, relevance -> (Memory, Double) in
+                let ageDays = max(0, date.timeIntervalSince(memory.lastUsedAt ?? memory.createdAt) / 86_400)
+                return (memory, relevance + 0.4 * exp(-ageDays / 30) + 0.4 * memory.salience)
+            }.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0.id > $1.0.id }
+            var budget = tokenBudget
+            var chosen: [Memory] = []
+            for (memory, _) in ranked where chosen.count < limit {
+                let cost = Self.tokens(memory.text)
+                guard cost <= budget else { continue }
+                budget -= cost
+                chosen.append(memory)
+            }
+            return chosen
+        }
+        if !chosen.isEmpty {
+            _ = try? database.write("noting recalled memories") { db in
+                try db.execute(sql: "UPDATE memory SET lastUsedAt = ? WHERE id IN (\(chosen.map { String($0.id) }.joined(separator: ",")))", arguments: [date])
+            }
+        }
+        return chosen
+    }
+
+    /// A rough token count: about four letters of English, or one Chinese character, a token.
+    static func tokens(_ text: String) -> Int {
+        let han = text.filter(MemoryTerms.isHan).count
+        return han + (text.count - han + 3) / 4 + 1
+    }
+
+    /// Facts about `text`: any of its terms (best first), or every term with `everyTerm`.
+    public func search(_ text: String, everyTerm: Bool = false, limit: Int = 100) throws(CubbyError) -> [Memory] {
+        let terms = MemoryTerms.terms(text)
+        return try database.read("searching memories") { db in
+            if terms.isEmpty {
+                return try MemoryRow.filter(sql: "instr(lower(text), lower(?)) > 0", arguments: [text]).limit(limit).fetchAll(db).map(\.memory)
+            }
+            return try MemoryRow.fetchAll(db, sql: """
+                SELECT memory.* FROM memorySearch JOIN memory ON memory.id = memorySearch.rowid
+                WHERE memorySearch MATCH ? ORDER BY bm25(memorySearch) LIMIT ?
+                """, arguments: [everyTerm ? MemoryTerms.allOf(terms) : MemoryTerms.anyOf(terms), limit]).map(\.memory)
         }
     }
 
-    /// The most recent kept facts, oldest first.
-    public func recent(limit: Int) throws(CubbyError) -> [String] {
+    /// Every fact, newest first.
+    public func all(limit: Int = Int.max) throws(CubbyError) -> [Memory] {
         try database.read("reading memories") { db in
-            try MemoryRow.order(Column("id").desc).limit(limit).fetchAll(db).reversed().map(\.text)
+            try MemoryRow.order(Column("createdAt").desc, Column("id").desc).limit(limit).fetchAll(db).map(\.memory)
+        }
+    }
+
+    /// The most recent kept facts' texts, oldest first.
+    public func recent(limit: Int) throws(CubbyError) -> [String] {
+        try all(limit: limit).reversed().map(\.text)
+    }
+
+    public func count() throws(CubbyError) -> Int {
+        try database.read("counting memories") { db in try MemoryRow.fetchCount(db) }
+    }
+
+    /// Deletes facts by id; returns how many there were.
+    @discardableResult
+    public func delete(ids: [Int64]) throws(CubbyError) -> Int {
+        guard !ids.isEmpty else { return 0 }
+        return try database.write("forgetting") { db in
+            let list = ids.map(String.init).joined(separator: ",")
+            try db.execute(sql: "DELETE FROM memorySearch WHERE rowid IN (\(list))")
+            return try MemoryRow.filter(keys: ids).deleteAll(db)
+        }
+    }
+
+    /// Deletes every fact; returns how many there were.
+    @discardableResult
+    public func deleteAll() throws(CubbyError) -> Int {
+        try database.write("forgetting everything") { db in
+            try db.execute(sql: "DELETE FROM memorySearch")
+            return try MemoryRow.deleteAll(db)
         }
     }
 }

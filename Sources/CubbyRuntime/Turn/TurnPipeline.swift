@@ -29,6 +29,7 @@ public struct TurnPipeline: Sendable {
     let outbound: @Sendable (_ heard: String) -> OutboundGate
     let voice: Voice
     let device: DeviceAnswers
+    let remembered: MemoryAnswers
     let recorder: TurnRecorder
     let expression: @Sendable (String) -> Void
     let clock: any CubbyClock
@@ -76,7 +77,7 @@ public struct TurnPipeline: Sendable {
                           cloudVoice: parts.cloudVoice, clock: parts.clock, logger: logger)
         admission = CloudAdmission(provider: parts.provider, safety: parts.safety, breaker: parts.breaker, clock: parts.clock)
         inbound = InboundGate(filter: parts.filter, safety: parts.safety, context: context, logger: logger)
-        prompt = PromptBuilder(persona: parts.persona, configuration: parts.configuration, database: parts.database)
+        prompt = PromptBuilder(persona: parts.persona, configuration: parts.configuration, database: parts.database, clock: parts.clock)
         tools = TurnTools(persona: parts.persona, maxVolume: parts.configuration.maxVolume, speaker: parts.speaker, memories: parts.database.memories,
                           filter: parts.filter, context: context, clock: parts.clock, expression: parts.expression)
         let (filter, safety, guardModel, persona) = (parts.filter, parts.safety, parts.guardModel, parts.persona)
@@ -86,6 +87,7 @@ public struct TurnPipeline: Sendable {
                                 redirect: { locale.redirect(for: $0) }, logger: logger)
         }
         self.voice = voice
+        remembered = MemoryAnswers(persona: parts.persona, memories: parts.database.memories, filter: parts.filter, context: context, voice: voice)
         device = DeviceAnswers(persona: parts.persona, voice: voice, alerts: ParentAlerts(alerts: parts.database.alerts, clock: parts.clock, logger: logger), logger: logger)
         recorder = TurnRecorder(conversations: parts.database.conversations, clock: parts.clock, logger: logger)
         clock = parts.clock
@@ -161,6 +163,13 @@ public struct TurnPipeline: Sendable {
             guard verdict.action.passesOn else {
                 await exchange.abort()
                 await device.answer(verdict, heard: heard.text, input: input, turn: &turn)
+                return (turn, nil)
+            }
+            // "What do you know about me?" is answered from the store, never by the cloud.
+            if MemoryAnswers.isAsking(heard.text) {
+                await exchange.abort()
+                turn.sentText = nil
+                await remembered.answer(heard: heard.text, input: input, turn: &turn)
                 return (turn, nil)
             }
             // xiaozhi's server already has the words; the toy's filter still guards what comes back.

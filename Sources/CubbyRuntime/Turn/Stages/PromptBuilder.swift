@@ -1,5 +1,6 @@
 import CubbyCloud
 import CubbyConfiguration
+import CubbyCore
 import CubbyMemory
 import CubbyPersona
 import CubbySafety
@@ -11,14 +12,18 @@ struct PromptBuilder: Sendable {
     var persona: Persona
     var configuration: DaemonConfiguration
     var database: CubbyDatabase
+    var clock: any CubbyClock
+    /// How much of the prompt recalled memories may take (estimated tokens).
+    static let memoryBudget = 300
 
     func messages(for text: String, verdict: SafetyVerdict) -> [ChatMessage] {
         let guidance = verdict.action == .guide ? SafetyGuidance.forTurn(verdict.categories, childAge: configuration.childAge) : nil
         var preamble = SafetyPreamble.systemPrompt(
             persona: persona, childAge: configuration.childAge, childName: configuration.childName,
             blockedTopics: persona.blockedTopics + configuration.safety.blockedTopics, childSaid: text)
-        if let remembered = try? database.memories.recent(limit: 20), !remembered.isEmpty {
-            preamble += "\n\nWhat the child told you in earlier conversations:\n" + remembered.map { "- \($0)" }.joined(separator: "\n")
+        // Recall: the facts this turn is about first, then the most salient and recent, within a budget.
+        if let remembered = try? database.memories.recall(for: text, at: clock.date, limit: 8, tokenBudget: Self.memoryBudget), !remembered.isEmpty {
+            preamble += "\n\nWhat the child told you in earlier conversations:\n" + remembered.map { "- \($0.text)" }.joined(separator: "\n")
         }
         let system = ChatMessage(role: .system, content: preamble)
         let tail = (guidance.map { [ChatMessage(role: .system, content: $0)] } ?? []) + [ChatMessage(role: .user, content: text)]

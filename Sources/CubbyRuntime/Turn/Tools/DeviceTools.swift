@@ -37,8 +37,8 @@ enum DeviceTools {
         ]
         if memory != nil {
             all += [
-                DeviceTool(name: remember, description: "Remember something the child shared, for later conversations (likes, pets, friends' first names). Never addresses, schools or other personal details.",
-                           inputSchema: #"{"type":"object","properties":{"fact":{"type":"string"}},"required":["fact"]}"#),
+                DeviceTool(name: remember, description: "Remember something the child shared, for later conversations (likes, pets, friends' first names, plans, feelings), as a short fact in the child's language. Never addresses, schools or other personal details.",
+                           inputSchema: #"{"type":"object","properties":{"fact":{"type":"string"},"kind":{"type":"string","enum":["preference","person","pet","event","plan","feeling","other"]}},"required":["fact"]}"#),
                 DeviceTool(name: forget, description: "Forget what was remembered about something, when the child asks.",
                            inputSchema: #"{"type":"object","properties":{"about":{"type":"string"}},"required":["about"]}"#),
             ]
@@ -67,7 +67,11 @@ enum DeviceTools {
                 }
                 switch memory.vet(fact) {
                 case .success(let kept):
-                    do { try memory.store.remember(kept, at: memory.clock.date) } catch { return .failure(.init("could not remember: \(error)")) }
+                    let kind = (object["kind"] as? String).flatMap(CubbyMemory.Memory.Kind.init(rawValue:)) ?? CubbyMemory.Memory.Kind.other
+                    do {
+                        let outcome = try memory.store.remember(kept, kind: kind, at: memory.clock.date)
+                        if case .updated = outcome { return .success("already remembered; updated: \(kept)") }
+                    } catch { return .failure(.init("could not remember: \(error)")) }
                     return .success("remembered: \(kept)")
                 case .failure(let refusal):
                     return .failure(refusal)
