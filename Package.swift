@@ -85,6 +85,16 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings),
+        // The child's soul: profile, memories and the relationship, sealed with a parent's passphrase
+        // (scrypt, AES-GCM) so it can move to a new toy.
+        .target(
+            name: "CubbySoul",
+            dependencies: [
+                "CubbyCore", "CubbyMemory",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings),
         // The daemon's local control channel: versioned messages and the client `cubby` uses. The server
         // lives in CubbyRuntime, next to what it controls.
         .target(
@@ -122,7 +132,7 @@ let package = Package(
             name: "CubbyRuntime",
             dependencies: [
                 "CubbyCore", "CubbyAudio", "CubbyWake", "CubbyVoice", "CubbySafety", "CubbyPersona",
-                "CubbyPersonaPack", "CubbyControl",
+                "CubbyPersonaPack", "CubbyControl", "CubbySoul",
                 "CubbyMemory", "CubbyCloud", "CubbyHardware", "CubbyConfiguration",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -202,7 +212,7 @@ let package = Package(
         .testTarget(name: "CubbyPersonaTests", dependencies: ["CubbyPersona", "CubbyPersonaPack", "CubbySafety", "CubbyCore", "CubbyTestSupport",
                                                               .product(name: "Crypto", package: "swift-crypto")],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "CubbyMemoryTests", dependencies: ["CubbyMemory", .product(name: "GRDB", package: "GRDB.swift")],
+        .testTarget(name: "CubbyMemoryTests", dependencies: ["CubbyMemory", "CubbySoul", "CubbyCore", .product(name: "GRDB", package: "GRDB.swift")],
                     swiftSettings: swiftSettings),
         .testTarget(name: "CubbyCloudTests", dependencies: ["CubbyCloud", "CubbyConfiguration", "CubbyAudio", "CubbySafety", "CubbyCore", "CubbyTesting"],
                     swiftSettings: swiftSettings),

@@ -62,6 +62,9 @@ public enum ConfigurationLoader {
         packs.inbox = ConfigPath.resolve(try personas.string("inbox", default: packs.inbox), against: folder)
         packs.inboxPollMilliseconds = try personas.integer("inbox_poll_ms", default: packs.inboxPollMilliseconds, in: 200...600_000)
 
+        let privacy = try root.section("privacy")
+        let transcriptDays = try privacy.integer("transcript_days", default: 30, in: 1...3_650)
+
         let control = try root.section("control")
         let socket = ConfigPath.resolve(try control.string("socket", default: (dataDirectory as NSString).appendingPathComponent("control.sock")), against: folder)
         guard socket.utf8.count < 108 else { throw control.error("socket", "\"\(socket)\" is longer than a Unix socket path may be (107 bytes)") }
@@ -85,6 +88,7 @@ public enum ConfigurationLoader {
         configuration.speech = speech
         configuration.personaPacks = packs
         configuration.controlSocket = socket
+        configuration.transcriptDays = transcriptDays
         return configuration
     }
 

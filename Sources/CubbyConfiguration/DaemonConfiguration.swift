@@ -20,6 +20,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
     // [personas]
     public var personaPacks = PersonaPackSettings(dataDirectory: "/var/lib/cubby")
 
+    // [privacy]
+    /// Conversation transcripts older than this many days are deleted; memories stay until deleted.
+    public var transcriptDays = 30
+
     // [control]
     /// The local control channel's Unix socket (`cubby` talks to it).
     public var controlSocket = "/var/lib/cubby/control.sock"

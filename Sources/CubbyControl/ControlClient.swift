@@ -16,6 +16,11 @@ public struct ControlClient: Sendable {
     }
 
     public func send(_ request: ControlRequest, payload: [UInt8] = []) throws(CubbyError) -> ControlReply {
+        try exchange(request, payload: payload).reply
+    }
+
+    /// Sends a request and returns the reply with the bytes that followed it (an export, a soul).
+    public func exchange(_ request: ControlRequest, payload: [UInt8] = []) throws(CubbyError) -> (reply: ControlReply, payload: [UInt8]) {
         var request = request
         request.payloadBytes = payload.count
         let fd = try SystemCall.check("cannot create a socket", context: socketPath) { socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0) }
@@ -46,7 +51,7 @@ public struct ControlClient: Sendable {
         do { try writeAll(request.encodedLine() + payload, fd: fd); sendFailure = nil } catch { sendFailure = error }
         var reply: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-        while reply.count <= ControlProtocol.maximumHeaderBytes * 16 {
+        while reply.count <= ControlProtocol.maximumHeaderBytes + ControlProtocol.maximumReplyPayloadBytes {
             let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if count < 0 && errno == EINTR { continue }
             if count < 0 {
@@ -56,17 +61,28 @@ public struct ControlClient: Sendable {
             if count == 0 { break }
             reply += buffer.prefix(count)
         }
-        guard let line = reply.split(separator: 10, omittingEmptySubsequences: true).first,
-              let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else {
+        let newline = reply.firstIndex(of: 10) ?? reply.endIndex
+        let line = reply[..<newline]
+        guard !line.isEmpty, let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else {
             if let sendFailure { throw sendFailure }
             throw CubbyError(.io, "the toy's daemon closed the connection without an answer", context: socketPath)
         }
         if let version = object["protocol"] as? Int, version != ControlProtocol.version, object["ok"] as? Bool != false {
             throw CubbyError(.io, "the toy speaks control protocol \(version); this cubby speaks \(ControlProtocol.version)", context: socketPath)
         }
-        do { return try JSONDecoder().decode(ControlReply.self, from: Data(line)) } catch {
+        let decoded: ControlReply
+        do {
+            let decoder = JSONDecoder()
+            decoder.dateDecodingStrategy = .iso8601
+            decoded = try decoder.decode(ControlReply.self, from: Data(line))
+        } catch {
             throw CubbyError(.io, "the toy's daemon sent an answer this cubby cannot read", context: socketPath, underlying: error)
         }
+        let rest = newline < reply.endIndex ? Array(reply[(newline + 1)...]) : []
+        guard rest.count == (decoded.payloadBytes ?? 0) else {
+            throw CubbyError(.io, "the toy's answer was cut short (\(rest.count) of \(decoded.payloadBytes ?? 0) bytes)", context: socketPath)
+        }
+        return (decoded, rest)
     }
 
     private func writeAll(_ bytes: [UInt8], fd: Int32) throws(CubbyError) {

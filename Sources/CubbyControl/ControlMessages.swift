@@ -11,6 +11,8 @@ public enum ControlProtocol {
     public static let maximumHeaderBytes = 64 * 1024
     /// A payload (a persona pack) is at most this big.
     public static let maximumPayloadBytes = 32 * 1024 * 1024
+    /// An answer's payload (an export of everything kept) is at most this big.
+    public static let maximumReplyPayloadBytes = 256 * 1024 * 1024
     /// A request must arrive whole within this long; a stalled client is cut off.
     public static let requestTimeoutSeconds = 30
 }
@@ -63,6 +65,31 @@ public struct ControlPersona: Codable, Sendable, Equatable {
     }
 }
 
+/// One thing the toy remembers, as `memory.list` and `memory.search` report it.
+public struct ControlMemory: Codable, Sendable, Equatable {
+    public var id: Int64
+    public var text: String
+    public var kind: String
+    public var language: String
+    public var createdAt: Date
+    public var lastUsedAt: Date?
+
+    enum CodingKeys: String, CodingKey {
+        case id, text, kind, language
+        case createdAt = "created_at"
+        case lastUsedAt = "last_used_at"
+    }
+
+    public init(id: Int64, text: String, kind: String, language: String, createdAt: Date, lastUsedAt: Date?) {
+        self.id = id
+        self.text = text
+        self.kind = kind
+        self.language = language
+        self.createdAt = createdAt
+        self.lastUsedAt = lastUsedAt
+    }
+}
+
 public struct ControlReply: Codable, Sendable, Equatable, Error {
     public struct Failure: Codable, Sendable, Equatable {
         /// `version`, `malformed`, `too_large`, `timeout`, `unknown_command`, `refused`, `failed`.
@@ -82,14 +109,18 @@ public struct ControlReply: Codable, Sendable, Equatable, Error {
     /// The persona in use after the request (every successful reply says it).
     public var activePersona: String?
     public var personas: [ControlPersona]?
+    public var memories: [ControlMemory]?
+    /// Raw bytes that follow the reply line (an export, a soul); 0 when none.
+    public var payloadBytes: Int?
     /// `hello`: the daemon's software version.
     public var daemonVersion: String?
     public var error: Failure?
 
     enum CodingKeys: String, CodingKey {
-        case `protocol`, ok, message, personas, error
+        case `protocol`, ok, message, personas, memories, error
         case activePersona = "active_persona"
         case daemonVersion = "daemon_version"
+        case payloadBytes = "payload_bytes"
     }
 
     public init(message: String? = nil) {
@@ -108,6 +139,7 @@ public struct ControlReply: Codable, Sendable, Equatable, Error {
     public func encodedLine() -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
         return Array((try? encoder.encode(self)) ?? Data(#"{"ok":false,"protocol":1}"#.utf8)) + [10]
     }
 }

@@ -16,35 +16,9 @@ struct PersonaCommand: ParsableCommand {
             """,
         subcommands: [List.self, Install.self, Switch.self, Remove.self, Rollback.self])
 
-    struct Connection: ParsableArguments {
-        @OptionGroup var options: ConfigOption
-
-        @Option(help: ArgumentHelp("The daemon's control socket (default: [control] socket of the configuration).", valueName: "path"))
-        var socket: String?
-
-        func send(_ request: ControlRequest, payload: [UInt8] = []) throws -> ControlReply {
-            let path = try socket ?? loadConfiguration(options).controlSocket
-            let reply: ControlReply
-            do { reply = try ControlClient(socketPath: path).send(request, payload: payload) } catch {
-                FileHandle.standardError.write(Data("cubby: \(error)\n".utf8))
-                throw ExitCode(69)
-            }
-            guard reply.ok else {
-                FileHandle.standardError.write(Data("cubby: \(reply.error?.message ?? "the toy refused")\n".utf8))
-                throw ExitCode(reply.error?.code == "version" ? 69 : 65)
-            }
-            return reply
-        }
-
-        func report(_ reply: ControlReply) {
-            if let message = reply.message { print(message) }
-            if let active = reply.activePersona { print("active persona: \(active)") }
-        }
-    }
-
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List installed personas, the active one first.")
-        @OptionGroup var connection: Connection
+        @OptionGroup var connection: DaemonConnection
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
@@ -67,7 +41,7 @@ struct PersonaCommand: ParsableCommand {
 
     struct Install: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Install a .cubbypack on the toy and make it the active persona.")
-        @OptionGroup var connection: Connection
+        @OptionGroup var connection: DaemonConnection
         @Argument(help: ArgumentHelp("The pack file.", valueName: "file")) var file: String
         @Flag(help: "Install even if it is older than the installed version.") var allowDowngrade = false
 
@@ -88,7 +62,7 @@ struct PersonaCommand: ParsableCommand {
 
     struct Switch: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Make an installed persona the active one. The child's memories stay.")
-        @OptionGroup var connection: Connection
+        @OptionGroup var connection: DaemonConnection
         @Argument(help: ArgumentHelp("The persona's id.", valueName: "id")) var id: String
 
         func run() throws { connection.report(try connection.send(ControlRequest(command: "persona.switch", arguments: ["id": id]))) }
@@ -96,7 +70,7 @@ struct PersonaCommand: ParsableCommand {
 
     struct Remove: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Remove an installed persona (not the active one).")
-        @OptionGroup var connection: Connection
+        @OptionGroup var connection: DaemonConnection
         @Argument(help: ArgumentHelp("The persona's id.", valueName: "id")) var id: String
 
         func run() throws { connection.report(try connection.send(ControlRequest(command: "persona.remove", arguments: ["id": id]))) }
@@ -104,7 +78,7 @@ struct PersonaCommand: ParsableCommand {
 
     struct Rollback: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Go back to the active persona's previous version (again: forward).")
-        @OptionGroup var connection: Connection
+        @OptionGroup var connection: DaemonConnection
 
         func run() throws { connection.report(try connection.send(ControlRequest(command: "persona.rollback"))) }
     }

@@ -18,17 +18,5 @@ struct Age: ParsableCommand {
     func run() throws { PlannedFeature.refuse("cubby age", comesWith: "the parents' app") }
 }
 
-struct Memories: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "See and delete what the toy remembers. (not yet available)")
-    func run() throws { PlannedFeature.refuse("cubby memories", comesWith: "long-term memory") }
-}
 
-struct Export: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Export everything the toy stored. (not yet available)")
-    func run() throws { PlannedFeature.refuse("cubby export", comesWith: "the parents' app") }
-}
 
-struct Erase: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Erase everything the toy stored. (not yet available)")
-    func run() throws { PlannedFeature.refuse("cubby erase", comesWith: "the parents' app") }
-}

@@ -37,18 +37,42 @@ struct Status: ParsableCommand {
 }
 
 struct Transcripts: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show what the child said and what the toy answered, oldest first.")
+    static let configuration = CommandConfiguration(
+        commandName: "history", abstract: "Show what the child said and what the toy answered, oldest first.",
+        aliases: ["transcripts"])
     @OptionGroup var options: ConfigOption
 
     @Option(help: "How many of the most recent turns to show.")
     var limit = 20
 
+    @Flag(help: "Only turns where the safety filter did something (held back, redacted, alerted).")
+    var flagged = false
+
+    @Option(help: ArgumentHelp("Only turns from this day on (YYYY-MM-DD).", valueName: "date"))
+    var since: String?
+
     @Flag(help: "One JSON object per turn instead of text.")
     var json = false
 
+    func validate() throws {
+        if let since, Self.day(since) == nil { throw ValidationError("--since must be a date like 2026-12-01") }
+    }
+
+    static func day(_ text: String) -> Date? {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyy-MM-dd"
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        return formatter.date(from: text)
+    }
+
     func run() throws {
         let records = try openRecords(try loadConfiguration(options))
-        let turns = try records.recentTurns(limit: limit)
+        var turns = try records.recentTurns(limit: flagged || since != nil ? 100_000 : limit)
+        if let since, let day = Self.day(since) { turns = turns.filter { $0.startedAt >= day } }
+        if flagged {
+            turns = turns.filter { ($0.inboundAction.map { $0 != "pass" } ?? false) || $0.sentences.contains { $0.blockedCategory != nil } }
+        }
+        turns = Array(turns.suffix(limit))
         if json {
             try printJSONLines(turns)
             return

@@ -42,7 +42,7 @@ import Testing
     }
 
     @Test func plannedCommandsSaySoAndExit2() async throws {
-        for arguments in [["limits"], ["memories"], ["erase"]] {
+        for arguments in [["limits"], ["quiet-hours"], ["age"]] {
             let result = try await ProcessRunner.run("cubby", arguments)
             #expect(result.status == 2)
             #expect(result.stderr.contains("not yet available"))

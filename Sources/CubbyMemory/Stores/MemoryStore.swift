@@ -27,28 +27,36 @@ public struct MemoryStore: Sendable {
         let terms = MemoryTerms.terms(text)
         let language = MemoryTerms.language(of: text)
         return try database.write("remembering") { db in
-            if !terms.isEmpty {
-                let candidates = try Row.fetchAll(db, sql: """
-                    SELECT memory.id, memorySearch.terms FROM memorySearch JOIN memory ON memory.id = memorySearch.rowid
-                    WHERE memorySearch MATCH ? AND memory.language = ? ORDER BY bm25(memorySearch) LIMIT 8
-                    """, arguments: [MemoryTerms.anyOf(terms), language])
-                if let same = candidates.first(where: { MemoryTerms.similarity(terms, ($0["terms"] as String).split(separator: " ").map(String.init)) >= Self.duplicateSimilarity }) {
-                    let id: Int64 = same["id"]
-                    try db.execute(sql: """
-                        UPDATE memory SET text = ?, kind = CASE WHEN ? = 'other' THEN kind ELSE ? END, lastUsedAt = ?,
-                        salience = min(1.0, max(salience, ?) + 0.1), sourceTurnId = coalesce(?, sourceTurnId) WHERE id = ?
-                        """, arguments: [text, kind.rawValue, kind.rawValue, date, salience, sourceTurn, id])
-                    try db.execute(sql: "UPDATE memorySearch SET terms = ? WHERE rowid = ?", arguments: [terms.joined(separator: " "), id])
-                    return .updated(id)
-                }
+            if let id = try Self.duplicate(of: terms, language: language, in: db) {
+                try db.execute(sql: """
+                    UPDATE memory SET text = ?, kind = CASE WHEN ? = 'other' THEN kind ELSE ? END, lastUsedAt = ?,
+                    salience = min(1.0, max(salience, ?) + 0.1), sourceTurnId = coalesce(?, sourceTurnId) WHERE id = ?
+                    """, arguments: [text, kind.rawValue, kind.rawValue, date, salience, sourceTurn, id])
+                try db.execute(sql: "UPDATE memorySearch SET terms = ? WHERE rowid = ?", arguments: [terms.joined(separator: " "), id])
+                return .updated(id)
             }
-            var row = MemoryRow(text: text, kind: kind.rawValue, language: language, sourceTurnId: sourceTurn, createdAt: date,
-                                lastUsedAt: nil, salience: salience, expiresAt: expiresAt)
-            try row.insert(db)
-            let id = row.id ?? db.lastInsertedRowID
-            try db.execute(sql: "INSERT INTO memorySearch (rowid, terms) VALUES (?, ?)", arguments: [id, terms.joined(separator: " ")])
-            return .added(id)
+            let memory = Memory(text: text, kind: kind, language: language, sourceTurnID: sourceTurn, createdAt: date, salience: salience, expiresAt: expiresAt)
+            return .added(try Self.insert(memory, terms: terms, in: db))
         }
+    }
+
+    /// The kept fact these terms repeat, if any.
+    static func duplicate(of terms: [String], language: String, in db: Database) throws -> Int64? {
+        guard !terms.isEmpty else { return nil }
+        let candidates = try Row.fetchAll(db, sql: """
+            SELECT memory.id, memorySearch.terms FROM memorySearch JOIN memory ON memory.id = memorySearch.rowid
+            WHERE memorySearch MATCH ? AND memory.language = ? ORDER BY bm25(memorySearch) LIMIT 8
+            """, arguments: [MemoryTerms.anyOf(terms), language])
+        return candidates.first { MemoryTerms.similarity(terms, ($0["terms"] as String).split(separator: " ").map(String.init)) >= duplicateSimilarity }?["id"]
+    }
+
+    static func insert(_ memory: Memory, terms: [String], in db: Database) throws -> Int64 {
+        var row = MemoryRow(text: memory.text, kind: memory.kind.rawValue, language: memory.language, sourceTurnId: memory.sourceTurnID,
+                            createdAt: memory.createdAt, lastUsedAt: memory.lastUsedAt, salience: memory.salience, expiresAt: memory.expiresAt)
+        try row.insert(db)
+        let id = row.id ?? db.lastInsertedRowID
+        try db.execute(sql: "INSERT INTO memorySearch (rowid, terms) VALUES (?, ?)", arguments: [id, terms.joined(separator: " ")])
+        return id
     }
 
     /// Forgets every kept fact about `phrase` (all of its terms, or its words when it has none); returns how many.

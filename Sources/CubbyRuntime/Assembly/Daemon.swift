@@ -172,7 +172,9 @@ public final class Daemon: Sendable {
             // Last, so they stop first: no persona change starts while the toy shuts down.
             let settings = live.current.configuration
             let personas = PersonaManager(live: live, baseFilter: baseFilter, logger: logger) { [self] () async throws(CubbyError) -> String in try await reload() }
-            services.append(.init(service: ControlService(path: settings.controlSocket, handler: ControlHandler(personas: personas), logger: logger),
+            let family = FamilyData(database: parts.database, live: live, clock: parts.clock)
+            services.append(.init(service: RetentionService(database: parts.database, live: live, clock: parts.clock, logger: logger), serviceName: "retention"))
+            services.append(.init(service: ControlService(path: settings.controlSocket, handler: ControlHandler(personas: personas, family: family), logger: logger),
                                   serviceName: "control"))
             services.append(.init(service: InboxService(folder: settings.personaPacks.inbox, interval: .milliseconds(settings.personaPacks.inboxPollMilliseconds),
                                                         personas: personas, logger: logger),

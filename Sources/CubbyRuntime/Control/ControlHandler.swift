@@ -1,14 +1,21 @@
 import CubbyControl
 import CubbyCore
+import Foundation
 
 /// Answers one control request. Parent-only changes (the PIN, limits) arrive with the parents' app; for
 /// now the socket's permissions (the daemon's user and the `cubby` group) say who may connect.
 struct ControlHandler: Sendable {
     let personas: PersonaManager
+    let family: FamilyData
 
-    func handle(_ request: ControlRequest, payload: [UInt8]) async -> ControlReply {
-        do {
+    static let commands = ["hello", "persona.list", "persona.install", "persona.switch", "persona.remove", "persona.rollback",
+                           "memory.list", "memory.search", "memory.delete", "data.export", "data.erase", "soul.export", "soul.import"]
+
+    /// The reply, and the bytes that follow it (an export, a soul).
+    func handle(_ request: ControlRequest, payload: [UInt8]) async -> (ControlReply, [UInt8]) {
+        do throws(CubbyError) {
             var reply: ControlReply
+            var out: [UInt8] = []
             switch request.command {
             case "hello":
                 reply = ControlReply(message: "cubbyd \(CubbyVersion.string), control protocol \(ControlProtocol.version)")
@@ -17,7 +24,7 @@ struct ControlHandler: Sendable {
                 reply = ControlReply()
                 reply.personas = try await personas.list()
             case "persona.install":
-                guard !payload.isEmpty else { return .failure("malformed", "persona.install needs the pack as the request's payload") }
+                guard !payload.isEmpty else { return (.failure("malformed", "persona.install needs the pack as the request's payload"), []) }
                 let name = request.arguments["name"].map { String($0.prefix(200)) } ?? "the pack sent by cubby"
                 reply = ControlReply(message: try await personas.install(bytes: payload, name: name, allowDowngrade: request.arguments["allow_downgrade"] == "true"))
             case "persona.switch":
@@ -26,13 +33,41 @@ struct ControlHandler: Sendable {
                 reply = ControlReply(message: try await personas.remove(id: try argument("id", of: request)))
             case "persona.rollback":
                 reply = ControlReply(message: try await personas.rollback())
+            case "memory.list", "memory.search":
+                let limit = request.arguments["limit"].flatMap(Int.init).map { min(max($0, 1), 10_000) } ?? 1_000
+                let text = request.command == "memory.search" ? try argument("text", of: request) : nil
+                reply = ControlReply()
+                reply.memories = try family.memories(search: text, limit: limit)
+            case "memory.delete":
+                if request.arguments["all"] == "true" {
+                    reply = ControlReply(message: try family.deleteAllMemories())
+                } else {
+                    guard let id = Int64(try argument("id", of: request)) else { throw CubbyError(.invalidConfiguration, "memory.delete: id must be a number") }
+                    reply = ControlReply(message: try family.delete(memory: id))
+                }
+            case "data.export":
+                out = try family.export()
+                reply = ControlReply(message: "exported everything kept about the child (\(out.count) bytes)")
+            case "data.erase":
+                guard request.arguments["confirm"] == "erase" else {
+                    throw CubbyError(.invalidConfiguration, "data.erase needs the argument confirm = \"erase\"")
+                }
+                reply = ControlReply(message: try family.erase())
+            case "soul.export":
+                out = try family.exportSoul(passphrase: try argument("passphrase", of: request))
+                reply = ControlReply(message: "sealed the child's soul (\(out.count) bytes)")
+            case "soul.import":
+                guard !payload.isEmpty else { throw CubbyError(.invalidConfiguration, "soul.import needs the soul file as the request's payload") }
+                reply = ControlReply(message: try family.importSoul(payload, passphrase: try argument("passphrase", of: request),
+                                                                     name: request.arguments["name"].map { String($0.prefix(200)) } ?? "the soul sent by cubby"))
             default:
-                return .failure("unknown_command", "unknown command \"\(request.command.prefix(40))\" (known: hello, persona.list, persona.install, persona.switch, persona.remove, persona.rollback)")
+                return (.failure("unknown_command", "unknown command \"\(request.command.prefix(40))\" (known: \(Self.commands.joined(separator: ", ")))"), [])
             }
             reply.activePersona = await personas.activePersona
-            return reply
+            if !out.isEmpty { reply.payloadBytes = out.count }
+            return (reply, out)
         } catch {
-            return .failure(error.code == .io ? "failed" : "refused", "\(error)")
+            return (.failure(error.code == .io || error.code == .storage ? "failed" : "refused", "\(error)"), [])
         }
     }
 

@@ -66,7 +66,8 @@ struct ControlService: Service {
 
     private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>, admitted: Bool, payloads: ClientCount) async {
         try? await connection.executeThenClose { inbound, outbound in
-            let reply: ControlReply
+            var reply: ControlReply
+            var out: [UInt8] = []
             if !admitted {
                 reply = .failure("busy", "the toy is answering \(Self.maximumClients) other requests; try again in a moment")
             } else {
@@ -74,10 +75,11 @@ struct ControlService: Service {
                 defer { ticket.release() }
                 switch await read(inbound, ticket: ticket) {
                 case .failure(let refusal): reply = refusal
-                case .success(let (request, payload)): reply = await handler.handle(request, payload: payload)
+                case .success(let (request, payload)): (reply, out) = await handler.handle(request, payload: payload)
                 }
             }
             try await outbound.write(ByteBuffer(bytes: reply.encodedLine()))
+            if !out.isEmpty { try await outbound.write(ByteBuffer(bytes: out)) }
         }
     }
 
