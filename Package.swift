@@ -195,6 +195,11 @@ let package = Package(
                            "CubbyTesting", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/bridge/Sources",
             swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "cubby-memory-bench",
+            dependencies: ["CubbyCore", "CubbyMemory"],
+            path: "Benchmarks/memory/Sources",
+            swiftSettings: swiftSettings),
         // One test target per library target, run in parallel, so a change to the filter rebuilds and reruns
         // only what depends on it; the whole daemon, its processes and its real-time bounds are the
         // integration target's, run one test at a time (scripts/test).

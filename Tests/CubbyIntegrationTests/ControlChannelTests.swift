@@ -217,3 +217,74 @@ final class RawSocket {
 
     func close() { Glibc.close(fd) }
 }
+
+/// The parents' view of what the toy keeps, through the running daemon; and the child's soul moving to a
+/// new toy.
+@Suite(.serialized) struct FamilyDataTests {
+    func seed(_ toy: ControlChannelTests.Toy) throws {
+        let queue = try DatabaseQueue(path: toy.sandbox.databasePath)
+        defer { try? queue.close() }
+        try queue.write { db in
+            for (id, text, language) in [(1, "Mia has a dog called Max", "en"), (2, "Mia loves drawing rockets", "en"), (3, "她最喜欢熊猫", "zh")] {
+                try db.execute(sql: "INSERT INTO memory (id, text, kind, language, createdAt) VALUES (?, ?, 'pet', ?, CURRENT_TIMESTAMP)", arguments: [id, text, language])
+            }
+            try db.execute(sql: "INSERT INTO memorySearch (rowid, terms) VALUES (1, 'mia dog max'), (2, 'mia drawing rocket'), (3, '最喜 喜欢 熊猫')")
+        }
+    }
+
+    func run(_ toy: ControlChannelTests.Toy, _ arguments: [String], stdin: String? = nil) async throws -> ProcessRunner.Result {
+        try await ProcessRunner.run("cubby", arguments + ["--config", toy.sandbox.configPath], stdin: stdin)
+    }
+
+    @Test func parentsListSearchDeleteExportAndEraseAndEveryActionIsAudited() async throws {
+        let toy = try await ControlChannelTests.Toy.start()
+        defer { toy.sandbox.remove() }
+        try seed(toy)
+        let list = try await run(toy, ["memories", "list"])
+        #expect(list.stdout.contains("Mia has a dog called Max") && list.stdout.contains("她最喜欢熊猫"), "\(list.stdout) \(list.stderr)")
+        #expect(try await run(toy, ["memories", "search", "熊猫"]).stdout.contains("她最喜欢熊猫"))
+        #expect(!(try await run(toy, ["memories", "search", "熊猫"]).stdout.contains("Max")))
+        #expect(try await run(toy, ["memories", "delete", "2"]).stdout.contains("deleted memory 2"))
+        #expect(try await run(toy, ["memories", "delete", "99"]).stderr.contains("there is no memory 99"))
+
+        let out = toy.sandbox.folder + "/export.json"
+        #expect(try await run(toy, ["data", "export", "--out", out]).status == 0)
+        let exported = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as? [String: Any])
+        #expect((exported["memories"] as? [[String: Any]])?.count == 2)
+
+        #expect(try await run(toy, ["data", "erase"], stdin: "no\n").status != 0, "nothing is erased without confirmation")
+        #expect(try await run(toy, ["memories", "list"]).stdout.contains("Max"))
+        #expect(try await run(toy, ["data", "erase"], stdin: "erase\n").stdout.contains("erased everything"))
+        #expect(try await run(toy, ["memories", "list"]).stdout.contains("remembers nothing"))
+        let audit = try toy.sandbox.rows("SELECT action FROM auditEntry ORDER BY id").map { $0["action"] as String }
+        #expect(audit == ["data.erase"], "the erase leaves only its own line: \(audit)")
+        #expect(await toy.stop().status == 0)
+    }
+
+    @Test func aSoulExportedOnOneToyRestoresEveryMemoryOnAFreshOne() async throws {
+        let old = try await ControlChannelTests.Toy.start()
+        defer { old.sandbox.remove() }
+        try seed(old)
+        let passphrase = old.sandbox.folder + "/passphrase"
+        try "a long family secret".write(toFile: passphrase, atomically: true, encoding: .utf8)
+        let soul = old.sandbox.folder + "/mia.cubbysoul"
+        let export = try await run(old, ["soul", "export", "--out", soul, "--passphrase-file", passphrase])
+        #expect(export.status == 0, "\(export.stderr)")
+        #expect(await old.stop().status == 0)
+
+        let fresh = try await ControlChannelTests.Toy.start()
+        defer { fresh.sandbox.remove() }
+        let wrong = fresh.sandbox.folder + "/wrong"
+        try "not the family secret".write(toFile: wrong, atomically: true, encoding: .utf8)
+        let refused = try await run(fresh, ["soul", "import", soul, "--passphrase-file", wrong])
+        #expect(refused.status == 65 && refused.stderr.contains("the passphrase is wrong, or the file was changed"))
+        #expect(try fresh.sandbox.rows("SELECT count(*) AS n FROM memory").first?["n"] == 0, "a refused soul changes nothing")
+
+        let restored = try await run(fresh, ["soul", "import", soul, "--passphrase-file", passphrase])
+        #expect(restored.stdout.contains("restored 3 of 3 memories"), "\(restored.stdout) \(restored.stderr)")
+        let texts = Set(try fresh.sandbox.rows("SELECT text FROM memory").map { $0["text"] as String })
+        #expect(texts == ["Mia has a dog called Max", "Mia loves drawing rockets", "她最喜欢熊猫"])
+        #expect(try await run(fresh, ["memories", "search", "rockets"]).stdout.contains("Mia loves drawing rockets"))
+        #expect(await fresh.stop().status == 0)
+    }
+}

@@ -109,7 +109,10 @@ enum Schema {
                 t.column("expiresAt", .datetime)
             }
             try db.create(index: "memory_on_createdAt", on: "memory", columns: ["createdAt"])
+            try db.create(index: "memory_on_salience", on: "memory", columns: ["salience", "createdAt"])
             try db.execute(sql: "CREATE VIRTUAL TABLE memorySearch USING fts5(terms, tokenize = 'unicode61 remove_diacritics 0')")
+            // How many facts hold each term: recall asks only for the rarer terms of a question.
+            try db.execute(sql: "CREATE VIRTUAL TABLE memoryTermCount USING fts5vocab(memorySearch, 'row')")
             for row in try Row.fetchAll(db, sql: "SELECT id, text, createdAt FROM memoryV3 ORDER BY id") {
                 let text: String = row["text"]
                 try db.execute(sql: "INSERT INTO memory (id, text, language, createdAt) VALUES (?, ?, ?, ?)",

@@ -71,12 +71,15 @@ public struct MemoryStore: Sendable {
         let terms = MemoryTerms.terms(text)
         let chosen: [Memory] = try database.read("recalling memories") { db in
             var scored: [Int64: (Memory, Double)] = [:]
-            if !terms.isEmpty {
+            let searched = try Self.selective(terms, in: db)
+            if !searched.isEmpty {
+                // FTS5's own `rank` (bm25) on the index, then the rows for the best few only.
                 let rows = try Row.fetchAll(db, sql: """
-                    SELECT memory.*, bm25(memorySearch) AS rank FROM memorySearch JOIN memory ON memory.id = memorySearch.rowid
-                    WHERE memorySearch MATCH ? AND (memory.expiresAt IS NULL OR memory.expiresAt > ?)
-                    ORDER BY rank LIMIT 48
-                    """, arguments: [MemoryTerms.anyOf(terms), date])
+                    SELECT memory.*, hit.rank AS rank FROM
+                      (SELECT rowid, rank FROM memorySearch WHERE memorySearch MATCH ? ORDER BY rank LIMIT 48) AS hit
+                    JOIN memory ON memory.id = hit.rowid
+                    WHERE memory.expiresAt IS NULL OR memory.expiresAt > ?
+                    """, arguments: [MemoryTerms.anyOf(searched), date])
                 let best = rows.map { -($0["rank"] as Double) }.max() ?? 1
                 for row in rows {
                     let memory = try MemoryRow(row: row).memory
@@ -109,6 +112,19 @@ public struct MemoryStore: Sendable {
             }
         }
         return chosen
+    }
+
+    /// The terms worth searching for: those in the index, rarest first, at most six, leaving out any
+    /// that most facts hold (they rank nothing and cost the most).
+    static func selective(_ terms: [String], in db: Database) throws -> [String] {
+        guard !terms.isEmpty else { return [] }
+        let placeholders = Array(repeating: "?", count: terms.count).joined(separator: ",")
+        let counts = try Row.fetchAll(db, sql: "SELECT term, doc FROM memoryTermCount WHERE term IN (\(placeholders))", arguments: StatementArguments(terms))
+            .map { (term: $0["term"] as String, doc: $0["doc"] as Int) }
+            .sorted { $0.doc < $1.doc }
+        let total = try Int.fetchOne(db, sql: "SELECT max(rowid) FROM memory") ?? 0  // an O(log n) stand-in for the count
+        let useful = counts.filter { $0.doc <= max(50, total / 20) }
+        return (useful.isEmpty ? Array(counts.prefix(1)) : Array(useful.prefix(6))).map(\.term)
     }
 
     /// A rough token count: about four letters of English, or one Chinese character, a token.
