@@ -78,3 +78,30 @@ import Testing
         #expect(MemoryTerms.language(of: "我喜欢 pandas") == "zh")
     }
 }
+
+@Suite struct FullDiskTests {
+    @Test func aFullDiskSaysSoKeepsNothingHalfWrittenAndRecoversWhenSpaceReturns() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("full-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let database = try CubbyDatabase(path: folder + "/cubby.sqlite")
+        defer { try? database.close() }
+        try database.memories.remember("Mia has a dog called Max", at: Date())
+        // The disk is full: not one more page may be written.
+        try database.fillUp()
+        var failures = 0
+        for i in 0..<50 {
+            let fact = "Mia told me about \(UUID().uuidString) and \(UUID().uuidString) on day \(i)"
+            do { try database.memories.remember(fact, at: Date()) } catch {
+                failures += 1
+                #expect(error.message.contains("the toy's storage is full, so remembering was not saved"))
+            }
+        }
+        #expect(failures > 0)
+        let indexed = try database.read("index") { try Int.fetchOne($0, sql: "SELECT count(*) FROM memorySearch") ?? -1 }
+        #expect(indexed == (try database.memories.count()), "no fact without its index entry, or the reverse")
+        // Space returns.
+        try database.onWriter("PRAGMA max_page_count = 1073741823")
+        #expect(try database.memories.remember("Mia likes pancakes", at: Date()) != .updated(0))
+        #expect(try database.memories.search("pancakes").count == 1)
+    }
+}

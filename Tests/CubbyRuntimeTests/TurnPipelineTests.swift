@@ -2,7 +2,7 @@ import CubbyAudio
 import CubbyCloud
 import CubbyConfiguration
 import CubbyCore
-import CubbyMemory
+@testable import CubbyMemory
 import CubbyRuntime
 import CubbyPersona
 import CubbySafety
@@ -89,16 +89,16 @@ import Testing
     }
 
     func run(_ provider: ScriptedProvider?, childAge: Int = 6, shared: Shared? = nil, persona name: String = "teddy",
-             prepare: (CubbyDatabase) throws -> Void = { _ in }) async throws -> Run {
+             databasePath: String? = nil, prepare: (CubbyDatabase) throws -> Void = { _ in }) async throws -> Run {
         let configuration = try ConfigurationLoader.decode(try TOMLSection.parse("[child]\nage = \(childAge)\n", file: "test.toml"),
                                                            folder: "/tmp", environment: [:])
         let persona = try PersonaPackLoader.load(directory: Sandbox.packageRoot + "/Personas/" + name)
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("pipeline-\(UUID().uuidString).wav").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         let speaker = SpeakerQueue(writer: try WAVFileWriter(path: path, sampleRate: 16_000))
-        let store = try CubbyDatabase()
-        try prepare(store)
+        let store = try databasePath.map { path throws in try CubbyDatabase(path: path) } ?? CubbyDatabase()
         let conversation = try store.conversations.open(personaID: persona.id, openedBy: "test", at: Date())
+        try prepare(store)
         var parts = TurnPipeline.Parts(persona: persona, configuration: configuration, provider: provider, filter: Self.filter,
                                        synthesizer: EspeakSynthesizer(), speaker: speaker, database: store)
         if let shared {
@@ -202,6 +202,26 @@ import Testing
         let asking = ScriptedProvider(heardText: "tell me a funny story about my dog", events: [.sentence("Sure!")], bringsItsOwnVoice: false)
         _ = try await run(asking, prepare: facts)
         #expect(asking.log.requests.first?.messages.first?.content.contains("- Mia has a dog called Max") == true)
+    }
+
+    @Test func aTurnOnAFullDiskStillAnswersAndTheNextOneIsStoredWhenSpaceReturns() async throws {
+        var full: CubbyDatabase?
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("full-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        // Long enough that the turn needs new pages (a full disk still has a little room inside its pages).
+        let heard = Array(repeating: "tell me about owls and the moon and the trees where they sleep", count: 60).joined(separator: " ")
+        let provider = ScriptedProvider(heardText: heard, events: [.sentence("Owls hoot at night.")], bringsItsOwnVoice: false)
+        let run = try await run(provider, databasePath: folder + "/cubby.sqlite") { database in
+            full = database
+            try database.fillUp()
+        }
+        #expect(run.report.said == ["Owls hoot at night."], "the child is answered even though nothing can be stored")
+        let database = try #require(full)
+        #expect(try database.conversations.recent(limit: 5).isEmpty)
+        try database.onWriter("PRAGMA max_page_count = 1073741823")
+        try database.onWriter("DELETE FROM testFiller")
+        try database.memories.remember("Mia likes owls", at: Date())
+        #expect(try database.memories.count() == 1)
     }
 
     @Test func theModelReadsTheRedactedWordsInsideThePrompt() async throws {

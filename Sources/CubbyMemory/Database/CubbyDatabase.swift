@@ -60,8 +60,28 @@ public final class CubbyDatabase: Sendable {
     func write<T>(_ what: String, _ body: (Database) throws -> T) throws(CubbyError) -> T {
         do {
             return try writer.write(body)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
+            // Nothing of the write was kept (it was one transaction); the next write succeeds once space returns.
+            throw CubbyError(.storage, "the toy's storage is full, so \(what) was not saved; free some space (old transcripts go after [privacy] transcript_days)",
+                             context: location, underlying: error)
         } catch {
             throw CubbyError(.storage, "\(what) failed", context: location, underlying: error)
+        }
+    }
+
+    /// Runs raw SQL on the writer's connection: for tests that need a full disk (`PRAGMA max_page_count`).
+    func onWriter(_ sql: String) throws {
+        try writer.writeWithoutTransaction { db in try db.execute(sql: sql) }
+    }
+
+    /// For tests: caps the database at its size now and uses up its free pages and the room left in its
+    /// pages, as a full disk would.
+    func fillUp() throws {
+        try onWriter("CREATE TABLE IF NOT EXISTS testFiller (bytes BLOB)")
+        let pages = try writer.read { try Int.fetchOne($0, sql: "PRAGMA page_count") ?? 0 }
+        try onWriter("PRAGMA max_page_count = \(pages)")
+        for size in [2_000, 200, 20, 1] {
+            while (try? onWriter("INSERT INTO testFiller VALUES (randomblob(\(size)))")) != nil {}
         }
     }
 

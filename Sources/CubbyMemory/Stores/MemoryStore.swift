@@ -42,11 +42,15 @@ public struct MemoryStore: Sendable {
 
     /// The kept fact these terms repeat, if any.
     static func duplicate(of terms: [String], language: String, in db: Database) throws -> Int64? {
-        guard !terms.isEmpty else { return nil }
+        // A near-duplicate shares most terms, so it holds the rarest ones: only those are searched.
+        let searched = try selective(terms, in: db)
+        guard !searched.isEmpty else { return nil }
         let candidates = try Row.fetchAll(db, sql: """
-            SELECT memory.id, memorySearch.terms FROM memorySearch JOIN memory ON memory.id = memorySearch.rowid
-            WHERE memorySearch MATCH ? AND memory.language = ? ORDER BY bm25(memorySearch) LIMIT 8
-            """, arguments: [MemoryTerms.anyOf(terms), language])
+            SELECT memory.id, memorySearch.terms FROM
+              (SELECT rowid, rank FROM memorySearch WHERE memorySearch MATCH ? ORDER BY rank LIMIT 8) AS hit
+            JOIN memorySearch ON memorySearch.rowid = hit.rowid JOIN memory ON memory.id = hit.rowid
+            WHERE memory.language = ?
+            """, arguments: [MemoryTerms.anyOf(searched), language])
         return candidates.first { MemoryTerms.similarity(terms, ($0["terms"] as String).split(separator: " ").map(String.init)) >= duplicateSimilarity }?["id"]
     }
 
@@ -118,10 +122,12 @@ public struct MemoryStore: Sendable {
     /// that most facts hold (they rank nothing and cost the most).
     static func selective(_ terms: [String], in db: Database) throws -> [String] {
         guard !terms.isEmpty else { return [] }
-        let placeholders = Array(repeating: "?", count: terms.count).joined(separator: ",")
-        let counts = try Row.fetchAll(db, sql: "SELECT term, doc FROM memoryTermCount WHERE term IN (\(placeholders))", arguments: StatementArguments(terms))
-            .map { (term: $0["term"] as String, doc: $0["doc"] as Int) }
-            .sorted { $0.doc < $1.doc }
+        // One lookup a term: fts5vocab answers `term = ?` from the index, but scans every term for `IN`.
+        var counts: [(term: String, doc: Int)] = []
+        for term in terms.prefix(24) {
+            if let doc = try Int.fetchOne(db, sql: "SELECT doc FROM memoryTermCount WHERE term = ?", arguments: [term]) { counts.append((term, doc)) }
+        }
+        counts.sort { $0.doc < $1.doc }
         let total = try Int.fetchOne(db, sql: "SELECT max(rowid) FROM memory") ?? 0  // an O(log n) stand-in for the count
         let useful = counts.filter { $0.doc <= max(50, total / 20) }
         return (useful.isEmpty ? Array(counts.prefix(1)) : Array(useful.prefix(6))).map(\.term)
