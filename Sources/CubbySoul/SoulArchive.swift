@@ -14,7 +14,8 @@ public enum SoulArchive {
     static let costLog2: UInt8 = 15
     static let blockSize: UInt8 = 8
     static let parallelism: UInt8 = 1
-    public static let maximumBytes = 64 * 1024 * 1024
+    /// What a toy accepts (the control channel's request limit): a soul is refused at export if it is bigger.
+    public static let maximumBytes = 32 * 1024 * 1024
     public static let minimumPassphrase = 8
 
     public static func seal(_ soul: Soul, passphrase: String) throws(CubbyError) -> [UInt8] {
@@ -34,6 +35,9 @@ public enum SoulArchive {
         do {
             let box = try AES.GCM.seal(plain, using: key, authenticating: header)
             guard let combined = box.combined else { throw CubbyError(.library, "AES-GCM gave no combined box") }
+            guard header.count + combined.count <= maximumBytes else {
+                throw CubbyError(.storage, "the soul would be \(header.count + combined.count) bytes; a toy accepts at most \(maximumBytes)")
+            }
             return header + [UInt8](combined)
         } catch let error as CubbyError { throw error } catch {
             throw CubbyError(.library, "the soul could not be sealed", underlying: error)
@@ -47,7 +51,8 @@ public enum SoulArchive {
             throw CubbyError(.persona, "is not a Cubby soul file", context: context)
         }
         let (costLog2, blockSize, parallelism) = (bytes[magic.count], bytes[magic.count + 1], bytes[magic.count + 2])
-        guard (10...20).contains(costLog2), (1...16).contains(blockSize), (1...4).contains(parallelism) else {
+        // Only costs near this toy's own: a file must not make the toy spend minutes or hundreds of MiB.
+        guard (10...16).contains(costLog2), blockSize == 8, parallelism == 1 else {
             throw CubbyError(.persona, "has key-derivation costs this toy does not accept", context: context)
         }
         let header = Array(bytes.prefix(headerSize))

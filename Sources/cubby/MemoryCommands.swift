@@ -1,5 +1,6 @@
 import ArgumentParser
 import CubbyControl
+import CubbyCore
 import Foundation
 
 /// `cubby memories …`: what the toy remembers about the child, through the running daemon.
@@ -76,7 +77,7 @@ struct DataCommand: ParsableCommand {
 
         func run() throws {
             let (reply, bytes) = try connection.exchange(ControlRequest(command: "data.export"))
-            try Data(bytes).write(to: URL(fileURLWithPath: out), options: .atomic)
+            try writePrivately(bytes, to: out)
             print("\(out): \(reply.message ?? "exported")")
         }
     }
@@ -135,7 +136,7 @@ struct SoulCommand: ParsableCommand {
         func run() throws {
             let secret = try passphrase.read(confirm: true)
             let (reply, bytes) = try connection.exchange(ControlRequest(command: "soul.export", arguments: ["passphrase": secret]))
-            try Data(bytes).write(to: URL(fileURLWithPath: out), options: .atomic)
+            try writePrivately(bytes, to: out)
             print("\(out): \(reply.message ?? "sealed")")
         }
     }
@@ -152,5 +153,13 @@ struct SoulCommand: ParsableCommand {
             connection.report(try connection.send(ControlRequest(command: "soul.import", arguments: ["passphrase": secret, "name": (file as NSString).lastPathComponent]),
                                                   payload: [UInt8](data)))
         }
+    }
+}
+
+/// Everything about a child is for the family only: the file is the user's alone (0600), written whole.
+func writePrivately(_ bytes: [UInt8], to path: String) throws {
+    do { try FileBytes.writeAtomically(bytes, to: path, mode: 0o600) } catch {
+        FileHandle.standardError.write(Data("cubby: \(error)\n".utf8))
+        throw ExitCode(73)
     }
 }

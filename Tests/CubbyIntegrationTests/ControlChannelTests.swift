@@ -247,13 +247,24 @@ final class RawSocket {
         #expect(try await run(toy, ["memories", "delete", "2"]).stdout.contains("deleted memory 2"))
         #expect(try await run(toy, ["memories", "delete", "99"]).stderr.contains("there is no memory 99"))
 
+        // Enough that the export is far larger than a socket's buffer.
+        let queue = try DatabaseQueue(path: toy.sandbox.databasePath)
+        try await queue.write { db in
+            for i in 0..<4_000 {
+                try db.execute(sql: "INSERT INTO memory (text, createdAt) VALUES (?, CURRENT_TIMESTAMP)",
+                               arguments: ["Mia told the toy a long story about rockets and the moon, number \(i)"])
+            }
+        }
+        try queue.close()
         let out = toy.sandbox.folder + "/export.json"
-        #expect(try await run(toy, ["data", "export", "--out", out]).status == 0)
+        let exportRun = try await run(toy, ["data", "export", "--out", out])
+        #expect(exportRun.status == 0, "\(exportRun.stderr)")
         let exported = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as? [String: Any])
-        #expect((exported["memories"] as? [[String: Any]])?.count == 2)
+        #expect((exported["memories"] as? [[String: Any]])?.count == 4_002)
+        #expect((try FileManager.default.attributesOfItem(atPath: out)[.posixPermissions] as? Int) == 0o600, "the export is the parent's alone")
 
         #expect(try await run(toy, ["data", "erase"], stdin: "no\n").status != 0, "nothing is erased without confirmation")
-        #expect(try await run(toy, ["memories", "list"]).stdout.contains("Max"))
+        #expect(try await run(toy, ["memories", "search", "max"]).stdout.contains("Mia has a dog called Max"))
         #expect(try await run(toy, ["data", "erase"], stdin: "erase\n").stdout.contains("erased everything"))
         #expect(try await run(toy, ["memories", "list"]).stdout.contains("remembers nothing"))
         let audit = try toy.sandbox.rows("SELECT action FROM auditEntry ORDER BY id").map { $0["action"] as String }

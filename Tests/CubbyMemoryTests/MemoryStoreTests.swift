@@ -62,6 +62,8 @@ import Testing
         try store.remember("Biscuit the cat likes tuna", kind: .pet, at: now)
         try store.remember("She likes drawing rockets", kind: .preference, at: now)
         try store.remember("Her tooth is wobbly", kind: .event, expiresAt: now.addingTimeInterval(3_600), at: now)
+        #expect(try store.forget(matching: "it") == 0, "a phrase of small words names nothing to forget")
+        #expect(try store.forget(matching: "我的") == 0)
         #expect(try store.forget(matching: "Biscuit") == 2)
         #expect(try store.all().map(\.text).sorted() == ["Her tooth is wobbly", "She likes drawing rockets"])
         #expect(try store.recall(for: "wobbly tooth", at: now.addingTimeInterval(7_200)).allSatisfy { !$0.text.contains("tooth") }, "an expired fact is not recalled")

@@ -62,8 +62,14 @@ import Testing
         #expect(try database.child.deleteTranscripts(before: now.addingTimeInterval(-30 * 86_400)) == 1, "the 40-day-old conversation goes")
         #expect(try database.child.relationship().conversations == 1)
 
+        // A conversation still open keeps its row (the daemon writes to it), never its turns.
+        let open = try database.conversations.open(personaID: "teddy", openedBy: "button", at: now)
         try database.child.erase(at: now)
-        #expect(try database.memories.count() == 0 && database.child.profile() == nil && database.child.relationship().conversations == 0)
+        #expect(try database.memories.count() == 0 && database.child.profile() == nil && database.child.relationship().conversations == 1)
+        #expect(try database.conversations.recent(limit: 10).isEmpty)
+        let terms = try database.read("index") { try Int.fetchOne($0, sql: "SELECT count(*) FROM memorySearch") ?? -1 }
+        #expect(terms == 0)
+        _ = open
         #expect(try database.audit.entries().map(\.action) == ["data.erase"])
     }
 }

@@ -3,7 +3,7 @@ import CubbyCloud
 import CubbyConfiguration
 import CubbyCore
 @testable import CubbyMemory
-import CubbyRuntime
+@testable import CubbyRuntime
 import CubbyPersona
 import CubbySafety
 import CubbyVoice
@@ -222,6 +222,13 @@ import Testing
         try database.onWriter("DELETE FROM testFiller")
         try database.memories.remember("Mia likes owls", at: Date())
         #expect(try database.memories.count() == 1)
+    }
+
+    @Test(arguments: [("What do you know about me?", true), ("what do you remember about me", true), ("你记得我什么？", true), ("你都记得我哪些呀", true),
+                      ("what do you know about meteors", false), ("what do you know about Megan", false), ("你知道我什么时候生日吗", false),
+                      ("tell me about dogs", false)])
+    func theMemoryQuestionIsRecognisedAsItself(text: String, asking: Bool) {
+        #expect(MemoryAnswers.isAsking(text) == asking)
     }
 
     @Test func theModelReadsTheRedactedWordsInsideThePrompt() async throws {

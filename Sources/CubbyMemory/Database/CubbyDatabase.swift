@@ -69,6 +69,11 @@ public final class CubbyDatabase: Sendable {
         }
     }
 
+    /// Folds the write-ahead log into the database and truncates it (after an erase: no old page stays in it).
+    func checkpoint() throws {
+        try writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+    }
+
     /// Runs raw SQL on the writer's connection: for tests that need a full disk (`PRAGMA max_page_count`).
     func onWriter(_ sql: String) throws {
         try writer.writeWithoutTransaction { db in try db.execute(sql: sql) }

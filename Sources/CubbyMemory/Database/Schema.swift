@@ -116,7 +116,7 @@ enum Schema {
             for row in try Row.fetchAll(db, sql: "SELECT id, text, createdAt FROM memoryV3 ORDER BY id") {
                 let text: String = row["text"]
                 try db.execute(sql: "INSERT INTO memory (id, text, language, createdAt) VALUES (?, ?, ?, ?)",
-                               arguments: [row["id"], String(text.prefix(500)), MemoryTerms.language(of: text), row["createdAt"]])
+                               arguments: [row["id"], CodePoints.prefix(text.isEmpty ? "?" : text, 500), MemoryTerms.language(of: text), row["createdAt"]])
                 try db.execute(sql: "INSERT INTO memorySearch (rowid, terms) VALUES (?, ?)",
                                arguments: [row["id"], MemoryTerms.terms(text).joined(separator: " ")])
             }

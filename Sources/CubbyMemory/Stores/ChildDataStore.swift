@@ -55,9 +55,11 @@ public struct ChildDataStore: Sendable {
             try db.execute(sql: """
                 INSERT INTO child (id, name, age, language, updatedAt) VALUES (1, ?, ?, ?, ?)
                 ON CONFLICT(id) DO UPDATE SET name = excluded.name, age = excluded.age, language = excluded.language, updatedAt = excluded.updatedAt
-                """, arguments: [profile.name, profile.age, profile.language, date])
+                """, arguments: [profile.name.map { CodePoints.prefix($0, 64) }, profile.age, profile.language, date])
             try db.execute(sql: "DELETE FROM childLike WHERE childId = 1")
-            for like in Set(profile.likes) { try db.execute(sql: "INSERT INTO childLike (childId, thing) VALUES (1, ?)", arguments: [String(like.prefix(80))]) }
+            for like in Set(profile.likes.map { CodePoints.prefix($0, 80) }) where !like.isEmpty {
+                try db.execute(sql: "INSERT INTO childLike (childId, thing) VALUES (1, ?)", arguments: [like])
+            }
         }
     }
 
@@ -79,12 +81,21 @@ public struct ChildDataStore: Sendable {
     /// transaction. The audit log keeps one line: that a parent erased it, and when.
     public func erase(at date: Date) throws(CubbyError) {
         try database.write("erasing the child's data") { db in
-            for table in ["conversation", "alert", "memorySearch", "memory", "childLike", "child", "auditEntry"] {
+            // secure_delete overwrites what is freed, so the words are gone from the file, not just unlinked.
+            try db.execute(sql: "PRAGMA secure_delete = ON")
+            // A conversation still open keeps its row (the daemon is writing to it), never its turns.
+            try db.execute(sql: "DELETE FROM turn")
+            try db.execute(sql: "DELETE FROM conversation WHERE endedAt IS NOT NULL")
+            for table in ["alert", "memorySearch", "memory", "childLike", "child", "auditEntry"] {
                 try db.execute(sql: "DELETE FROM \(table)")
             }
+            // The full-text index keeps deleted terms in its segments until it is rebuilt.
+            try db.execute(sql: "INSERT INTO memorySearch(memorySearch) VALUES ('rebuild')")
             var entry = AuditRow(id: nil, at: date, action: "data.erase", detail: "everything kept about the child was erased")
             try entry.insert(db)
         }
+        // The old pages also live on in the write-ahead log: fold it in and truncate it.
+        try? database.checkpoint()
     }
 
     /// Restores what a soul carries, in one transaction: every memory the toy does not already have (a
@@ -94,7 +105,7 @@ public struct ChildDataStore: Sendable {
         try database.write("restoring a soul") { db in
             var added = 0
             for memory in memories {
-                let text = String(memory.text.prefix(500))
+                let text = CodePoints.prefix(memory.text, 500)
                 guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { continue }
                 let terms = MemoryTerms.terms(text)
                 let language = MemoryTerms.language(of: text)
@@ -111,9 +122,11 @@ public struct ChildDataStore: Sendable {
                 try db.execute(sql: """
                     INSERT INTO child (id, name, age, language, updatedAt) VALUES (1, ?, ?, ?, ?)
                     ON CONFLICT(id) DO UPDATE SET name = excluded.name, age = excluded.age, language = excluded.language, updatedAt = excluded.updatedAt
-                    """, arguments: [profile.name.map { String($0.prefix(64)) }, profile.age.flatMap { (3...12).contains($0) ? $0 : nil }, profile.language, date])
+                    """, arguments: [profile.name.map { CodePoints.prefix($0, 64) }, profile.age.flatMap { (3...12).contains($0) ? $0 : nil }, profile.language, date])
                 for like in Set(profile.likes) {
-                    try db.execute(sql: "INSERT OR IGNORE INTO childLike (childId, thing) VALUES (1, ?)", arguments: [String(like.prefix(80))])
+                    let thing = CodePoints.prefix(like, 80)
+                    guard !thing.isEmpty else { continue }
+                    try db.execute(sql: "INSERT OR IGNORE INTO childLike (childId, thing) VALUES (1, ?)", arguments: [thing])
                 }
             }
             var entry = AuditRow(id: nil, at: date, action: "soul.import", detail: detail + ": \(added) memories added")
@@ -126,8 +139,19 @@ public struct ChildDataStore: Sendable {
     @discardableResult
     public func deleteTranscripts(before date: Date) throws(CubbyError) -> Int {
         try database.write("deleting old transcripts") { db in
-            try db.execute(sql: "DELETE FROM conversation WHERE coalesce(endedAt, startedAt) < ?", arguments: [date])
+            // Only finished conversations: the daemon may still be writing to an open one.
+            try db.execute(sql: "DELETE FROM conversation WHERE endedAt IS NOT NULL AND endedAt < ?", arguments: [date])
             return db.changesCount
         }
+    }
+}
+
+/// SQLite's `length()` counts code points, not the characters Swift counts: limits checked by the schema
+/// are cut the same way.
+enum CodePoints {
+    static func prefix(_ text: String, _ count: Int) -> String {
+        var scalars = String.UnicodeScalarView()
+        scalars.append(contentsOf: text.unicodeScalars.prefix(count))
+        return String(scalars)
     }
 }

@@ -30,8 +30,8 @@ public struct MemoryStore: Sendable {
             if let id = try Self.duplicate(of: terms, language: language, in: db) {
                 try db.execute(sql: """
                     UPDATE memory SET text = ?, kind = CASE WHEN ? = 'other' THEN kind ELSE ? END, lastUsedAt = ?,
-                    salience = min(1.0, max(salience, ?) + 0.1), sourceTurnId = coalesce(?, sourceTurnId) WHERE id = ?
-                    """, arguments: [text, kind.rawValue, kind.rawValue, date, salience, sourceTurn, id])
+                    salience = min(1.0, max(salience, ?) + 0.1), sourceTurnId = coalesce(?, sourceTurnId), expiresAt = ? WHERE id = ?
+                    """, arguments: [text, kind.rawValue, kind.rawValue, date, salience, sourceTurn, expiresAt, id])
                 try db.execute(sql: "UPDATE memorySearch SET terms = ? WHERE rowid = ?", arguments: [terms.joined(separator: " "), id])
                 return .updated(id)
             }
@@ -49,7 +49,7 @@ public struct MemoryStore: Sendable {
             SELECT memory.id, memorySearch.terms FROM
               (SELECT rowid, rank FROM memorySearch WHERE memorySearch MATCH ? ORDER BY rank LIMIT 8) AS hit
             JOIN memorySearch ON memorySearch.rowid = hit.rowid JOIN memory ON memory.id = hit.rowid
-            WHERE memory.language = ?
+            WHERE memory.language = ? ORDER BY hit.rank
             """, arguments: [MemoryTerms.anyOf(searched), language])
         return candidates.first { MemoryTerms.similarity(terms, ($0["terms"] as String).split(separator: " ").map(String.init)) >= duplicateSimilarity }?["id"]
     }
@@ -65,6 +65,8 @@ public struct MemoryStore: Sendable {
 
     /// Forgets every kept fact about `phrase` (all of its terms, or its words when it has none); returns how many.
     public func forget(matching phrase: String) throws(CubbyError) -> Int {
+        // A phrase of only small words ("it", "that", "我的") names nothing: never a reason to delete.
+        guard !MemoryTerms.terms(phrase).isEmpty else { return 0 }
         let ids = try search(phrase, everyTerm: true).map(\.id)
         return try delete(ids: ids)
     }
@@ -80,7 +82,7 @@ public struct MemoryStore: Sendable {
                 // FTS5's own `rank` (bm25) on the index, then the rows for the best few only.
                 let rows = try Row.fetchAll(db, sql: """
                     SELECT memory.*, hit.rank AS rank FROM
-                      (SELECT rowid, rank FROM memorySearch WHERE memorySearch MATCH ? ORDER BY rank LIMIT 48) AS hit
+                      (SELECT rowid, rank FROM memorySearch WHERE memorySearch MATCH ? ORDER BY rank LIMIT 64) AS hit
                     JOIN memory ON memory.id = hit.rowid
                     WHERE memory.expiresAt IS NULL OR memory.expiresAt > ?
                     """, arguments: [MemoryTerms.anyOf(searched), date])
@@ -96,7 +98,7 @@ public struct MemoryStore: Sendable {
                 SELECT * FROM memory WHERE expiresAt IS NULL OR expiresAt > ? ORDER BY salience DESC, createdAt DESC LIMIT 8
                 """, arguments: [date])
             for row in background where scored[row.id ?? 0] == nil { scored[row.id ?? 0] = (row.memory, 0) }
-            let ranked = scored.values.map { memory, relevance -> (Memory, Double) in
+            let ranked = scored.values.filter { $0.0.expiresAt.map { $0 > date } ?? true }.map { memory, relevance -> (Memory, Double) in
                 let ageDays = max(0, date.timeIntervalSince(memory.lastUsedAt ?? memory.createdAt) / 86_400)
                 return (memory, relevance + 0.4 * exp(-ageDays / 30) + 0.4 * memory.salience)
             }.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0.id > $1.0.id }
@@ -157,6 +159,15 @@ public struct MemoryStore: Sendable {
     public func all(limit: Int = Int.max) throws(CubbyError) -> [Memory] {
         try database.read("reading memories") { db in
             try MemoryRow.order(Column("createdAt").desc, Column("id").desc).limit(limit).fetchAll(db).map(\.memory)
+        }
+    }
+
+    /// The facts that matter most, then the newest, leaving out expired ones (the salience index).
+    public func mostSalient(limit: Int, at date: Date) throws(CubbyError) -> [Memory] {
+        try database.read("reading memories") { db in
+            try MemoryRow.fetchAll(db, sql: """
+                SELECT * FROM memory WHERE expiresAt IS NULL OR expiresAt > ? ORDER BY salience DESC, createdAt DESC LIMIT ?
+                """, arguments: [date, limit]).map(\.memory)
         }
     }
 

@@ -37,29 +37,33 @@ struct ControlHandler: Sendable {
                 let limit = request.arguments["limit"].flatMap(Int.init).map { min(max($0, 1), 10_000) } ?? 1_000
                 let text = request.command == "memory.search" ? try argument("text", of: request) : nil
                 reply = ControlReply()
-                reply.memories = try family.memories(search: text, limit: limit)
+                reply.memories = try await OffPoolBuild.work("memories") { () throws(CubbyError) in try family.memories(search: text, limit: limit) }
             case "memory.delete":
                 if request.arguments["all"] == "true" {
-                    reply = ControlReply(message: try family.deleteAllMemories())
+                    reply = ControlReply(message: try await OffPoolBuild.work("forgetting") { () throws(CubbyError) in try family.deleteAllMemories() })
                 } else {
                     guard let id = Int64(try argument("id", of: request)) else { throw CubbyError(.invalidConfiguration, "memory.delete: id must be a number") }
-                    reply = ControlReply(message: try family.delete(memory: id))
+                    reply = ControlReply(message: try await OffPoolBuild.work("forgetting") { () throws(CubbyError) in try family.delete(memory: id) })
                 }
             case "data.export":
-                out = try family.export()
+                out = try await OffPoolBuild.work("export") { () throws(CubbyError) in try family.export() }
                 reply = ControlReply(message: "exported everything kept about the child (\(out.count) bytes)")
             case "data.erase":
                 guard request.arguments["confirm"] == "erase" else {
                     throw CubbyError(.invalidConfiguration, "data.erase needs the argument confirm = \"erase\"")
                 }
-                reply = ControlReply(message: try family.erase())
+                reply = ControlReply(message: try await OffPoolBuild.work("erase") { () throws(CubbyError) in try family.erase() })
             case "soul.export":
-                out = try family.exportSoul(passphrase: try argument("passphrase", of: request))
+                let passphrase = try argument("passphrase", of: request)
+                out = try await OffPoolBuild.work("soul") { () throws(CubbyError) in try family.exportSoul(passphrase: passphrase) }
                 reply = ControlReply(message: "sealed the child's soul (\(out.count) bytes)")
             case "soul.import":
                 guard !payload.isEmpty else { throw CubbyError(.invalidConfiguration, "soul.import needs the soul file as the request's payload") }
-                reply = ControlReply(message: try family.importSoul(payload, passphrase: try argument("passphrase", of: request),
-                                                                     name: request.arguments["name"].map { String($0.prefix(200)) } ?? "the soul sent by cubby"))
+                let passphrase = try argument("passphrase", of: request)
+                let name = request.arguments["name"].map { String($0.prefix(200)) } ?? "the soul sent by cubby"
+                reply = ControlReply(message: try await OffPoolBuild.work("soul") { () throws(CubbyError) in
+                    try family.importSoul(payload, passphrase: passphrase, name: name)
+                })
             default:
                 return (.failure("unknown_command", "unknown command \"\(request.command.prefix(40))\" (known: \(Self.commands.joined(separator: ", ")))"), [])
             }

@@ -65,7 +65,7 @@ struct ControlService: Service {
     }
 
     private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>, admitted: Bool, payloads: ClientCount) async {
-        try? await connection.executeThenClose { inbound, outbound in
+        try? await connection.executeThenClose { inbound, _ in
             var reply: ControlReply
             var out: [UInt8] = []
             if !admitted {
@@ -78,8 +78,9 @@ struct ControlService: Service {
                 case .success(let (request, payload)): (reply, out) = await handler.handle(request, payload: payload)
                 }
             }
-            try await outbound.write(ByteBuffer(bytes: reply.encodedLine()))
-            if !out.isEmpty { try await outbound.write(ByteBuffer(bytes: out)) }
+            // Written and flushed before the connection closes: closing drops bytes still queued, and an
+            // export or a soul is larger than a socket's buffer.
+            try await connection.channel.writeAndFlush(ByteBuffer(bytes: reply.encodedLine() + out)).get()
         }
     }
 

@@ -62,3 +62,13 @@ private final class ResultSlot<T>: @unchecked Sendable {
         waiting?.resume(with: result)
     }
 }
+
+extension OffPoolBuild {
+    /// `run`, keeping the work's typed error: for store work a control request asks for (an export, a
+    /// soul, an install), which must not hold one of the conversation's few pool threads.
+    static func work<T>(_ name: String, _ body: @escaping @Sendable () throws(CubbyError) -> T) async throws(CubbyError) -> T {
+        do { return try await run(name, body) } catch let error as CubbyError { throw error } catch {
+            throw CubbyError(.io, "\(name) was interrupted", underlying: error)
+        }
+    }
+}

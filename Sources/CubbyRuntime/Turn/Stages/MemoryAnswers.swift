@@ -20,23 +20,27 @@ struct MemoryAnswers: Sendable {
     ]
     static let chineseAsks = ["你记得我什么", "你知道我什么", "你还记得我什么", "你记得关于我", "你对我了解什么", "我告诉过你什么", "我跟你说过什么", "你都记得我哪些"]
 
+    /// The question asked as itself: whole words in English ("…about meteors" is not "…about me"), and
+    /// in Chinese the phrase ending the sentence (not "你知道我什么时候生日吗").
     static func isAsking(_ text: String) -> Bool {
-        let plain = String(text.lowercased().map { $0.isLetter || $0.isNumber || $0 == " " ? $0 : " " })
-            .split(separator: " ").joined(separator: " ")
-        let han = text.filter { !$0.isWhitespace && !$0.isPunctuation }
-        return englishAsks.contains { plain.contains($0) } || chineseAsks.contains { han.contains($0) }
+        let plain = " " + String(text.lowercased().map { $0.isLetter || $0.isNumber || $0 == " " || $0 == "'" ? $0 : " " })
+            .split(separator: " ").joined(separator: " ") + " "
+        if englishAsks.contains(where: { plain.contains(" " + $0 + " ") }) { return true }
+        var han = text.filter { !$0.isWhitespace && !$0.isPunctuation && !$0.isSymbol }
+        while let last = han.last, "吗呢啊呀吧".contains(last) { han.removeLast() }
+        return chineseAsks.contains { han.hasSuffix($0) || han.hasSuffix($0 + "事") || han.hasSuffix($0 + "事情") }
     }
 
     /// The answer's sentences: what is remembered, at most five facts, most telling first.
     func sentences(for heard: String) -> [String] {
         let locale = persona.locale(for: heard)
-        let everything = (try? memories.all(limit: 500)) ?? []
+        let everything = ((try? memories.mostSalient(limit: 200, at: Date())) ?? [])
         let inLanguage = everything.filter { $0.language == locale.code }
-        let chosen = (inLanguage.isEmpty ? everything : inLanguage)
-            .sorted { $0.salience != $1.salience ? $0.salience > $1.salience : $0.createdAt > $1.createdAt }
+        // Lazily: the filter runs only until five facts have passed it.
+        let chosen = Array((inLanguage.isEmpty ? everything : inLanguage).lazy
             .filter { filter.check($0.text, direction: .outbound, context: context).decision == .allow }
             .prefix(5)
-            .map(\.text)
+            .map(\.text))
         let chinese = locale.code == "zh"
         guard !chosen.isEmpty else {
             return [chinese ? "你还没有告诉我很多关于你的事呢。你喜欢做什么呀？" : "You haven't told me much about you yet. What do you like to do?"]
