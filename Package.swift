@@ -95,6 +95,15 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings),
+        // The parents' authority over the toy: the PIN (scrypt), its rate limit that survives restarts.
+        .target(
+            name: "CubbyParents",
+            dependencies: [
+                "CubbyCore", "CubbyMemory",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings),
         // The daemon's local control channel: versioned messages and the client `cubby` uses. The server
         // lives in CubbyRuntime, next to what it controls.
         .target(
@@ -132,7 +141,7 @@ let package = Package(
             name: "CubbyRuntime",
             dependencies: [
                 "CubbyCore", "CubbyAudio", "CubbyWake", "CubbyVoice", "CubbySafety", "CubbyPersona",
-                "CubbyPersonaPack", "CubbyControl", "CubbySoul",
+                "CubbyPersonaPack", "CubbyControl", "CubbySoul", "CubbyParents",
                 "CubbyMemory", "CubbyCloud", "CubbyHardware", "CubbyConfiguration",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -217,7 +226,7 @@ let package = Package(
         .testTarget(name: "CubbyPersonaTests", dependencies: ["CubbyPersona", "CubbyPersonaPack", "CubbySafety", "CubbyCore", "CubbyTestSupport",
                                                               .product(name: "Crypto", package: "swift-crypto")],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "CubbyMemoryTests", dependencies: ["CubbyMemory", "CubbySoul", "CubbyCore", .product(name: "GRDB", package: "GRDB.swift")],
+        .testTarget(name: "CubbyMemoryTests", dependencies: ["CubbyMemory", "CubbySoul", "CubbyParents", "CubbyCore", .product(name: "GRDB", package: "GRDB.swift")],
                     swiftSettings: swiftSettings),
         .testTarget(name: "CubbyCloudTests", dependencies: ["CubbyCloud", "CubbyConfiguration", "CubbyAudio", "CubbySafety", "CubbyCore", "CubbyTesting"],
                     swiftSettings: swiftSettings),

@@ -11,7 +11,7 @@ struct Cubby: AsyncParsableCommand {
         version: "cubby \(CubbyVersion.string)",
         subcommands: [
             Status.self, Transcripts.self,
-            Limits.self, QuietHours.self, Age.self, PersonaCommand.self, Memories.self, Alerts.self, DataCommand.self, SoulCommand.self,
+            Limits.self, QuietHours.self, Age.self, PersonaCommand.self, Memories.self, Alerts.self, DataCommand.self, SoulCommand.self, PinCommand.self,
             Wake.self, Safety.self,
         ])
 }

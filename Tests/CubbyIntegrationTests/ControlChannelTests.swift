@@ -36,6 +36,16 @@ import Testing
             try await ProcessRunner.run("cubby", ["persona"] + arguments + ["--config", sandbox.configPath])
         }
 
+        /// The same toy (sandbox, data folder) started again after it stopped.
+        static func restart(_ toy: Toy) async throws -> Toy {
+            try? FileManager.default.removeItem(atPath: toy.socket)
+            let (process, out, err) = try ProcessRunner.start("cubbyd", ["--config", toy.sandbox.configPath])
+            let again = Toy(sandbox: toy.sandbox, process: process, out: out, err: err)
+            let deadline = ContinuousClock.now + .seconds(30)
+            while !FileManager.default.fileExists(atPath: again.socket) && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            return again
+        }
+
         func pack(_ name: String, edit: (String) -> String = { $0 }) async throws -> String {
             let source = sandbox.folder + "/src-\(UUID().uuidString.prefix(6))"
             try FileManager.default.copyItem(atPath: Sandbox.packageRoot + "/Personas/" + name, toPath: source)
@@ -297,5 +307,38 @@ final class RawSocket {
         #expect(texts == ["Mia has a dog called Max", "Mia loves drawing rockets", "她最喜欢熊猫"])
         #expect(try await run(fresh, ["memories", "search", "rockets"]).stdout.contains("Mia loves drawing rockets"))
         #expect(await fresh.stop().status == 0)
+    }
+}
+
+/// Once a parent PIN is set, no change goes through without it; wrong ones make the toy wait, across a
+/// restart.
+@Suite(.serialized) struct ParentPINProcessTests {
+    @Test func changesNeedThePINAndWrongOnesWaitAcrossARestart() async throws {
+        var toy = try await ControlChannelTests.Toy.start()
+        defer { toy.sandbox.remove() }
+        let folder = toy.sandbox.folder
+        for (name, pin) in [("good", "2468"), ("bad", "1357")] { try pin.write(toFile: folder + "/\(name).pin", atomically: true, encoding: .utf8) }
+        func cubby(_ arguments: [String]) async throws -> ProcessRunner.Result {
+            try await ProcessRunner.run("cubby", arguments + ["--config", toy.sandbox.configPath])
+        }
+        #expect(try await cubby(["pin", "set", "--new-pin-file", folder + "/good.pin"]).stdout.contains("the parent PIN is set"))
+        let pack = try await toy.pack("tuantuan")
+        let without = try await cubby(["persona", "install", pack])
+        #expect(without.status == 77 && without.stderr.contains("persona.install: this needs the parent PIN"), "\(without.stderr)")
+        #expect(try await cubby(["persona", "list"]).status == 0, "reading needs no PIN")
+        #expect(try await cubby(["pin", "set", "--new-pin-file", folder + "/bad.pin"]).status == 77, "changing the PIN needs the PIN")
+
+        for _ in 0..<3 { #expect(try await cubby(["persona", "install", pack, "--pin-file", folder + "/bad.pin"]).stderr.contains("the PIN is wrong")) }
+        let waiting = try await cubby(["persona", "install", pack, "--pin-file", folder + "/good.pin"])
+        #expect(waiting.status == 77 && waiting.stderr.contains("too many wrong PINs: try again in"), "\(waiting.stderr)")
+        #expect(await toy.stop().status == 0)
+
+        // A restart does not reset the count.
+        toy = try await ControlChannelTests.Toy.restart(toy)
+        #expect(try await cubby(["persona", "install", pack, "--pin-file", folder + "/good.pin"]).stderr.contains("try again in"))
+        try await Task.sleep(for: .seconds(11))
+        let installed = try await cubby(["persona", "install", pack, "--pin-file", folder + "/good.pin"])
+        #expect(installed.status == 0 && installed.stdout.contains("installed 团团"), "\(installed.stderr)")
+        #expect(await toy.stop().status == 0)
     }
 }

@@ -44,6 +44,7 @@ public final class CubbyDatabase: Sendable {
     public var memories: MemoryStore { MemoryStore(database: self) }
     public var audit: AuditLog { AuditLog(database: self) }
     public var child: ChildDataStore { ChildDataStore(database: self) }
+    public var settings: SettingStore { SettingStore(database: self) }
 
     /// Closes the database (checkpointing the WAL); later calls fail. Called once at shutdown.
     public func close() throws(CubbyError) {

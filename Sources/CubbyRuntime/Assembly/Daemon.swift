@@ -6,6 +6,7 @@ import CubbyCore
 import CubbyHardware
 import CubbyMemory
 import CubbyPersona
+import CubbyParents
 import CubbyPersonaPack
 import CubbySafety
 import CubbyVoice
@@ -174,7 +175,8 @@ public final class Daemon: Sendable {
             let personas = PersonaManager(live: live, baseFilter: baseFilter, logger: logger) { [self] () async throws(CubbyError) -> String in try await reload() }
             let family = FamilyData(database: parts.database, live: live, clock: parts.clock)
             services.append(.init(service: RetentionService(database: parts.database, live: live, clock: parts.clock, logger: logger), serviceName: "retention"))
-            services.append(.init(service: ControlService(path: settings.controlSocket, handler: ControlHandler(personas: personas, family: family), logger: logger),
+            services.append(.init(service: ControlService(path: settings.controlSocket, handler: ControlHandler(personas: personas, family: family,
+                                                                                                          pin: ParentPIN(database: parts.database), clock: parts.clock), logger: logger),
                                   serviceName: "control"))
             services.append(.init(service: InboxService(folder: settings.personaPacks.inbox, interval: .milliseconds(settings.personaPacks.inboxPollMilliseconds),
                                                         personas: personas, logger: logger),

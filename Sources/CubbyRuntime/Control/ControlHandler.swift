@@ -1,5 +1,6 @@
 import CubbyControl
 import CubbyCore
+import CubbyParents
 import Foundation
 
 /// Answers one control request. Parent-only changes (the PIN, limits) arrive with the parents' app; for
@@ -7,8 +8,15 @@ import Foundation
 struct ControlHandler: Sendable {
     let personas: PersonaManager
     let family: FamilyData
+    let pin: ParentPIN
+    let clock: any CubbyClock
 
-    static let commands = ["hello", "persona.list", "persona.install", "persona.switch", "persona.remove", "persona.rollback",
+    /// What changes the toy or reveals everything about the child: each needs the parent PIN once one is
+    /// set. Reading the list of personas and memories does not (the socket's group says who may read).
+    static let needPIN: Set<String> = ["persona.install", "persona.switch", "persona.remove", "persona.rollback",
+                                       "memory.delete", "data.export", "data.erase", "soul.export", "soul.import"]
+
+    static let commands = ["hello", "pin.set", "persona.list", "persona.install", "persona.switch", "persona.remove", "persona.rollback",
                            "memory.list", "memory.search", "memory.delete", "data.export", "data.erase", "soul.export", "soul.import"]
 
     /// The reply, and the bytes that follow it (an export, a soul).
@@ -16,7 +24,20 @@ struct ControlHandler: Sendable {
         do throws(CubbyError) {
             var reply: ControlReply
             var out: [UInt8] = []
+            if Self.needPIN.contains(request.command) {
+                let given = request.arguments["pin"]
+                let (pin, now) = (pin, clock.date)
+                let verdict = try await OffPoolBuild.work("pin") { () throws(CubbyError) in try pin.check(given, at: now) }
+                if let refusal = verdict { return (.failure(refusal.code, "\(request.command): \(refusal)"), []) }
+            }
             switch request.command {
+            case "pin.set":
+                let (pin, now) = (pin, clock.date)
+                let (new, current) = (try argument("new_pin", of: request), request.arguments["pin"])
+                let verdict = try await OffPoolBuild.work("pin") { () throws(CubbyError) in try pin.set(new, current: current, at: now) }
+                if let refusal = verdict { return (.failure(refusal.code, "pin.set: \(refusal)"), []) }
+                try family.database.audit.record("pin.set", "the parent PIN was set", at: now)
+                reply = ControlReply(message: "the parent PIN is set; changes to the toy now need it")
             case "hello":
                 reply = ControlReply(message: "cubbyd \(CubbyVersion.string), control protocol \(ControlProtocol.version)")
                 reply.daemonVersion = CubbyVersion.string
