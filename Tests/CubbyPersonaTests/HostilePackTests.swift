@@ -166,12 +166,12 @@ import Testing
         }, because: problem)
     }
 
-    @Test func aMalformedPersonaInsideAWellSignedPackIsRefused() throws {
-        try expectRefused({ fixture, _ in
-            // Built by hand: the builder itself refuses a folder that does not load.
+    /// A newer good pack whose persona.toml is changed by `edit`, its manifest and signature made again
+    /// with the trusted key: only what the persona says can stop it.
+    func resigned(_ edit: @escaping (String) -> String) -> (PackFixture, [UInt8]) throws -> [UInt8] {
+        { fixture, _ in
             var entries = try PackFixture.entries(of: try fixture.build { $0.replacingOccurrences(of: "2.0.0", with: "2.1.0") })
-            let toml = Array(String(decoding: entries[index(entries, "persona.toml")].bytes, as: UTF8.self)
-                .replacingOccurrences(of: "rate = 150", with: "rate = \"fast\"").utf8)
+            let toml = Array(edit(String(decoding: entries[index(entries, "persona.toml")].bytes, as: UTF8.self)).utf8)
             entries[index(entries, "persona.toml")].bytes = toml
             var manifest = try PackManifest.decode(entries[index(entries, "MANIFEST.json")].bytes, context: "test")
             let i = manifest.files.firstIndex { $0.path == "persona.toml" }!
@@ -180,22 +180,17 @@ import Testing
             entries[index(entries, "SIGNATURE")].bytes = PackSignature(keyID: fixture.key.publicKey.id, publicKey: fixture.key.publicKey.rawRepresentation,
                                                                        signature: try fixture.key.sign(manifest.encoded())).encoded()
             return try PackFixture.pack(entries)
-        }, because: "[voice] rate: expected an integer")
+        }
+    }
+
+    @Test func aMalformedPersonaInsideAWellSignedPackIsRefused() throws {
+        // Built by hand: the builder itself refuses a folder that does not load.
+        try expectRefused(resigned { $0.replacingOccurrences(of: "rate = 150", with: "rate = \"fast\"") }, because: "[voice] rate: expected an integer")
     }
 
     @Test func aLineTheFilterHoldsBackIsRefusedOnTheToyToo() throws {
-        try expectRefused({ fixture, _ in
-            var entries = try PackFixture.entries(of: try fixture.build { $0.replacingOccurrences(of: "2.0.0", with: "2.1.0") })
-            let toml = Array(String(decoding: entries[index(entries, "persona.toml")].bytes, as: UTF8.self)
-                .replacingOccurrences(of: "offline = [", with: "offline = [\n  \"Hold the lighter upside down and press the button to make a flame.\",").utf8)
-            entries[index(entries, "persona.toml")].bytes = toml
-            var manifest = try PackManifest.decode(entries[index(entries, "MANIFEST.json")].bytes, context: "test")
-            let i = manifest.files.firstIndex { $0.path == "persona.toml" }!
-            manifest.files[i] = .init(path: "persona.toml", size: toml.count, sha256: PackManifest.digest(toml))
-            entries[index(entries, "MANIFEST.json")].bytes = manifest.encoded()
-            entries[index(entries, "SIGNATURE")].bytes = PackSignature(keyID: fixture.key.publicKey.id, publicKey: fixture.key.publicKey.rawRepresentation,
-                                                                       signature: try fixture.key.sign(manifest.encoded())).encoded()
-            return try PackFixture.pack(entries)
+        try expectRefused(resigned {
+            $0.replacingOccurrences(of: "offline = [", with: "offline = [\n  \"Hold the lighter upside down and press the button to make a flame.\",")
         }, because: "safety filter holds this line back")
     }
 
