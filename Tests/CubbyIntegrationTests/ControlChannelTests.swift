@@ -56,6 +56,12 @@ import Testing
             return out
         }
 
+        /// Whatever happened in the test: the daemon is gone and the sandbox removed.
+        func discard() {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            sandbox.remove()
+        }
+
         func stop() async -> ProcessRunner.Result {
             kill(process.processIdentifier, SIGTERM)
             return await ProcessRunner.finish(process, out, err)
@@ -64,7 +70,7 @@ import Testing
 
     @Test func personasAreInstalledSwitchedAndRolledBackLiveAndTheChildsMemoriesStay() async throws {
         let toy = try await Toy.start()
-        defer { toy.sandbox.remove() }
+        defer { toy.discard() }
         #expect(try await toy.cubby(["list"]).stdout.contains("no persona packs installed; the toy is teddy 2.0.0"))
 
         let install = try await toy.cubby(["install", try await toy.pack("tuantuan")])
@@ -103,7 +109,7 @@ import Testing
 
     @Test func aHostilePackSentByCubbyIsRefusedAndNothingChanges() async throws {
         let toy = try await Toy.start()
-        defer { toy.sandbox.remove() }
+        defer { toy.discard() }
         #expect(try await toy.cubby(["install", try await toy.pack("teddy")]).status == 0)
         let state = try String(contentsOfFile: toy.data + "/personas/state.json", encoding: .utf8)
 
@@ -135,7 +141,7 @@ import Testing
             try FileManager.default.createDirectory(atPath: sandbox.folder + "/data/inbox/.processing", withIntermediateDirectories: true)
             try Data("half".utf8).write(to: URL(fileURLWithPath: sandbox.folder + "/data/inbox/.processing/stuck.cubbypack"))
         }
-        defer { toy.sandbox.remove() }
+        defer { toy.discard() }
         let inbox = toy.data + "/inbox"
         try FileManager.default.createDirectory(atPath: inbox, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: try await toy.pack("lumi"), toPath: inbox + "/lumi.cubbypack")
@@ -157,7 +163,7 @@ import Testing
 
     @Test func badClientsGetClearRefusalsAndDoNotDisturbOthers() async throws {
         let toy = try await Toy.start()
-        defer { toy.sandbox.remove() }
+        defer { toy.discard() }
         func exchange(_ bytes: [UInt8]) throws -> [String: Any] {
             let reply = try RawSocket(path: toy.socket).exchange(bytes)
             return try #require(try JSONSerialization.jsonObject(with: Data(reply)) as? [String: Any], "\(String(decoding: reply, as: UTF8.self))")
@@ -243,7 +249,7 @@ final class RawSocket {
 
     @Test func parentsListSearchDeleteExportAndEraseAndEveryActionIsAudited() async throws {
         let toy = try await ControlChannelTests.Toy.start()
-        defer { toy.sandbox.remove() }
+        defer { toy.discard() }
         try seed(toy)
         let list = try await run(toy, ["memories", "list"])
         #expect(list.stdout.contains("Mia has a dog called Max") && list.stdout.contains("她最喜欢熊猫"), "\(list.stdout) \(list.stderr)")
@@ -279,7 +285,7 @@ final class RawSocket {
 
     @Test func aSoulExportedOnOneToyRestoresEveryMemoryOnAFreshOne() async throws {
         let old = try await ControlChannelTests.Toy.start()
-        defer { old.sandbox.remove() }
+        defer { old.discard() }
         try seed(old)
         let passphrase = old.sandbox.folder + "/passphrase"
         try "a long family secret".write(toFile: passphrase, atomically: true, encoding: .utf8)
@@ -289,7 +295,7 @@ final class RawSocket {
         #expect(await old.stop().status == 0)
 
         let fresh = try await ControlChannelTests.Toy.start()
-        defer { fresh.sandbox.remove() }
+        defer { fresh.discard() }
         let wrong = fresh.sandbox.folder + "/wrong"
         try "not the family secret".write(toFile: wrong, atomically: true, encoding: .utf8)
         let refused = try await run(fresh, ["soul", "import", soul, "--passphrase-file", wrong])
@@ -310,7 +316,7 @@ final class RawSocket {
 @Suite(.serialized) struct ParentPINProcessTests {
     @Test func changesNeedThePINAndWrongOnesWaitAcrossARestart() async throws {
         var toy = try await ControlChannelTests.Toy.start()
-        defer { toy.sandbox.remove() }
+        defer { toy.discard() }
         let folder = toy.sandbox.folder
         for (name, pin) in [("good", "2468"), ("bad", "1357")] { try pin.write(toFile: folder + "/\(name).pin", atomically: true, encoding: .utf8) }
         func cubby(_ arguments: [String]) async throws -> ProcessRunner.Result {
