@@ -272,6 +272,7 @@ final class RawSocket {
         #expect(exportRun.status == 0, "\(exportRun.stderr)")
         let exported = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as? [String: Any])
         #expect((exported["memories"] as? [[String: Any]])?.count == 4_002)
+        #expect((exported["profile"] as? [String: Any])?["age"] as? Int == 6, "the profile follows [child] in the configuration")
         #expect((try FileManager.default.attributesOfItem(atPath: out)[.posixPermissions] as? Int) == 0o600, "the export is the parent's alone")
 
         #expect(try await run(toy, ["data", "erase"], stdin: "no\n").status != 0, "nothing is erased without confirmation")

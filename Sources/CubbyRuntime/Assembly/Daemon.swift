@@ -92,6 +92,14 @@ public final class Daemon: Sendable {
         outputDescription = writer.name
 
         let database = try CubbyDatabase(path: (configuration.dataDirectory as NSString).appendingPathComponent("cubby.sqlite"))
+        // The child's profile follows what the parent set in the configuration (a soul may have brought likes).
+        do {
+            var profile = try database.child.profile() ?? ChildDataStore.Profile()
+            (profile.name, profile.age, profile.language) = (configuration.childName, configuration.childAge, persona.language)
+            if try database.child.profile() != profile { try database.child.setProfile(profile, at: Date()) }
+        } catch {
+            logger.error("could not update the child's profile", metadata: ["error": "\(error)"])
+        }
         let events = try BoardEventLog(path: board.eventLog ?? (configuration.dataDirectory as NSString).appendingPathComponent("board-events.jsonl"))
         let filter = try OnDeviceFilter.builtIn()
         baseFilter = filter
