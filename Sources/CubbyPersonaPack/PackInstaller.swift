@@ -27,11 +27,7 @@ public struct PackInstaller: Sendable {
 
     private func install(_ pack: VerifiedPack, allowDowngrade: Bool, activate: Bool,
                          onStep: (PersonaStore.Step) -> Void = { _ in }) throws(CubbyError) -> (PersonaStore.Outcome, VerifiedPack) {
-        let errors = PackValidator.findings(for: pack.persona, files: pack.files, filter: filter, dictionary: nil).filter { $0.severity == .error }
-        if let first = errors.first {
-            throw CubbyError(.persona, "\(first.file): \(first.field): \(first.message)" + (errors.count > 1 ? " (and \(errors.count - 1) more)" : ""),
-                             context: pack.files.location)
-        }
+        try PackValidator.requireInstallable(pack, filter: filter)
         return (try store.install(pack, allowDowngrade: allowDowngrade, activate: activate, onStep: onStep), pack)
     }
 }

@@ -96,6 +96,16 @@ public enum PackValidator {
         return findings
     }
 
+    /// What a toy checks before it installs a verified pack: every file's format and every line through its
+    /// own filter (the wake dictionary is the maker's concern). Throws naming the first error.
+    public static func requireInstallable(_ pack: VerifiedPack, filter: OnDeviceFilter) throws(CubbyError) {
+        let errors = findings(for: pack.persona, files: pack.files, filter: filter, dictionary: nil).filter { $0.severity == .error }
+        if let first = errors.first {
+            throw CubbyError(.persona, "\(first.file): \(first.field): \(first.message)" + (errors.count > 1 ? " (and \(errors.count - 1) more)" : ""),
+                             context: pack.files.location)
+        }
+    }
+
     /// `lines.offline[2]` → (`lines`, `offline[2]`); `redirects.sexual` → (`redirects`, `sexual`).
     private static func split(_ field: String) -> (String, String) {
         guard let dot = field.firstIndex(of: ".") else { return ("", field) }

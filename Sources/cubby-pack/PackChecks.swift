@@ -14,12 +14,6 @@ enum PackChecks {
         return (persona, PackValidator.findings(for: persona, files: PackFolder(folder), filter: filter))
     }
 
-    /// The checks a toy makes before installing: file formats and every line through its filter.
-    static func deviceFindings(_ pack: VerifiedPack) -> [PackValidator.Finding] {
-        guard let filter = try? OnDeviceFilter.builtIn() else { return [] }
-        return PackValidator.findings(for: pack.persona, files: pack.files, filter: filter, dictionary: nil)
-    }
-
     static func report(_ findings: [PackValidator.Finding], folder: String) {
         for finding in findings {
             say("\(finding.severity): \(folder)/\(finding.file): \(finding.field): \(finding.message)")

@@ -86,11 +86,9 @@ struct Verify: ParsableCommand {
     func run() throws {
         do {
             let pack = try PackVerifier.verify(file: file, policy: .init(trusted: try TrustedKeys.load(from: trusted)))
-            let errors = PackChecks.deviceFindings(pack).filter { $0.severity == .error }
-            PackChecks.report(errors, folder: file)
-            guard errors.isEmpty else { throw ExitCode(65) }
+            try PackValidator.requireInstallable(pack, filter: try OnDeviceFilter.builtIn())
             print("\(file): verified — \(pack.persona.id) \(pack.persona.version), signed by \(pack.signer?.name ?? "?") (\(pack.signer?.id ?? "?")), \(pack.manifest.files.count) files")
-        } catch let exit as ExitCode { throw exit } catch { throw fail(error) }
+        } catch { throw fail(error) }
     }
 }
 
@@ -135,6 +133,6 @@ struct Flash: ParsableCommand {
             case .alreadyInstalled(let id, let version):
                 print("\(dataDirectory): \(id) \(version) is already installed; active")
             }
-        } catch let exit as ExitCode { throw exit } catch { throw fail(error) }
+        } catch { throw fail(error) }
     }
 }

@@ -19,10 +19,7 @@ struct DaemonConnection: ParsableArguments {
 
     /// The parent PIN, from `--pin-file` or asked for on the terminal; nil when neither can give one.
     func parentPIN(prompt: String = "Parent PIN: ") throws -> String? {
-        if let pinFile {
-            guard let text = try? String(contentsOfFile: pinFile, encoding: .utf8) else { throw ValidationError("\(pinFile): cannot be read") }
-            return text.trimmingCharacters(in: .whitespacesAndNewlines)
-        }
+        if let pinFile { return try readSecret(from: pinFile, trimming: .whitespacesAndNewlines) }
         guard isatty(STDIN_FILENO) == 1, let entered = getpass(prompt) else { return nil }
         return String(cString: entered)
     }
@@ -65,3 +62,9 @@ struct DaemonConnection: ParsableArguments {
     }
 }
 
+
+/// A PIN or passphrase kept in a file (for scripts), without the line ending an editor adds.
+func readSecret(from path: String, trimming: CharacterSet) throws -> String {
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw ValidationError("\(path): cannot be read") }
+    return text.trimmingCharacters(in: trimming)
+}

@@ -112,10 +112,7 @@ struct SoulCommand: ParsableCommand {
         @Option(help: ArgumentHelp("Read the passphrase from this file instead of asking.", valueName: "file")) var passphraseFile: String?
 
         func read(confirm: Bool) throws -> String {
-            if let passphraseFile {
-                guard let text = try? String(contentsOfFile: passphraseFile, encoding: .utf8) else { throw ValidationError("\(passphraseFile): cannot be read") }
-                return text.trimmingCharacters(in: .newlines)
-            }
+            if let passphraseFile { return try readSecret(from: passphraseFile, trimming: .newlines) }
             guard isatty(STDIN_FILENO) == 1 else {
                 return readLine(strippingNewline: true) ?? ""
             }

@@ -17,8 +17,7 @@ struct PinCommand: ParsableCommand {
         func run() throws {
             let new: String
             if let newPinFile {
-                guard let text = try? String(contentsOfFile: newPinFile, encoding: .utf8) else { throw ValidationError("\(newPinFile): cannot be read") }
-                new = text.trimmingCharacters(in: .whitespacesAndNewlines)
+                new = try readSecret(from: newPinFile, trimming: .whitespacesAndNewlines)
             } else {
                 guard isatty(STDIN_FILENO) == 1 else { throw ValidationError("give --new-pin-file, or run this in a terminal") }
                 new = String(cString: getpass("New parent PIN (4-12 digits): "))

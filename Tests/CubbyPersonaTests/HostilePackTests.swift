@@ -106,13 +106,7 @@ import Testing
     @Test(arguments: ["-1", "+1", "0x10", "9", "77777777777"])
     func aMalformedSizeFieldIsRefusedNotTrusted(size: String) throws {
         try expectRefused({ _, good in
-            var entry = PackFixture.rawEntry("sounds/x.wav", type: "0", bytes: Array("abc".utf8))
-            for i in 124..<136 { entry[i] = 0 }
-            for (i, byte) in size.utf8.enumerated() { entry[124 + i] = byte }
-            for i in 148..<156 { entry[i] = UInt8(ascii: " ") }
-            let sum = String(entry.prefix(512).reduce(0) { $0 + Int($1) }, radix: 8)
-            for (i, byte) in (String(repeating: "0", count: 6 - sum.count) + sum).utf8.enumerated() { entry[148 + i] = byte }
-            entry[154] = 0
+            let entry = PackFixture.rawEntry("sounds/x.wav", type: "0", bytes: Array("abc".utf8), sizeField: size)
             var tar = TarArchive.write(try PackFixture.entries(of: good))
             tar = Array(tar.dropLast(1024)) + entry + [UInt8](repeating: 0, count: 1024)
             return try Gzip.compress(tar)

@@ -53,12 +53,13 @@ struct PackFixture {
     }
 
     /// A raw ustar header and body, of any type, for the cases the real writer never makes.
-    static func rawEntry(_ name: String, type: Character, link: String = "", bytes: [UInt8] = []) -> [UInt8] {
+    /// `sizeField` replaces the octal size with any text, for hostile sizes.
+    static func rawEntry(_ name: String, type: Character, link: String = "", bytes: [UInt8] = [], sizeField: String? = nil) -> [UInt8] {
         var header = [UInt8](repeating: 0, count: 512)
         func put(_ text: String, _ offset: Int) { for (i, b) in text.utf8.enumerated() { header[offset + i] = b } }
         put(name, 0); put("0000644", 100); put("0000000", 108); put("0000000", 116)
         let size = String(bytes.count, radix: 8)
-        put(String(repeating: "0", count: 11 - size.count) + size, 124); put("00000000000", 136)
+        put(sizeField ?? String(repeating: "0", count: 11 - size.count) + size, 124); put("00000000000", 136)
         header[156] = UInt8(ascii: type.unicodeScalars.first!)
         put(link, 157); put("ustar", 257); put("00", 263)
         for i in 148..<156 { header[i] = UInt8(ascii: " ") }

@@ -28,13 +28,7 @@ public enum FileBytes {
         let temporary = path + ".tmp-\(getpid())"
         let fd = try SystemCall.check("cannot create the file", context: temporary) { open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode) }
         do {
-            var offset = 0
-            while offset < bytes.count {
-                offset += try SystemCall.check("write failed", context: temporary) {
-                    bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, bytes.count - offset) }
-                }
-            }
-            try SystemCall.check("fsync failed", context: temporary) { fsync(fd) }
+            try writeAndSync(bytes, to: fd, path: temporary)
         } catch {
             close(fd)
             unlink(temporary)
@@ -55,6 +49,11 @@ public enum FileBytes {
     public static func writeNew(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(CubbyError) {
         let fd = try SystemCall.check("cannot create the file", context: path) { open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode) }
         defer { close(fd) }
+        try writeAndSync(bytes, to: fd, path: path)
+    }
+
+    /// Writes all of `bytes` (a short write is continued) and syncs the file to the disk.
+    private static func writeAndSync(_ bytes: [UInt8], to fd: Int32, path: String) throws(CubbyError) {
         var offset = 0
         while offset < bytes.count {
             offset += try SystemCall.check("write failed", context: path) {

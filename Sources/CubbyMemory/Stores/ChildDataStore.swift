@@ -52,14 +52,20 @@ public struct ChildDataStore: Sendable {
 
     public func setProfile(_ profile: Profile, at date: Date) throws(CubbyError) {
         try database.write("saving the child's profile") { db in
-            try db.execute(sql: """
-                INSERT INTO child (id, name, age, language, updatedAt) VALUES (1, ?, ?, ?, ?)
-                ON CONFLICT(id) DO UPDATE SET name = excluded.name, age = excluded.age, language = excluded.language, updatedAt = excluded.updatedAt
-                """, arguments: [profile.name.map { CodePoints.prefix($0, 64) }, profile.age, profile.language, date])
-            try db.execute(sql: "DELETE FROM childLike WHERE childId = 1")
-            for like in Set(profile.likes.map { CodePoints.prefix($0, 80) }) where !like.isEmpty {
-                try db.execute(sql: "INSERT INTO childLike (childId, thing) VALUES (1, ?)", arguments: [like])
-            }
+            try Self.save(profile, replacingLikes: true, in: db, at: date)
+        }
+    }
+
+    /// Writes the profile (name and likes cut to the schema's limits); the likes replace the kept ones, or
+    /// are added to them.
+    static func save(_ profile: Profile, replacingLikes: Bool, in db: Database, at date: Date) throws {
+        try db.execute(sql: """
+            INSERT INTO child (id, name, age, language, updatedAt) VALUES (1, ?, ?, ?, ?)
+            ON CONFLICT(id) DO UPDATE SET name = excluded.name, age = excluded.age, language = excluded.language, updatedAt = excluded.updatedAt
+            """, arguments: [profile.name.map { CodePoints.prefix($0, 64) }, profile.age, profile.language, date])
+        if replacingLikes { try db.execute(sql: "DELETE FROM childLike WHERE childId = 1") }
+        for like in Set(profile.likes.map { CodePoints.prefix($0, 80) }) where !like.isEmpty {
+            try db.execute(sql: "INSERT OR IGNORE INTO childLike (childId, thing) VALUES (1, ?)", arguments: [like])
         }
     }
 
@@ -118,16 +124,9 @@ public struct ChildDataStore: Sendable {
                 _ = try MemoryStore.insert(copy, terms: terms, in: db)
                 added += 1
             }
-            if let profile {
-                try db.execute(sql: """
-                    INSERT INTO child (id, name, age, language, updatedAt) VALUES (1, ?, ?, ?, ?)
-                    ON CONFLICT(id) DO UPDATE SET name = excluded.name, age = excluded.age, language = excluded.language, updatedAt = excluded.updatedAt
-                    """, arguments: [profile.name.map { CodePoints.prefix($0, 64) }, profile.age.flatMap { (3...12).contains($0) ? $0 : nil }, profile.language, date])
-                for like in Set(profile.likes) {
-                    let thing = CodePoints.prefix(like, 80)
-                    guard !thing.isEmpty else { continue }
-                    try db.execute(sql: "INSERT OR IGNORE INTO childLike (childId, thing) VALUES (1, ?)", arguments: [thing])
-                }
+            if var profile {
+                profile.age = profile.age.flatMap { (3...12).contains($0) ? $0 : nil }  // a soul from elsewhere is not trusted to fit
+                try Self.save(profile, replacingLikes: false, in: db, at: date)
             }
             var entry = AuditRow(id: nil, at: date, action: "soul.import", detail: detail + ": \(added) memories added")
             try entry.insert(db)

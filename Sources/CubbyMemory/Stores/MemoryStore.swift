@@ -94,9 +94,7 @@ public struct MemoryStore: Sendable {
             }
             let background = try MemoryRow.fetchAll(db, sql: """
                 SELECT * FROM memory WHERE expiresAt IS NULL OR expiresAt > ? ORDER BY createdAt DESC LIMIT 24
-                """, arguments: [date]) + MemoryRow.fetchAll(db, sql: """
-                SELECT * FROM memory WHERE expiresAt IS NULL OR expiresAt > ? ORDER BY salience DESC, createdAt DESC LIMIT 8
-                """, arguments: [date])
+                """, arguments: [date]) + Self.mostSalient(limit: 8, at: date, in: db)
             for row in background where scored[row.id ?? 0] == nil { scored[row.id ?? 0] = (row.memory, 0) }
             let ranked = scored.values.filter { $0.0.expiresAt.map { $0 > date } ?? true }.map { memory, relevance -> (Memory, Double) in
                 let ageDays = max(0, date.timeIntervalSince(memory.lastUsedAt ?? memory.createdAt) / 86_400)
@@ -164,16 +162,13 @@ public struct MemoryStore: Sendable {
 
     /// The facts that matter most, then the newest, leaving out expired ones (the salience index).
     public func mostSalient(limit: Int, at date: Date) throws(CubbyError) -> [Memory] {
-        try database.read("reading memories") { db in
-            try MemoryRow.fetchAll(db, sql: """
-                SELECT * FROM memory WHERE expiresAt IS NULL OR expiresAt > ? ORDER BY salience DESC, createdAt DESC LIMIT ?
-                """, arguments: [date, limit]).map(\.memory)
-        }
+        try database.read("reading memories") { db in try Self.mostSalient(limit: limit, at: date, in: db).map(\.memory) }
     }
 
-    /// The most recent kept facts' texts, oldest first.
-    public func recent(limit: Int) throws(CubbyError) -> [String] {
-        try all(limit: limit).reversed().map(\.text)
+    static func mostSalient(limit: Int, at date: Date, in db: Database) throws -> [MemoryRow] {
+        try MemoryRow.fetchAll(db, sql: """
+            SELECT * FROM memory WHERE expiresAt IS NULL OR expiresAt > ? ORDER BY salience DESC, createdAt DESC LIMIT ?
+            """, arguments: [date, limit])
     }
 
     public func count() throws(CubbyError) -> Int {

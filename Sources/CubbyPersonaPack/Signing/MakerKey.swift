@@ -67,9 +67,7 @@ public struct TrustedKey: Sendable {
 
     public var id: String { Self.id(of: rawRepresentation) }
 
-    public static func id(of raw: [UInt8]) -> String {
-        SHA256.hash(data: raw).prefix(8).map { String(format: "%02x", $0) }.joined()
-    }
+    public static func id(of raw: [UInt8]) -> String { String(PackManifest.digest(raw).prefix(16)) }
 
     public var line: String { "\(MakerKey.publicPrefix) \(Data(rawRepresentation).base64EncodedString()) \(name)\n" }
 

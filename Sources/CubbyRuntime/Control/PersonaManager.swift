@@ -42,7 +42,7 @@ struct PersonaManager: Sendable {
     func install(bytes: [UInt8], name: String, allowDowngrade: Bool) async throws(CubbyError) -> String {
         try await changes.run { () async throws(CubbyError) -> String in
             let installer = try installer()
-            let result = try await offPool { () throws(CubbyError) in try installer.install(bytes: bytes, name: name, allowDowngrade: allowDowngrade) }
+            let result = try await OffPoolBuild.work("persona-store") { () throws(CubbyError) in try installer.install(bytes: bytes, name: name, allowDowngrade: allowDowngrade) }
             return try await finish(describe(result.0, name: result.1.persona.name))
         }
     }
@@ -50,7 +50,7 @@ struct PersonaManager: Sendable {
     func install(file: String) async throws(CubbyError) -> String {
         try await changes.run { () async throws(CubbyError) -> String in
             let installer = try installer()
-            let result = try await offPool { () throws(CubbyError) in try installer.install(file: file) }
+            let result = try await OffPoolBuild.work("persona-store") { () throws(CubbyError) in try installer.install(file: file) }
             return try await finish(describe(result.0, name: result.1.persona.name))
         }
     }
@@ -58,7 +58,7 @@ struct PersonaManager: Sendable {
     func activate(id: String) async throws(CubbyError) -> String {
         try await changes.run { () async throws(CubbyError) -> String in
             let store = store
-            try await offPool { () throws(CubbyError) in try store.activate(id: id) }
+            try await OffPoolBuild.work("persona-store") { () throws(CubbyError) in try store.activate(id: id) }
             return try await finish("switched to \(id)")
         }
     }
@@ -66,7 +66,7 @@ struct PersonaManager: Sendable {
     func remove(id: String) async throws(CubbyError) -> String {
         try await changes.run { () async throws(CubbyError) -> String in
             let store = store
-            try await offPool { () throws(CubbyError) in try store.remove(id: id) }
+            try await OffPoolBuild.work("persona-store") { () throws(CubbyError) in try store.remove(id: id) }
             return "removed \(id)"
         }
     }
@@ -74,14 +74,14 @@ struct PersonaManager: Sendable {
     func rollback() async throws(CubbyError) -> String {
         try await changes.run { () async throws(CubbyError) -> String in
             let store = store
-            let (id, from, to) = try await offPool { () throws(CubbyError) in try store.rollback() }
+            let (id, from, to) = try await OffPoolBuild.work("persona-store") { () throws(CubbyError) in try store.rollback() }
             return try await finish("rolled \(id) back from \(from) to \(to)")
         }
     }
 
     func list() async throws(CubbyError) -> [ControlPersona] {
         let store = store
-        return try await offPool { () throws(CubbyError) in
+        return try await OffPoolBuild.work("persona-store") { () throws(CubbyError) in
             try store.list().map { ControlPersona(id: $0.id, name: $0.name, version: $0.current, previous: $0.previous, active: $0.active, locales: $0.locales) }
         }
     }
@@ -89,14 +89,6 @@ struct PersonaManager: Sendable {
     var activePersona: String {
         let persona = live.current.persona
         return "\(persona.id) \(persona.version)"
-    }
-
-    /// Verifying and writing a pack takes a while on a small board, and the store's lock may be held by a
-    /// factory `flash`: done on a thread of its own, never on the pool the conversation runs on.
-    private func offPool<T>(_ work: @escaping @Sendable () throws(CubbyError) -> T) async throws(CubbyError) -> T {
-        do { return try await OffPoolBuild.run("persona-store", work) } catch let error as CubbyError { throw error } catch {
-            throw CubbyError(.io, "the change was interrupted", underlying: error)
-        }
     }
 
     private func describe(_ outcome: PersonaStore.Outcome, name: String) -> String {
