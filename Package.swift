@@ -95,11 +95,12 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings),
-        // The parents' authority over the toy: the PIN (scrypt), its rate limit that survives restarts.
+        // The parents' authority over the toy: the PIN (scrypt), its rate limit that survives restarts, and
+        // the minor mode's rules (time budgets, quiet hours, reminders) as pure decisions.
         .target(
             name: "CubbyParents",
             dependencies: [
-                "CubbyCore", "CubbyMemory",
+                "CubbyCore", "CubbyMemory", "CubbyConfiguration",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
@@ -226,6 +227,7 @@ let package = Package(
         .testTarget(name: "CubbyPersonaTests", dependencies: ["CubbyPersona", "CubbyPersonaPack", "CubbySafety", "CubbyCore", "CubbyTestSupport",
                                                               .product(name: "Crypto", package: "swift-crypto")],
                     swiftSettings: swiftSettings),
+        .testTarget(name: "CubbyParentsTests", dependencies: ["CubbyParents", "CubbyConfiguration"], swiftSettings: swiftSettings),
         .testTarget(name: "CubbyMemoryTests", dependencies: ["CubbyMemory", "CubbySoul", "CubbyParents", "CubbyCore", .product(name: "GRDB", package: "GRDB.swift")],
                     swiftSettings: swiftSettings),
         .testTarget(name: "CubbyCloudTests", dependencies: ["CubbyCloud", "CubbyConfiguration", "CubbyAudio", "CubbySafety", "CubbyCore", "CubbyTesting"],

@@ -30,6 +30,9 @@ public enum ConfigurationLoader {
         let child = try root.section("child")
         let age = try child.integer("age", default: 6, in: 3...12)
         let name = try child.string("name").flatMap { $0.trimmingSpaces().isEmpty ? nil : $0 }
+        guard (name?.count ?? 0) <= 60 else { throw child.error("name", "must be at most 60 characters") }
+        let language = try child.string("language").flatMap { $0.isEmpty ? nil : $0 }
+        if let language, !["en", "zh"].contains(language) { throw child.error("language", "must be \"en\" or \"zh\" (got \"\(language.prefix(20))\")") }
 
         let wake = try root.section("wake")
         let sensitivity = try wake.number("sensitivity", in: 0...1)
@@ -69,6 +72,9 @@ public enum ConfigurationLoader {
         let socket = ConfigPath.resolve(try control.string("socket", default: (dataDirectory as NSString).appendingPathComponent("control.sock")), against: folder)
         guard socket.utf8.count < 108 else { throw control.error("socket", "\"\(socket)\" is longer than a Unix socket path may be (107 bytes)") }
 
+        let limits = try decodeLimits(try root.section("limits"))
+        let parents = try decodeParents(try root.section("parents"))
+
         let log = try root.section("log")
         let levelName = try log.choice("level", of: ["trace", "debug", "info", "notice", "warning", "error", "critical"], default: "info")
 
@@ -89,6 +95,9 @@ public enum ConfigurationLoader {
         configuration.personaPacks = packs
         configuration.controlSocket = socket
         configuration.transcriptDays = transcriptDays
+        configuration.limits = limits
+        configuration.parents = parents
+        configuration.childLanguage = language
         return configuration
     }
 
@@ -108,6 +117,54 @@ public enum ConfigurationLoader {
         }
         if let variable, let fromEnvironment = environment[variable], !fromEnvironment.isEmpty { value = fromEnvironment }
         return value
+    }
+
+    /// `[limits]` and its weekday tables (`[limits.sat]`).
+    private static func decodeLimits(_ table: TOMLSection) throws(CubbyError) -> PlayLimits {
+        var limits = PlayLimits()
+        limits.dailyMinutes = try table.integer("daily_minutes", default: limits.dailyMinutes, in: 0...1_440)
+        limits.sittingMinutes = try table.integer("sitting_minutes", default: limits.sittingMinutes, in: 0...1_440)
+        limits.breakMinutes = try table.integer("break_minutes", default: limits.breakMinutes, in: 1...240)
+        limits.warningMinutes = try table.integer("warning_minutes", default: limits.warningMinutes, in: 0...30)
+        limits.restReminderMinutes = try table.integer("rest_reminder_minutes", default: limits.restReminderMinutes, in: 0...240)
+        limits.aiReminderMinutes = try table.integer("ai_reminder_minutes", default: limits.aiReminderMinutes, in: 0...1_440)
+        limits.quietHours = try quietHours(table, "quiet_hours") ?? nil
+        let action = try table.choice("quiet_hours_action", of: QuietHoursAction.allCases.map(\.rawValue), default: limits.quietHoursAction.rawValue)
+        limits.quietHoursAction = QuietHoursAction(rawValue: action) ?? .bedtimeLine
+        for day in Weekday.allCases where table.contains(day.rawValue) {
+            let dayTable = try table.section(day.rawValue)
+            var override = PlayLimits.DayOverride()
+            if dayTable.contains("daily_minutes") {
+                override.dailyMinutes = try dayTable.integer("daily_minutes", default: limits.dailyMinutes, in: 0...1_440)
+            }
+            override.quietHours = try quietHours(dayTable, "quiet_hours")
+            limits.days[day] = override
+        }
+        return limits
+    }
+
+    /// "HH:MM-HH:MM", or "" for none; nil when the key is absent.
+    private static func quietHours(_ table: TOMLSection, _ key: String) throws(CubbyError) -> QuietHours?? {
+        guard let text = try table.string(key) else { return nil }
+        if text.trimmingSpaces().isEmpty { return .some(nil) }
+        guard let hours = QuietHours(text) else {
+            throw table.error(key, "\"\(text.prefix(40))\" is not a time range like \"20:00-07:00\" (24-hour clock; \"\" for none)")
+        }
+        return .some(hours)
+    }
+
+    private static func decodeParents(_ table: TOMLSection) throws(CubbyError) -> ParentSettings {
+        var settings = ParentSettings()
+        settings.readWithoutPIN = try table.boolean("read_without_pin", default: settings.readWithoutPIN)
+        settings.unlockMinutes = try table.integer("unlock_minutes", default: settings.unlockMinutes, in: 1...240)
+        settings.alertCommandTimeoutSeconds = try table.integer("alert_command_timeout_s", default: settings.alertCommandTimeoutSeconds, in: 1...600)
+        if let command = try table.strings("alert_command"), !command.isEmpty {
+            guard command[0].hasPrefix("/") else {
+                throw table.error("alert_command", "the program must be an absolute path (got \"\(command[0].prefix(80))\"); it runs without a shell")
+            }
+            settings.alertCommand = command
+        }
+        return settings
     }
 
     /// `[xiaozhi]`: read (and checked) always, used only when `[cloud] provider = "xiaozhi"`.

@@ -24,6 +24,13 @@ public struct DaemonConfiguration: Sendable, Equatable {
     /// Conversation transcripts older than this many days are deleted; memories stay until deleted.
     public var transcriptDays = 30
 
+    // [limits]
+    /// The minor mode the daemon enforces: time budgets, quiet hours, rest and AI reminders.
+    public var limits = PlayLimits()
+
+    // [parents]
+    public var parents = ParentSettings()
+
     // [control]
     /// The local control channel's Unix socket (`cubby` talks to it).
     public var controlSocket = "/var/lib/cubby/control.sock"
@@ -31,6 +38,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     // [child]
     public var childAge: Int
     public var childName: String?
+    /// The language the child speaks ("en", "zh"); nil: whichever the persona speaks first.
+    public var childLanguage: String?
 
     // [wake]
     /// Overrides the persona's sensitivity when set.
