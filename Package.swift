@@ -235,7 +235,7 @@ let package = Package(
         .testTarget(
             name: "CubbyRuntimeTests",
             dependencies: ["CubbyRuntime", "CubbyConfiguration", "CubbyAudio", "CubbyCloud", "CubbyCore", "CubbyMemory", "CubbyPersona", "CubbySafety",
-                           "CubbyVoice", "CubbyWake", "CubbyTestSupport"],
+                           "CubbyVoice", "CubbyWake", "CubbyTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "CubbyIntegrationTests",

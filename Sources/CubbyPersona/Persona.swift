@@ -108,12 +108,48 @@ public struct PersonaLines: Sendable, Equatable {
     public var offline: [String]
     /// Said when repeated attempts to break the rules start a cool-down.
     public var coolDown: String
+    /// The minor mode's lines. Optional in a pack: the toy has its own kind ones in each language.
+    public var time: TimeLines = .english
+
+    /// What the toy says about time and about itself, in the minor mode the daemon enforces.
+    public struct TimeLines: Sendable, Equatable {
+        /// A limit is near; `{minutes}` is replaced by the minutes left.
+        public var warning: [String]
+        /// The wake phrase after today's play is used up: nothing goes to the cloud.
+        public var seeYouTomorrow: [String]
+        /// The toy says it is a toy with a computer brain: at first use, when asked, at the parent's interval.
+        public var aboutMe: [String]
+        /// A child asks the toy to change a parent's rule: kindly, nothing changes.
+        public var onlyGrownUps: [String]
+
+        public static let english = TimeLines(
+            warning: ["We have about {minutes} more minutes to play today, so let's make them fun!"],
+            seeYouTomorrow: ["I'm all played out for today. Let's play again tomorrow! Bye for now."],
+            aboutMe: ["Just so you know, I'm a toy with a computer brain, not a real person. But I love talking with you!"],
+            onlyGrownUps: ["Only your grown-up can change my play times, with their secret code. Why not ask them together with me later?"])
+
+        public static let chinese = TimeLines(
+            warning: ["我们今天还能再玩大约{minutes}分钟，好好玩吧！"],
+            seeYouTomorrow: ["今天我们玩够啦，明天再一起玩吧！拜拜。"],
+            aboutMe: ["告诉你一个小秘密：我是一个有电脑大脑的玩具，不是真人哦。不过我很喜欢和你聊天！"],
+            onlyGrownUps: ["只有爸爸妈妈才能用他们的密码改我的玩耍时间哦。我们可以一起去问问他们。"])
+
+        /// The toy's own lines for a language.
+        public static func builtIn(for locale: String) -> TimeLines { locale == "zh" ? .chinese : .english }
+
+        /// A warning line with the minutes filled in.
+        public func warning(minutes: Int, turn: Int = 0) -> String {
+            warning[turn % warning.count].replacingOccurrences(of: "{minutes}", with: "\(minutes)")
+        }
+    }
 
     /// Field name (as in persona.toml) and line, for every line.
     public var all: [(field: String, text: String)] {
         let lists: [(String, [String])] = [
             ("greetings", greetings), ("goodbyes", goodbyes), ("bedtime", bedtime), ("morning", morning),
             ("break", breaks), ("time_limit", timeLimit), ("story_openers", storyOpeners), ("offline", offline),
+            ("time_warning", time.warning), ("see_you_tomorrow", time.seeYouTomorrow), ("about_me", time.aboutMe),
+            ("only_grown_ups", time.onlyGrownUps),
         ]
         var result = lists.flatMap { name, lines in lines.enumerated().map { ("lines.\(name)[\($0.offset)]", $0.element) } }
         result.append(("lines.cool_down", coolDown))

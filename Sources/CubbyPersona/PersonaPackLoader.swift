@@ -170,12 +170,18 @@ public enum PersonaPackLoader {
         let prompt = try text(table, "prompt", limit: maximumPromptLength)
 
         let linesTable = try table.section("lines")
-        let lines = PersonaLines(
+        var lines = PersonaLines(
             greetings: try list(linesTable, "greetings"), goodbyes: try list(linesTable, "goodbyes"),
             bedtime: try list(linesTable, "bedtime"), morning: try list(linesTable, "morning"),
             breaks: try list(linesTable, "break"), timeLimit: try list(linesTable, "time_limit"),
             storyOpeners: try list(linesTable, "story_openers"), offline: try list(linesTable, "offline"),
             coolDown: try text(linesTable, "cool_down"))
+        let builtIn = PersonaLines.TimeLines.builtIn(for: code)
+        lines.time = PersonaLines.TimeLines(
+            warning: try optionalList(linesTable, "time_warning") ?? builtIn.warning,
+            seeYouTomorrow: try optionalList(linesTable, "see_you_tomorrow") ?? builtIn.seeYouTomorrow,
+            aboutMe: try optionalList(linesTable, "about_me") ?? builtIn.aboutMe,
+            onlyGrownUps: try optionalList(linesTable, "only_grown_ups") ?? builtIn.onlyGrownUps)
 
         let redirectTable = try table.section("redirects")
         let defaultRedirect = try text(redirectTable, "default")
@@ -246,6 +252,12 @@ public enum PersonaPackLoader {
             throw table.error(key, "line \(index + 1) must be 1-\(maximumLineLength) characters")
         }
         return lines
+    }
+
+    /// A list a pack may leave out (the toy has its own lines for it).
+    private static func optionalList(_ table: TOMLSection, _ key: String) throws(CubbyError) -> [String]? {
+        guard table.contains(key) else { _ = try table.strings(key); return nil }
+        return try list(table, key)
     }
 
     private static func text(_ table: TOMLSection, _ key: String, limit: Int = maximumLineLength) throws(CubbyError) -> String {

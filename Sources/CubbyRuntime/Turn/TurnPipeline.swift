@@ -14,6 +14,7 @@ import Logging
 ///
 ///     admission → provider hears → inbound gate → prompt → provider replies → outbound gate → voice → recorder
 ///                                       ↘ device answers (redirect, alert, cool-down, offline line)
+///                                       ↘ child intents (goodbye, "are you real?", a rule change asked for), memory answers
 ///
 /// `CloudAdmission` decides whether the cloud may be asked; the `ReplyProvider` hears the child and streams
 /// the reply; `InboundGate` decides what of the child's words may leave the device; `PromptBuilder` builds
@@ -30,6 +31,7 @@ public struct TurnPipeline: Sendable {
     let voice: Voice
     let device: DeviceAnswers
     let remembered: MemoryAnswers
+    let intents: ChildIntents
     let recorder: TurnRecorder
     let expression: @Sendable (String) -> Void
     let clock: any CubbyClock
@@ -88,6 +90,7 @@ public struct TurnPipeline: Sendable {
         }
         self.voice = voice
         remembered = MemoryAnswers(persona: parts.persona, memories: parts.database.memories, filter: parts.filter, context: context, voice: voice)
+        intents = ChildIntents(persona: parts.persona, voice: voice, settings: parts.database.settings, clock: parts.clock, logger: logger)
         device = DeviceAnswers(persona: parts.persona, voice: voice, alerts: ParentAlerts(alerts: parts.database.alerts, clock: parts.clock, logger: logger), logger: logger)
         recorder = TurnRecorder(conversations: parts.database.conversations, clock: parts.clock, logger: logger)
         clock = parts.clock
@@ -131,7 +134,7 @@ public struct TurnPipeline: Sendable {
         } catch {
             (turn, failure) = (TurnReport(), "\(error)")
         }
-        turn.endConversation = effects.endsConversation
+        turn.endConversation = turn.endConversation || effects.endsConversation
         if let failure, !Task.isCancelled {
             logger.warning("the cloud turn failed", metadata: ["provider": "\(provider.name)", "error": "\(failure)"])
             if turn.spokeAnything {
@@ -160,9 +163,23 @@ public struct TurnPipeline: Sendable {
             }
             let verdict = inbound.review(heard.text)
             turn.inbound = verdict
+            let intent = ChildIntents.recognise(heard.text)
+            // A request to change a parent's rule gets its own kind answer even when the filter would only
+            // redirect it; a disclosure or a cool-down is still handled as such.
+            if intent == .askingToChangeARule, verdict.action == .answerLocally || verdict.action.passesOn {
+                await exchange.abort()
+                await intents.answer(.askingToChangeARule, heard: heard.text, input: input, turn: &turn)
+                return (turn, nil)
+            }
             guard verdict.action.passesOn else {
                 await exchange.abort()
                 await device.answer(verdict, heard: heard.text, input: input, turn: &turn)
+                return (turn, nil)
+            }
+            // Goodbye, "are you real?", "turn off the time limit": the toy answers itself; the parents' rules never change by voice.
+            if let intent {
+                await exchange.abort()
+                await intents.answer(intent, heard: heard.text, input: input, turn: &turn)
                 return (turn, nil)
             }
             // "What do you know about me?" is answered from the store, never by the cloud.
