@@ -38,11 +38,13 @@ struct OnceSummary: Encodable {
     var openedBy: String?
     var turns: [Turn]
     var bargeIns: [BargeIn]
+    /// What the toy said because of the parent's limits (bedtime, see you tomorrow, reminders).
+    var limits: [Announcement]
     var output: String
     var persona: String
 
     enum CodingKeys: String, CodingKey {
-        case heard, said, blocked, timings, outcome, turns, output, persona
+        case heard, said, blocked, timings, outcome, turns, output, persona, limits
         case openedBy = "opened_by"
         case bargeIns = "barge_ins"
     }
@@ -57,6 +59,7 @@ struct OnceSummary: Encodable {
         }
         self.turns = turns
         bargeIns = journal.bargeIns
+        limits = journal.announcements
         heard = turns.map(\.heard).filter { !$0.isEmpty }.joined(separator: " ")
         said = turns.flatMap(\.said)
         blocked = turns.flatMap(\.blocked)
@@ -64,6 +67,8 @@ struct OnceSummary: Encodable {
         openedBy = journal.openedBy.first?.rawValue
         if let first = turns.first {
             outcome = first.outcome
+        } else if let refusal = journal.announcements.first(where: \.refused) {
+            outcome = "refused_\(refusal.kind)"
         } else {
             outcome = openedBy == nil ? "not_woken" : "no_speech"
         }

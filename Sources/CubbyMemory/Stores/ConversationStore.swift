@@ -22,10 +22,26 @@ public struct ConversationStore: Sendable {
         }
     }
 
-    /// Conversations whose end was never recorded (the process died); closed at start-up.
+    /// Conversations whose end was never recorded (the process died); closed at start-up as ending with
+    /// their last recorded turn (or at their start), so the time the process lay dead is not counted as play.
     public func closeDangling(at date: Date) throws(CubbyError) -> Int {
         try database.write("closing dangling conversations") { db in
-            try ConversationRow.filter(Column("endedAt") == nil).updateAll(db, Column("endedAt").set(to: date))
+            try db.execute(sql: """
+                UPDATE conversation
+                SET endedAt = MIN(?, MAX(startedAt, COALESCE((SELECT MAX(turn.endedAt) FROM turn WHERE turn.conversationId = conversation.id), startedAt)))
+                WHERE endedAt IS NULL
+                """, arguments: [date])
+            return db.changesCount
+        }
+    }
+
+    /// The closed conversations that ended at or after `since`, as (start, end), oldest first: the
+    /// stretches of play the minor mode counts.
+    public func playStretches(since: Date) throws(CubbyError) -> [(start: Date, end: Date)] {
+        try database.read("reading play time") { db in
+            try Row.fetchAll(db, sql: "SELECT startedAt, endedAt FROM conversation WHERE endedAt IS NOT NULL AND endedAt >= ? ORDER BY startedAt",
+                             arguments: [since])
+                .map { (start: $0["startedAt"] as Date, end: $0["endedAt"] as Date) }
         }
     }
 

@@ -96,7 +96,7 @@ public final class Daemon: Sendable {
         do {
             var profile = try database.child.profile() ?? ChildDataStore.Profile()
             (profile.name, profile.age, profile.language) = (configuration.childName, configuration.childAge, persona.language)
-            if try database.child.profile() != profile { try database.child.setProfile(profile, at: Date()) }
+            if try database.child.profile() != profile { try database.child.setProfile(profile, at: options.clock.date) }
         } catch {
             logger.error("could not update the child's profile", metadata: ["error": "\(error)"])
         }
@@ -115,6 +115,8 @@ public final class Daemon: Sendable {
             light: LoggedIndicator(name: "listening_light", log: events),
             synthesizer: EspeakSynthesizer())
         parts.muteLight = LoggedIndicator(name: "mute_light", log: events)
+        parts.clock = options.clock
+        parts.calendar = options.calendar
         // A toy the parent muted never hears anything, not even before the conversation loop starts.
         parts.capture.setMuted(configuration.muted)
         parts.events = events

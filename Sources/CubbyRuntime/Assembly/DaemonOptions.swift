@@ -1,3 +1,6 @@
+import CubbyCore
+import Foundation
+
 /// How `cubbyd` was asked to run, from its command line.
 public struct DaemonOptions: Sendable {
     public var configurationPath: String
@@ -11,6 +14,10 @@ public struct DaemonOptions: Sendable {
     /// With `--once`: the input file is heard, and the toy speaks, at real-time speed, as on a board, so
     /// the toy can be interrupted. The daemon is always real-time.
     public var realtime = false
+    /// Every time the daemon reads: tests inject a `ManualClock` to run a day in milliseconds.
+    public var clock: any CubbyClock = SystemClock()
+    /// When days start and quiet hours fall (the board's time zone).
+    public var calendar: Calendar = .current
 
     /// Audio is paced like a microphone and a speaker.
     public var isRealtime: Bool { mode == .daemon || realtime }

@@ -8,6 +8,7 @@ public final class ConversationJournal: Sendable {
         var openedBy: [OpenReason] = []
         var closeReasons: [String] = []
         var bargeIns: [BargeIn] = []
+        var announcements: [Announcement] = []
     }
 
     private let entries = Mutex(Entries())
@@ -18,11 +19,25 @@ public final class ConversationJournal: Sendable {
     public var openedBy: [OpenReason] { entries.withLock { $0.openedBy } }
     public var closeReasons: [String] { entries.withLock { $0.closeReasons } }
     public var bargeIns: [BargeIn] { entries.withLock { $0.bargeIns } }
+    /// What the toy said on its own about time and limits, outside any answer.
+    public var announcements: [Announcement] { entries.withLock { $0.announcements } }
 
     func opened(_ reason: OpenReason) { entries.withLock { $0.openedBy.append(reason) } }
     func closed(_ reason: String) { entries.withLock { $0.closeReasons.append(reason) } }
     func answered(_ report: TurnReport) { entries.withLock { $0.turns.append(report) } }
     func bargedIn(_ event: BargeIn) { entries.withLock { $0.bargeIns.append(event) } }
+    func announced(_ announcement: Announcement) { entries.withLock { $0.announcements.append(announcement) } }
+}
+
+/// A line the toy said because of the parent's limits (or nothing, when quiet hours are set to ignore
+/// the wake phrase), with why.
+public struct Announcement: Sendable, Equatable, Encodable {
+    /// `quiet_hours`, `daily_limit`, `sitting_limit`, `warning`, `rest_reminder`, `ai_reminder`.
+    public var kind: String
+    /// What was said; nil when the toy stayed silent.
+    public var line: String?
+    /// Whether a conversation was refused (or ended) by it.
+    public var refused: Bool
 }
 
 /// The child interrupted the toy.

@@ -11,11 +11,16 @@ extension ConversationLoop {
             switch event {
             case .opened(let reason, let sample, let phrase):
                 // A press while the child is already talking restarts the listening, not the conversation.
-                if state.conversation == nil { open(reason, at: sample, phrase: phrase) }
+                if state.conversation == nil, await !openIfAllowed(reason, at: sample, phrase: phrase) { return false }
             case .bargeIn(let reason, let sample, let phrase):
                 await interrupt(reason, at: sample, phrase: phrase)
-                if state.conversation == nil { open(reason, at: sample, phrase: phrase) }
+                if state.conversation == nil, await !openIfAllowed(reason, at: sample, phrase: phrase) { return false }
             case .utterance(let samples, let start, let end):
+                guard state.conversation != nil else { continue }
+                if let refusal = await limitReachedBeforeAnswering() {
+                    if try await !conversationEnded("limit: \(refusal.kind)") { return false }
+                    continue
+                }
                 guard let conversation = state.conversation, let index = state.turnStarted() else { continue }
                 logger.debug("utterance", metadata: ["from": "\(start)", "to": "\(end)"])
                 let work = makeTurn(samples, conversationID: conversation.id, index: index)
@@ -42,7 +47,8 @@ extension ConversationLoop {
         state.turnEnded()
         service.journal.answered(report)
         if Task.isCancelled { return false }
-        if report.endConversation { return try await conversationEnded("ended by the model") }
+        if report.endConversation { return try await conversationEnded(report.outcome == .answered && report.sentText == nil ? "the child said goodbye" : "ended by the model") }
+        if let refusal = await limitCuesAfterTurn(heard: report.heard) { return try await conversationEnded("limit: \(refusal.kind)") }
         if let closed = listener.answerFinished(atSample: sample, followUp: conversationSettings.configuration.followUp),
            case .closed(_, let reason) = closed {
             return try await conversationEnded(reason.rawValue)
@@ -108,6 +114,7 @@ extension ConversationLoop {
     func open(_ reason: OpenReason, at sample: Int64, phrase: String?) {
         let current = service.live.current
         state.opened(id: ledger.open(reason, persona: current.persona.id))
+        playtime.opened()
         conversationSettings = current
         // One provider for the conversation: a xiaozhi session is kept from turn to turn.
         provider = current.provider(speakerRate: parts.speaker.format.sampleRate, clock: parts.clock, logger: logger)
@@ -116,7 +123,10 @@ extension ConversationLoop {
     }
 
     func close(_ reason: String) async {
+        // Whatever closed it (the model, a limit, a goodbye), the listener waits for the wake phrase again.
+        _ = listener.closeNow(atSample: position)
         guard let conversation = state.closed() else { return }
+        playtime.closed()
         await provider?.close()
         provider = nil
         ledger.close(conversation.id, reason: reason)

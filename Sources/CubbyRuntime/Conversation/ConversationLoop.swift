@@ -18,6 +18,8 @@ final class ConversationLoop {
     let supervisor: TurnSupervisor
     let listener: Listener
     let ledger: ConversationLedger
+    /// The parent's limits, asked when a conversation would open and between turns.
+    let playtime: PlayTimekeeper
     var state = ConversationState()
     /// The settings the loop applies now (listener, wake engine); the newest reload's after a conversation ends.
     var applied: LiveSettings.Snapshot
@@ -47,6 +49,8 @@ final class ConversationLoop {
                             bargeInEnabled: service.realtime && current.configuration.bargeIn)
         ledger = ConversationLedger(conversations: service.parts.database.conversations, light: service.parts.light, journal: service.journal,
                                     clock: service.parts.clock, logger: service.logger)
+        playtime = PlayTimekeeper(limits: current.configuration.limits, calendar: service.parts.calendar, database: service.parts.database,
+                                  clock: service.parts.clock, logger: service.logger)
     }
 
     func run(_ events: AsyncChannel<ConversationEvent>) async throws {

@@ -6,6 +6,7 @@ import CubbyHardware
 import CubbyMemory
 import CubbySafety
 import CubbyVoice
+import Foundation
 import Logging
 import ServiceLifecycle
 
@@ -40,6 +41,8 @@ public final class ConversationService: Service, Sendable {
         public var events: BoardEventLog?
         /// Everything the conversation times: turns, cool-downs, the breaker, what is recorded when.
         public var clock: any CubbyClock = SystemClock()
+        /// The toy's calendar: when a day starts for the daily limit, and when quiet hours are.
+        public var calendar: Calendar = .current
         /// The wake engine on its own thread; nil when nothing listens for the wake phrase.
         public var wake: WakeSpotter?
 
