@@ -23,6 +23,14 @@ public struct ControlClient: Sendable {
     public func exchange(_ request: ControlRequest, payload: [UInt8] = []) throws(CubbyError) -> (reply: ControlReply, payload: [UInt8]) {
         var request = request
         request.payloadBytes = payload.count
+        let (answer, sendFailure) = try relay(request.encodedLine() + payload)
+        return try Self.decode(answer, sendFailure: sendFailure, from: socketPath)
+    }
+
+    /// Sends bytes as they are and returns every byte of the answer (`cubby bridge` carries a remote
+    /// `cubby`'s request this way), with the error sending met, if any: the daemon may refuse early (busy,
+    /// too large) and stop reading, and its answer is still read.
+    public func relay(_ bytes: [UInt8]) throws(CubbyError) -> (answer: [UInt8], sendFailure: CubbyError?) {
         let fd = try SystemCall.check("cannot create a socket", context: socketPath) { socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0) }
         defer { close(fd) }
         var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
@@ -46,9 +54,8 @@ public struct ControlClient: Sendable {
                 : code == .permissionDenied ? " (is your user in the cubby group?)" : ""
             throw CubbyError(.io, "cannot reach the toy's daemon\(hint)", context: socketPath, underlying: code)
         }
-        // The daemon may refuse early (busy, too large) and stop reading: its answer is still read below.
         let sendFailure: CubbyError?
-        do { try writeAll(request.encodedLine() + payload, fd: fd); sendFailure = nil } catch { sendFailure = error }
+        do { try writeAll(bytes, fd: fd); sendFailure = nil } catch { sendFailure = error }
         var reply: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         while reply.count <= ControlProtocol.maximumHeaderBytes + ControlProtocol.maximumReplyPayloadBytes {
@@ -61,14 +68,19 @@ public struct ControlClient: Sendable {
             if count == 0 { break }
             reply += buffer.prefix(count)
         }
+        return (reply, sendFailure)
+    }
+
+    /// Reads an answer: the reply line, and the payload it announces.
+    public static func decode(_ reply: [UInt8], sendFailure: CubbyError? = nil, from source: String) throws(CubbyError) -> (reply: ControlReply, payload: [UInt8]) {
         let newline = reply.firstIndex(of: 10) ?? reply.endIndex
         let line = reply[..<newline]
         guard !line.isEmpty, let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else {
             if let sendFailure { throw sendFailure }
-            throw CubbyError(.io, "the toy's daemon closed the connection without an answer", context: socketPath)
+            throw CubbyError(.io, "the toy's daemon closed the connection without an answer", context: source)
         }
         if let version = object["protocol"] as? Int, version != ControlProtocol.version, object["ok"] as? Bool != false {
-            throw CubbyError(.io, "the toy speaks control protocol \(version); this cubby speaks \(ControlProtocol.version)", context: socketPath)
+            throw CubbyError(.io, "the toy speaks control protocol \(version); this cubby speaks \(ControlProtocol.version)", context: source)
         }
         let decoded: ControlReply
         do {
@@ -76,11 +88,11 @@ public struct ControlClient: Sendable {
             decoder.dateDecodingStrategy = .iso8601
             decoded = try decoder.decode(ControlReply.self, from: Data(line))
         } catch {
-            throw CubbyError(.io, "the toy's daemon sent an answer this cubby cannot read", context: socketPath, underlying: error)
+            throw CubbyError(.io, "the toy's daemon sent an answer this cubby cannot read", context: source, underlying: error)
         }
         let rest = newline < reply.endIndex ? Array(reply[(newline + 1)...]) : []
         guard rest.count == (decoded.payloadBytes ?? 0) else {
-            throw CubbyError(.io, "the toy's answer was cut short (\(rest.count) of \(decoded.payloadBytes ?? 0) bytes)", context: socketPath)
+            throw CubbyError(.io, "the toy's answer was cut short (\(rest.count) of \(decoded.payloadBytes ?? 0) bytes)", context: source)
         }
         return (decoded, rest)
     }

@@ -90,6 +90,101 @@ public struct ControlMemory: Codable, Sendable, Equatable {
     }
 }
 
+/// `unlock`'s answer: a token for changes without the PIN, for a while.
+public struct ControlUnlock: Codable, Sendable, Equatable {
+    public var token: String
+    public var expiresAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case token
+        case expiresAt = "expires_at"
+    }
+
+    public init(token: String, expiresAt: Date) {
+        self.token = token
+        self.expiresAt = expiresAt
+    }
+}
+
+/// `status`: what a parent wants to know at a glance.
+public struct ControlStatus: Codable, Sendable, Equatable {
+    public var persona: String
+    public var personaVersion: String
+    public var childName: String?
+    public var childAge: Int
+    /// The cloud in use, without keys; nil when there is none (offline lines only).
+    public var cloud: String?
+    /// Whether the cloud's address answered just now; nil when there is no cloud.
+    public var cloudReachable: Bool?
+    public var playedTodayMinutes: Double
+    /// nil when there is no daily limit.
+    public var leftTodayMinutes: Double?
+    public var dailyMinutes: Int
+    public var sittingMinutes: Int
+    public var leftThisSittingMinutes: Double?
+    /// Tonight's quiet hours ("20:00-07:00"); nil when there are none.
+    public var quietHours: String?
+    public var inQuietHours: Bool
+    public var muted: Bool
+    public var maxVolume: Int
+    public var pinSet: Bool
+    public var unseenAlerts: Int
+    /// The latest alerts, newest first: when, and the category.
+    public var lastAlerts: [String]
+    public var lastTurnAt: Date?
+    public var dataBytes: Int64
+    public var diskFreeBytes: Int64?
+
+    enum CodingKeys: String, CodingKey {
+        case persona, cloud, muted
+        case personaVersion = "persona_version"
+        case childName = "child_name"
+        case childAge = "child_age"
+        case cloudReachable = "cloud_reachable"
+        case playedTodayMinutes = "played_today_minutes"
+        case leftTodayMinutes = "left_today_minutes"
+        case dailyMinutes = "daily_minutes"
+        case sittingMinutes = "sitting_minutes"
+        case leftThisSittingMinutes = "left_this_sitting_minutes"
+        case quietHours = "quiet_hours"
+        case inQuietHours = "in_quiet_hours"
+        case maxVolume = "max_volume"
+        case pinSet = "pin_set"
+        case unseenAlerts = "unseen_alerts"
+        case lastAlerts = "last_alerts"
+        case lastTurnAt = "last_turn_at"
+        case dataBytes = "data_bytes"
+        case diskFreeBytes = "disk_free_bytes"
+    }
+
+    public init(persona: String, personaVersion: String, childName: String?, childAge: Int, cloud: String?, cloudReachable: Bool?,
+                playedTodayMinutes: Double, leftTodayMinutes: Double?, dailyMinutes: Int, sittingMinutes: Int, leftThisSittingMinutes: Double?,
+                quietHours: String?, inQuietHours: Bool, muted: Bool, maxVolume: Int, pinSet: Bool, unseenAlerts: Int, lastAlerts: [String],
+                lastTurnAt: Date?, dataBytes: Int64, diskFreeBytes: Int64?) {
+        self.persona = persona
+        self.personaVersion = personaVersion
+        self.childName = childName
+        self.childAge = childAge
+        self.cloud = cloud
+        self.cloudReachable = cloudReachable
+        self.playedTodayMinutes = playedTodayMinutes
+        self.leftTodayMinutes = leftTodayMinutes
+        self.dailyMinutes = dailyMinutes
+        self.sittingMinutes = sittingMinutes
+        self.leftThisSittingMinutes = leftThisSittingMinutes
+        self.quietHours = quietHours
+        self.inQuietHours = inQuietHours
+        self.muted = muted
+        self.maxVolume = maxVolume
+        self.pinSet = pinSet
+        self.unseenAlerts = unseenAlerts
+        self.lastAlerts = lastAlerts
+        self.lastTurnAt = lastTurnAt
+        self.dataBytes = dataBytes
+        self.diskFreeBytes = diskFreeBytes
+    }
+}
+
 public struct ControlReply: Codable, Sendable, Equatable, Error {
     public struct Failure: Codable, Sendable, Equatable {
         /// `version`, `malformed`, `too_large`, `timeout`, `unknown_command`, `refused`, `failed`.
@@ -114,10 +209,16 @@ public struct ControlReply: Codable, Sendable, Equatable, Error {
     public var payloadBytes: Int?
     /// `hello`: the daemon's software version.
     public var daemonVersion: String?
+    /// `status`: where the toy stands.
+    public var status: ControlStatus?
+    /// `settings.get`: each parent setting and its value as TOML.
+    public var settings: [String: String]?
+    /// `unlock`: the token that lets changes through without the PIN until `expires_at`.
+    public var unlock: ControlUnlock?
     public var error: Failure?
 
     enum CodingKeys: String, CodingKey {
-        case `protocol`, ok, message, personas, memories, error
+        case `protocol`, ok, message, personas, memories, error, status, settings, unlock
         case activePersona = "active_persona"
         case daemonVersion = "daemon_version"
         case payloadBytes = "payload_bytes"

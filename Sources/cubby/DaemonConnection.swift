@@ -4,18 +4,24 @@ import CubbyControl
 import CubbyCore
 import Foundation
 
-/// How a command reaches the running daemon: its control socket, from the configuration or `--socket`.
-/// Exit codes for every such command: 65 the toy refused (the message says why; nothing changed); 69 the
-/// daemon cannot be reached or speaks another protocol version; 77 the parent PIN was missing, wrong, or
-/// must wait after too many wrong ones.
+/// How a command reaches the running daemon: its control socket, from the configuration or `--socket`,
+/// or through `ssh` with `--host`. Exit codes for every such command: 65 the toy refused (the message says
+/// why; nothing changed); 69 the daemon cannot be reached or speaks another protocol version; 77 the
+/// parent PIN was missing, wrong, or must wait after too many wrong ones.
 struct DaemonConnection: ParsableArguments {
     @OptionGroup var options: ConfigOption
 
-    @Option(help: ArgumentHelp("The daemon's control socket (default: [control] socket of the configuration).", valueName: "path"))
+    @Option(help: ArgumentHelp("The daemon's control socket (default: [control] socket of the configuration; with --host, on the toy).", valueName: "path"))
     var socket: String?
+
+    @Option(help: ArgumentHelp("A toy elsewhere: the request goes through `ssh HOST cubby bridge` (also `cubby --host HOST <command>`).", valueName: "host"))
+    var host: String?
 
     @Option(help: ArgumentHelp("Read the parent PIN from this file instead of asking (for scripts).", valueName: "file"))
     var pinFile: String?
+
+    @Flag(help: "Print the answer as JSON (for scripts).")
+    var json = false
 
     /// The parent PIN, from `--pin-file` or asked for on the terminal; nil when neither can give one.
     func parentPIN(prompt: String = "Parent PIN: ") throws -> String? {
@@ -29,16 +35,17 @@ struct DaemonConnection: ParsableArguments {
     }
 
     func exchange(_ request: ControlRequest, payload: [UInt8] = []) throws -> (reply: ControlReply, payload: [UInt8]) {
-        let path = try socket ?? loadConfiguration(options).controlSocket
         var request = request
         if pinFile != nil, request.arguments["pin"] == nil { request.arguments["pin"] = try parentPIN() }
-        var (reply, answer) = try send(request, payload: payload, to: path)
+        if request.arguments["unlock"] == nil, let token = UnlockToken.load(for: place) { request.arguments["unlock"] = token }
+        var (reply, answer) = try sendReporting(request, payload: payload)
         // Asked for the PIN: ask the parent once, and try again with it.
         if reply.error?.code == "pin_required", request.arguments["pin"] == nil, let pin = try parentPIN() {
             request.arguments["pin"] = pin
-            (reply, answer) = try send(request, payload: payload, to: path)
+            (reply, answer) = try sendReporting(request, payload: payload)
         }
         guard reply.ok else {
+            if json { printJSON(reply) }
             if reply.error?.code.hasPrefix("pin_") == true {
                 FileHandle.standardError.write(Data("cubby: \(reply.error?.message ?? "the PIN was refused")\n".utf8))
                 throw ExitCode(77)
@@ -49,19 +56,52 @@ struct DaemonConnection: ParsableArguments {
         return (reply, answer)
     }
 
-    private func send(_ request: ControlRequest, payload: [UInt8], to path: String) throws -> (ControlReply, [UInt8]) {
-        do { return try ControlClient(socketPath: path).exchange(request, payload: payload) } catch {
+    /// Sends without reporting failures to reach the daemon: for commands that can also read the toy's
+    /// files directly when it is not running.
+    func tryExchange(_ request: ControlRequest) throws -> (reply: ControlReply, payload: [UInt8])? {
+        do {
+            return try rawExchange(request, payload: [])
+        } catch let error as CubbyError where host == nil && error.code == .io {
+            return nil
+        }
+    }
+
+    /// Where the requests go, for messages and the unlock token.
+    var place: String { host.map { "\($0):\(socket ?? "")" } ?? (socket ?? options.config) }
+
+    private func rawExchange(_ request: ControlRequest, payload: [UInt8]) throws -> (ControlReply, [UInt8]) {
+        if let host {
+            var remote = ["cubby", "bridge"]
+            if let socket { remote += ["--socket", socket] } else if options.config != ConfigOption.defaultPath { remote += ["--config", options.config] }
+            let ssh = ProcessInfo.processInfo.environment["CUBBY_SSH"].map { $0.split(separator: " ").map(String.init) } ?? ["ssh"]
+            return try RemoteControlClient(host: host, ssh: ssh, remoteCommand: remote).exchange(request, payload: payload)
+        }
+        let path = try socket ?? loadConfiguration(options).controlSocket
+        return try ControlClient(socketPath: path).exchange(request, payload: payload)
+    }
+
+    private func sendReporting(_ request: ControlRequest, payload: [UInt8]) throws -> (ControlReply, [UInt8]) {
+        do { return try rawExchange(request, payload: payload) } catch let error as CubbyError {
             FileHandle.standardError.write(Data("cubby: \(error)\n".utf8))
             throw ExitCode(69)
         }
     }
 
+    /// The reply for a parent: its message (or, with `--json`, the whole reply).
     func report(_ reply: ControlReply) {
+        if json { return printJSON(reply) }
         if let message = reply.message { print(message) }
         if let active = reply.activePersona { print("active persona: \(active)") }
     }
 }
 
+/// One value as a line of JSON (sorted keys, ISO 8601 dates): the `--json` form of a command.
+func printJSON<T: Encodable>(_ value: T) {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    encoder.dateEncodingStrategy = .iso8601
+    if let data = try? encoder.encode(value) { print(String(decoding: data, as: UTF8.self)) }
+}
 
 /// A PIN or passphrase kept in a file (for scripts), without the line ending an editor adds.
 func readSecret(from path: String, trimming: CharacterSet) throws -> String {

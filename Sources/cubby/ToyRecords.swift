@@ -3,21 +3,9 @@ import CubbyConfiguration
 import CubbyMemory
 import Foundation
 
-/// Everything `cubby` reads from the toy, or changes on it, besides the configuration file. The commands
-/// see only this protocol. Today `LocalToyRecords` opens the toy's database on this machine; the
-/// parents' control channel will implement the same protocol over the daemon's socket (locally, or
-/// through `ssh` for `--host`), so that every change goes through the daemon and its PIN and no command
-/// has to be rewritten.
-protocol ToyRecords {
-    /// The most recent turns, oldest first.
-    func recentTurns(limit: Int) throws -> [TurnRecord]
-    /// The most recent alerts, newest first.
-    func recentAlerts(limit: Int) throws -> [AlertRecord]
-    func markAlertsSeen(_ ids: [Int64]) throws
-}
-
-/// The toy's database, opened directly: for a `cubby` on the toy itself, until the control channel exists.
-struct LocalToyRecords: ToyRecords {
+/// The toy's database, opened directly: for a `cubby` on the toy itself while the daemon is not running
+/// (with the daemon up, every command goes through its control channel).
+struct LocalToyRecords {
     let database: CubbyDatabase
 
     /// Opens the toy's store without creating one where there is none.
@@ -32,9 +20,4 @@ struct LocalToyRecords: ToyRecords {
     func recentTurns(limit: Int) throws -> [TurnRecord] { try database.conversations.recent(limit: limit) }
     func recentAlerts(limit: Int) throws -> [AlertRecord] { try database.alerts.recent(limit: limit) }
     func markAlertsSeen(_ ids: [Int64]) throws { try database.alerts.markSeen(ids, at: Date()) }
-}
-
-/// The records of the toy a configuration describes.
-func openRecords(_ configuration: DaemonConfiguration) throws -> any ToyRecords {
-    try LocalToyRecords(configuration: configuration)
 }

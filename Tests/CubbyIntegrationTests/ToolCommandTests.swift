@@ -41,15 +41,6 @@ import Testing
         #expect(cleaned.status == 0 && cleaned.stdout.split(separator: "\n").count == 1, "\(cleaned.stdout)")
     }
 
-    @Test func plannedCommandsSaySoAndExit2() async throws {
-        for arguments in [["limits"], ["quiet-hours"], ["age"]] {
-            let result = try await ProcessRunner.run("cubby", arguments)
-            #expect(result.status == 2)
-            #expect(result.stderr.contains("not yet available"))
-            #expect(result.stdout.isEmpty)
-        }
-    }
-
     @Test func everyExecutableAnswersHelpAndVersion() async throws {
         for name in ["cubbyd", "cubby", "cubby-pack"] {
             let version = try await ProcessRunner.run(name, ["--version"])

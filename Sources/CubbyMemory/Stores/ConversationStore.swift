@@ -35,13 +35,17 @@ public struct ConversationStore: Sendable {
         }
     }
 
-    /// The closed conversations that ended at or after `since`, as (start, end), oldest first: the
-    /// stretches of play the minor mode counts.
-    public func playStretches(since: Date) throws(CubbyError) -> [(start: Date, end: Date)] {
+    /// The conversations that ended at or after `since`, as (start, end), oldest first: the stretches of
+    /// play the minor mode counts. One still open counts up to `openUntil`, or not at all when it is nil.
+    public func playStretches(since: Date, openUntil: Date? = nil) throws(CubbyError) -> [(start: Date, end: Date)] {
         try database.read("reading play time") { db in
-            try Row.fetchAll(db, sql: "SELECT startedAt, endedAt FROM conversation WHERE endedAt IS NOT NULL AND endedAt >= ? ORDER BY startedAt",
+            try Row.fetchAll(db, sql: "SELECT startedAt, endedAt FROM conversation WHERE endedAt IS NULL OR endedAt >= ? ORDER BY startedAt",
                              arguments: [since])
-                .map { (start: $0["startedAt"] as Date, end: $0["endedAt"] as Date) }
+                .compactMap { row -> (start: Date, end: Date)? in
+                    let start: Date = row["startedAt"]
+                    guard let end = (row["endedAt"] as Date?) ?? openUntil else { return nil }
+                    return (start, end)
+                }
         }
     }
 

@@ -24,6 +24,8 @@ import UnixSignals
 /// is listening.
 public final class Daemon: Sendable {
     public let options: DaemonOptions
+    /// The environment the configuration was read with (a parent's change is checked with it too).
+    let environment: [String: String]
     public let board: BoardDefinition
     public let outputDescription: String
     public let journal = ConversationJournal()
@@ -43,6 +45,7 @@ public final class Daemon: Sendable {
     public init(options: DaemonOptions, environment: [String: String] = ProcessInfo.processInfo.environment,
                 logger baseLogger: Logger) throws(CubbyError) {
         self.options = options
+        self.environment = environment
         let configuration = try ConfigurationLoader.load(path: options.configurationPath, environment: environment)
         var logger = baseLogger
         logger.logLevel = configuration.logLevel
@@ -185,9 +188,16 @@ public final class Daemon: Sendable {
             let personas = PersonaManager(live: live, baseFilter: baseFilter, logger: logger) { [self] () async throws(CubbyError) -> String in try await reload() }
             let family = FamilyData(database: parts.database, live: live, clock: parts.clock)
             services.append(.init(service: RetentionService(database: parts.database, live: live, clock: parts.clock, logger: logger), serviceName: "retention"))
-            services.append(.init(service: ControlService(path: settings.controlSocket, handler: ControlHandler(personas: personas, family: family,
-                                                                                                          pin: ParentPIN(database: parts.database), clock: parts.clock), logger: logger),
-                                  serviceName: "control"))
+            let pin = ParentPIN(database: parts.database)
+            let configurationSettings = ConfigurationSettings(
+                path: options.configurationPath, environment: environment, live: live, database: parts.database, clock: parts.clock,
+                reload: { [self] () async throws(CubbyError) -> String in try await reload() })
+            let parents = ParentsCommands(
+                settings: configurationSettings,
+                status: ToyStatus(live: live, database: parts.database, pin: pin, calendar: parts.calendar, clock: parts.clock),
+                unlocks: ParentUnlocks(clock: parts.clock), database: parts.database, live: live, clock: parts.clock)
+            let handler = ControlHandler(personas: personas, family: family, pin: pin, parents: parents, clock: parts.clock)
+            services.append(.init(service: ControlService(path: settings.controlSocket, handler: handler, logger: logger), serviceName: "control"))
             services.append(.init(service: InboxService(folder: settings.personaPacks.inbox, interval: .milliseconds(settings.personaPacks.inboxPollMilliseconds),
                                                         personas: personas, logger: logger),
                                   serviceName: "inbox"))
@@ -236,7 +246,7 @@ public final class Daemon: Sendable {
     }
 
     private func reloadNow() async throws(CubbyError) -> String {
-        let configuration = try ConfigurationLoader.load(path: options.configurationPath)
+        let configuration = try ConfigurationLoader.load(path: options.configurationPath, environment: environment)
         // Checking every installed file's digest reads the whole pack: off the cooperative pool.
         let (dataDirectory, factory) = (configuration.dataDirectory, configuration.personaFolder)
         let loaded: ActivePersona.Loaded

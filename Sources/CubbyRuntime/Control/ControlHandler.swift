@@ -3,33 +3,47 @@ import CubbyCore
 import CubbyParents
 import Foundation
 
-/// Answers one control request. Parent-only changes (the PIN, limits) arrive with the parents' app; for
-/// now the socket's permissions (the daemon's user and the `cubby` group) say who may connect.
+/// Answers one control request. The socket's permissions (the daemon's user and the `cubby` group) say
+/// who may connect; the parent PIN (or an unexpired unlock) says who may change anything, and, when the
+/// parent chose so at setup, read.
 struct ControlHandler: Sendable {
     let personas: PersonaManager
     let family: FamilyData
     let pin: ParentPIN
+    let parents: ParentsCommands
     let clock: any CubbyClock
 
     /// What changes the toy or reveals everything about the child: each needs the parent PIN once one is
     /// set. Reading the list of personas and memories does not (the socket's group says who may read).
     static let needPIN: Set<String> = ["persona.install", "persona.switch", "persona.remove", "persona.rollback",
-                                       "memory.delete", "data.export", "data.erase", "soul.export", "soul.import"]
+                                       "memory.delete", "data.export", "data.erase", "soul.export", "soul.import",
+                                       "settings.set", "cloud.key", "consent.record"]
 
     static let commands = ["hello", "pin.set", "persona.list", "persona.install", "persona.switch", "persona.remove", "persona.rollback",
                            "memory.list", "memory.search", "memory.delete", "data.export", "data.erase", "soul.export", "soul.import"]
+        + ParentsCommands.commands
+
+    /// Whether `request` needs the PIN now: every change; reading when the parent said so; `unlock` always.
+    func needsPIN(_ request: ControlRequest) -> Bool {
+        request.command == "unlock" || Self.needPIN.contains(request.command)
+            || (ParentsCommands.reads.contains(request.command) && parents.readsNeedPIN)
+    }
 
     /// The reply, and the bytes that follow it (an export, a soul).
     func handle(_ request: ControlRequest, payload: [UInt8]) async -> (ControlReply, [UInt8]) {
         do throws(CubbyError) {
             var reply: ControlReply
             var out: [UInt8] = []
-            if Self.needPIN.contains(request.command) {
+            if needsPIN(request), request.command == "unlock" || !parents.unlocks.isValid(request.arguments["unlock"]) {
                 let given = request.arguments["pin"]
                 let (pin, now) = (pin, clock.date)
                 let verdict = try await OffPoolBuild.work("pin") { () throws(CubbyError) in try pin.check(given, at: now) }
                 if let refusal = verdict { return (.failure(refusal.code, "\(request.command): \(refusal)"), []) }
             }
+            if let (answer, bytes) = try await parents.handle(request) {
+                reply = answer
+                out = bytes
+            } else {
             switch request.command {
             case "pin.set":
                 let (pin, now) = (pin, clock.date)
@@ -87,6 +101,7 @@ struct ControlHandler: Sendable {
                 })
             default:
                 return (.failure("unknown_command", "unknown command \"\(request.command.prefix(40))\" (known: \(Self.commands.joined(separator: ", ")))"), [])
+            }
             }
             reply.activePersona = await personas.activePersona
             if !out.isEmpty { reply.payloadBytes = out.count }

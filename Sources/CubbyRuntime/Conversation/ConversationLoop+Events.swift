@@ -169,6 +169,10 @@ extension ConversationLoop {
         turnParts.breaker = service.breaker
         turnParts.phrases = parts.phrases
         turnParts.clock = parts.clock
+        if let command = snapshot.configuration.parents.alertCommand {
+            let hook = AlertHook(command: command, timeoutSeconds: snapshot.configuration.parents.alertCommandTimeoutSeconds, logger: logger)
+            turnParts.onAlert = { hook.run(for: $0) }
+        }
         let events = parts.events
         // The persona's expression map says how this character shows the feeling (motion, light, sound).
         let expressions = snapshot.persona.expressions.emotions

@@ -76,6 +76,8 @@ extension ConversationLoop {
     func announce(_ kind: String, line: String?, refused: Bool) async {
         service.journal.announced(Announcement(kind: kind, line: line, refused: refused))
         parts.events?.record("limit", kind)
+        // The parents' log shows what the limits did, and when.
+        try? parts.database.audit.record("limit.\(kind)", line ?? "(the wake phrase was ignored)", at: parts.clock.date)
         guard let line else { return }
         logger.info("limit line", metadata: ["kind": "\(kind)", "line": "\(line)"])
         let snapshot = state.conversation == nil ? service.live.current : conversationSettings

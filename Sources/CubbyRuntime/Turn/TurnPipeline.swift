@@ -58,6 +58,8 @@ public struct TurnPipeline: Sendable {
         public var database: CubbyDatabase
         /// Pre-synthesized fixed lines (offline lines, redirects).
         public var phrases: PhraseCache?
+        /// Runs for each parent alert once it is stored (the parent's alert command).
+        public var onAlert: @Sendable (AlertRecord) -> Void = { _ in }
         /// Timings, the breaker's and the cool-down's time, and the moments recorded.
         public var clock: any CubbyClock = SystemClock()
 
@@ -91,7 +93,7 @@ public struct TurnPipeline: Sendable {
         self.voice = voice
         remembered = MemoryAnswers(persona: parts.persona, memories: parts.database.memories, filter: parts.filter, context: context, voice: voice)
         intents = ChildIntents(persona: parts.persona, voice: voice, settings: parts.database.settings, clock: parts.clock, logger: logger)
-        device = DeviceAnswers(persona: parts.persona, voice: voice, alerts: ParentAlerts(alerts: parts.database.alerts, clock: parts.clock, logger: logger), logger: logger)
+        device = DeviceAnswers(persona: parts.persona, voice: voice, alerts: ParentAlerts(alerts: parts.database.alerts, clock: parts.clock, logger: logger, notify: parts.onAlert), logger: logger)
         recorder = TurnRecorder(conversations: parts.database.conversations, clock: parts.clock, logger: logger)
         clock = parts.clock
         expression = parts.expression

@@ -1,0 +1,29 @@
+/// The settings a parent may change (`ConfigurationEditor.parentKeys`), each with its value in force
+/// written as TOML, for `cubby settings get` and the parents' menu.
+public enum ParentSettingValues {
+    public static func values(of c: DaemonConfiguration) -> [String: String] {
+        let q = ConfigurationEditor.quoted
+        let list = { (items: [String]) in "[" + items.map(q).joined(separator: ", ") + "]" }
+        var values: [String: String] = [
+            "child.name": q(c.childName ?? ""), "child.age": "\(c.childAge)", "child.language": q(c.childLanguage ?? ""),
+            "device.muted": "\(c.muted)", "device.max_volume": "\(c.maxVolume)",
+            "limits.daily_minutes": "\(c.limits.dailyMinutes)", "limits.sitting_minutes": "\(c.limits.sittingMinutes)",
+            "limits.break_minutes": "\(c.limits.breakMinutes)", "limits.warning_minutes": "\(c.limits.warningMinutes)",
+            "limits.rest_reminder_minutes": "\(c.limits.restReminderMinutes)", "limits.ai_reminder_minutes": "\(c.limits.aiReminderMinutes)",
+            "limits.quiet_hours": q(c.limits.quietHours?.description ?? ""), "limits.quiet_hours_action": q(c.limits.quietHoursAction.rawValue),
+            "safety.blocked_topics": list(c.safety.blockedTopics), "safety.private_names": list(c.safety.privateNames),
+            "safety.cool_down_minutes": "\(c.safety.coolDownMinutes)", "privacy.transcript_days": "\(c.transcriptDays)",
+            "conversation.follow_up": "\(c.followUp)", "wake.sensitivity": c.wakeSensitivity.map { "\($0)" } ?? q(""),
+            "wake.barge_in": "\(c.bargeIn)", "parents.read_without_pin": "\(c.parents.readWithoutPIN)",
+            "parents.unlock_minutes": "\(c.parents.unlockMinutes)",
+            "cloud.base_url": q(c.cloud?.baseURL ?? ""), "cloud.chat_model": q(c.cloud?.chatModel ?? ""),
+            "cloud.transcription_language": q(c.cloud?.transcriptionLanguage ?? ""),
+            "cloud.api_key_file": q(c.cloud?.apiKey == nil ? "" : "(set)"), "speech.voice": q(c.speech?.voice ?? ""),
+        ]
+        for (day, override) in c.limits.days {
+            if let minutes = override.dailyMinutes { values["limits.\(day.rawValue).daily_minutes"] = "\(minutes)" }
+            if let hours = override.quietHours { values["limits.\(day.rawValue).quiet_hours"] = q(hours?.description ?? "") }
+        }
+        return values
+    }
+}
