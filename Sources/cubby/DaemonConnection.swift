@@ -34,33 +34,40 @@ struct DaemonConnection: ParsableArguments {
         try exchange(request, payload: payload).reply
     }
 
-    func exchange(_ request: ControlRequest, payload: [UInt8] = []) throws -> (reply: ControlReply, payload: [UInt8]) {
+    /// The request with the PIN from `--pin-file` and the unlock token, when there are.
+    private func credentialed(_ request: ControlRequest) throws -> ControlRequest {
         var request = request
         if pinFile != nil, request.arguments["pin"] == nil { request.arguments["pin"] = try parentPIN() }
         if request.arguments["unlock"] == nil, let token = UnlockToken.load(for: place) { request.arguments["unlock"] = token }
+        return request
+    }
+
+    func exchange(_ request: ControlRequest, payload: [UInt8] = []) throws -> (reply: ControlReply, payload: [UInt8]) {
+        var request = try credentialed(request)
         var (reply, answer) = try sendReporting(request, payload: payload)
         // Asked for the PIN: ask the parent once, and try again with it.
         if reply.error?.code == "pin_required", request.arguments["pin"] == nil, let pin = try parentPIN() {
             request.arguments["pin"] = pin
             (reply, answer) = try sendReporting(request, payload: payload)
         }
-        guard reply.ok else {
-            if json { printJSON(reply) }
-            if reply.error?.code.hasPrefix("pin_") == true {
-                FileHandle.standardError.write(Data("cubby: \(reply.error?.message ?? "the PIN was refused")\n".utf8))
-                throw ExitCode(77)
-            }
-            FileHandle.standardError.write(Data("cubby: \(reply.error?.message ?? "the toy refused")\n".utf8))
-            throw ExitCode(reply.error?.code == "version" ? 69 : 65)
-        }
+        guard reply.ok else { throw failure(reply) }
         return (reply, answer)
+    }
+
+    /// Says why the toy refused, and the exit code for it.
+    func failure(_ reply: ControlReply) -> ExitCode {
+        if json { printJSON(reply) }
+        let code = reply.error?.code ?? ""
+        FileHandle.standardError.write(Data("cubby: \(reply.error?.message ?? "the toy refused")\n".utf8))
+        if code.hasPrefix("pin_") { return ExitCode(77) }
+        return ExitCode(["version", "unreachable"].contains(code) ? 69 : 65)
     }
 
     /// Sends without reporting failures to reach the daemon: for commands that can also read the toy's
     /// files directly when it is not running.
     func tryExchange(_ request: ControlRequest) throws -> (reply: ControlReply, payload: [UInt8])? {
         do {
-            return try rawExchange(request, payload: [])
+            return try rawExchange(try credentialed(request), payload: [])
         } catch let error as CubbyError where host == nil && error.code == .io {
             return nil
         }

@@ -22,10 +22,7 @@ struct Status: ParsableCommand {
 
     func run() throws {
         guard let (reply, _) = try connection.tryExchange(ControlRequest(command: "status")) else { return try offline() }
-        guard reply.ok, let status = reply.status else {
-            FileHandle.standardError.write(Data("cubby: \(reply.error?.message ?? "the toy did not answer")\n".utf8))
-            throw ExitCode(reply.error?.code.hasPrefix("pin_") == true ? 77 : 65)
-        }
+        guard reply.ok, let status = reply.status else { throw connection.failure(reply) }
         if connection.json { return printJSON(status) }
         print(StatusText.lines(status).joined(separator: "\n"))
     }
@@ -105,7 +102,7 @@ struct Transcripts: ParsableCommand {
         if let since { arguments["since"] = since }
         var turns: [TurnRecord]
         if let (reply, payload) = try connection.tryExchange(ControlRequest(command: "history", arguments: arguments)) {
-            guard reply.ok else { _ = try connection.exchange(ControlRequest(command: "history", arguments: arguments)); return }
+            guard reply.ok else { throw connection.failure(reply) }
             turns = decodeLines(payload)
         } else {
             // The daemon is not running on this machine: read its records directly.
@@ -160,7 +157,7 @@ struct Alerts: ParsableCommand {
         var alerts: [AlertRecord]
         let remote = try connection.tryExchange(ControlRequest(command: "alerts.list", arguments: ["limit": "\(limit)"]))
         if let (reply, payload) = remote {
-            guard reply.ok else { _ = try connection.exchange(ControlRequest(command: "alerts.list", arguments: ["limit": "\(limit)"])); return }
+            guard reply.ok else { throw connection.failure(reply) }
             alerts = decodeLines(payload)
         } else {
             alerts = try LocalToyRecords(configuration: try loadConfiguration(connection.options)).recentAlerts(limit: limit)

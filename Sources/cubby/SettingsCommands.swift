@@ -9,7 +9,7 @@ import Foundation
 struct SettingsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "settings", abstract: "Read or change the toy's settings (limits, volume, child, topics...).",
-        subcommands: [Get.self, Set.self, Unset.self])
+        subcommands: [Get.self, Change.self, Unset.self])
 
     struct Get: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show one setting, or all a parent can change.")
@@ -25,8 +25,9 @@ struct SettingsCommand: ParsableCommand {
         }
     }
 
-    struct Set: ParsableCommand {
+    struct Change: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "set",
             abstract: "Change settings: cubby settings set limits.daily_minutes 45 [key value]...",
             discussion: "Values are written as TOML: numbers and true/false as they are, anything else as text.")
         @OptionGroup var connection: DaemonConnection
@@ -37,8 +38,9 @@ struct SettingsCommand: ParsableCommand {
         }
 
         func run() throws {
-            var arguments: [String: String] = [:]
-            for index in stride(from: 0, to: pairs.count, by: 2) { arguments["set." + pairs[index]] = pairs[index + 1] }
+            let keys = pairs.enumerated().filter { $0.offset.isMultiple(of: 2) }.map { "set." + $0.element }
+            let values = pairs.enumerated().filter { !$0.offset.isMultiple(of: 2) }.map(\.element)
+            let arguments = Dictionary(zip(keys, values), uniquingKeysWith: { _, last in last })
             connection.report(try connection.send(ControlRequest(command: "settings.set", arguments: arguments)))
         }
     }
