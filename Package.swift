@@ -230,7 +230,7 @@ let package = Package(
         .testTarget(name: "CubbyPersonaTests", dependencies: ["CubbyPersona", "CubbyPersonaPack", "CubbySafety", "CubbyCore", "CubbyTestSupport",
                                                               .product(name: "Crypto", package: "swift-crypto")],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "CubbyParentsTests", dependencies: ["CubbyParents", "CubbyConfiguration"], swiftSettings: swiftSettings),
+        .testTarget(name: "CubbyParentsTests", dependencies: ["CubbyParents", "CubbyConfiguration", "CubbyCore"], swiftSettings: swiftSettings),
         .testTarget(name: "CubbyMemoryTests", dependencies: ["CubbyMemory", "CubbySoul", "CubbyParents", "CubbyCore", .product(name: "GRDB", package: "GRDB.swift")],
                     swiftSettings: swiftSettings),
         .testTarget(name: "CubbyCloudTests", dependencies: ["CubbyCloud", "CubbyConfiguration", "CubbyAudio", "CubbySafety", "CubbyCore", "CubbyTesting"],

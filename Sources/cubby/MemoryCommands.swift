@@ -29,10 +29,9 @@ struct Memories: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Everything the toy remembers, newest first.")
         @OptionGroup var connection: DaemonConnection
         @Option(help: "At most this many.") var limit = 1_000
-        @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
-            try Memories.show(try connection.send(ControlRequest(command: "memory.list", arguments: ["limit": String(limit)])), json: json)
+            try Memories.show(try connection.send(ControlRequest(command: "memory.list", arguments: ["limit": String(limit)])), json: connection.json)
         }
     }
 
@@ -40,10 +39,9 @@ struct Memories: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "What the toy remembers about something (English or Chinese).")
         @OptionGroup var connection: DaemonConnection
         @Argument(help: ArgumentHelp("What to look for.", valueName: "text")) var text: String
-        @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
-            try Memories.show(try connection.send(ControlRequest(command: "memory.search", arguments: ["text": text])), json: json)
+            try Memories.show(try connection.send(ControlRequest(command: "memory.search", arguments: ["text": text])), json: connection.json)
         }
     }
 

@@ -19,12 +19,11 @@ struct PersonaCommand: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List installed personas, the active one first.")
         @OptionGroup var connection: DaemonConnection
-        @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
             let reply = try connection.send(ControlRequest(command: "persona.list"))
             let personas = reply.personas ?? []
-            if json {
+            if connection.json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
                 print(String(decoding: try encoder.encode(personas), as: UTF8.self))

@@ -248,7 +248,9 @@ final class RawSocket {
     }
 
     @Test func parentsListSearchDeleteExportAndEraseAndEveryActionIsAudited() async throws {
-        let toy = try await ControlChannelTests.Toy.start()
+        let toy = try await ControlChannelTests.Toy.start { sandbox in
+            try sandbox.write(config: try String(contentsOfFile: sandbox.configPath, encoding: .utf8) + "\n[child]\nname = \"Mia\"\n")
+        }
         defer { toy.discard() }
         try seed(toy)
         let list = try await run(toy, ["memories", "list"])
@@ -280,8 +282,14 @@ final class RawSocket {
         #expect(try await run(toy, ["data", "erase"], stdin: "erase\n").stdout.contains("erased everything"))
         #expect(try await run(toy, ["memories", "list"]).stdout.contains("remembers nothing"))
         let audit = try toy.sandbox.rows("SELECT action FROM auditEntry ORDER BY id").map { $0["action"] as String }
-        #expect(audit == ["data.erase"], "the erase leaves only its own line: \(audit)")
+        #expect(audit == ["data.erase", "settings.set"], "the erase leaves only its own lines: \(audit)")
+        // Nothing of the child is left to come back: the name is gone from the configuration too, even after a restart.
+        #expect(!(try String(contentsOfFile: toy.sandbox.configPath, encoding: .utf8)).contains("Mia"))
         #expect(await toy.stop().status == 0)
+        let again = try await ControlChannelTests.Toy.restart(toy)
+        #expect(await again.stop().status == 0)
+        let leftovers = try Data(contentsOf: URL(fileURLWithPath: toy.sandbox.databasePath))
+        #expect(leftovers.range(of: Data("Mia".utf8)) == nil, "no trace of the child's name in the database file")
     }
 
     @Test func aSoulExportedOnOneToyRestoresEveryMemoryOnAFreshOne() async throws {

@@ -1,4 +1,5 @@
 import CubbyConfiguration
+import CubbyCore
 @testable import CubbyParents
 import Foundation
 import Testing
@@ -133,5 +134,23 @@ import Testing
         }
         // Two full sittings and the day's end: a warning before each.
         #expect(warnings == 3)
+    }
+}
+
+/// An unlock lets changes through until it expires on the injected clock, and `lock` ends it at once.
+@Suite struct ParentUnlocksTests {
+    @Test func anUnlockExpiresAndLockEndsItAtOnce() {
+        let clock = ManualClock(date: Date(timeIntervalSince1970: 1_800_000_000))
+        let unlocks = ParentUnlocks(clock: clock)
+        let (token, expiry) = unlocks.unlock(minutes: 10)
+        #expect(expiry == clock.date.addingTimeInterval(600))
+        #expect(unlocks.isValid(token) && !unlocks.isValid("not-a-token") && !unlocks.isValid(nil))
+        clock.advance(by: .seconds(599))
+        #expect(unlocks.isValid(token))
+        clock.advance(by: .seconds(1))
+        #expect(!unlocks.isValid(token))
+        let second = unlocks.unlock(minutes: 10).token
+        unlocks.lockAll()
+        #expect(!unlocks.isValid(second))
     }
 }

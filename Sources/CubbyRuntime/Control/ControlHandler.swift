@@ -87,7 +87,14 @@ struct ControlHandler: Sendable {
                 guard request.arguments["confirm"] == "erase" else {
                     throw CubbyError(.invalidConfiguration, "data.erase needs the argument confirm = \"erase\"")
                 }
-                reply = ControlReply(message: try await OffPoolBuild.work("erase") { () throws(CubbyError) in try family.erase() })
+                var message = try await OffPoolBuild.work("erase") { () throws(CubbyError) in try family.erase() }
+                // The child's name also lives in the configuration, which would write it back at the next start.
+                if parents.live.current.configuration.childName != nil {
+                    let removal: [String: String?] = ["child.name": nil]
+                    _ = try await parents.settings.set(removal)
+                    message += "; the child's name was removed from the configuration"
+                }
+                reply = ControlReply(message: message)
             case "soul.export":
                 let passphrase = try argument("passphrase", of: request)
                 out = try await OffPoolBuild.work("soul") { () throws(CubbyError) in try family.exportSoul(passphrase: passphrase) }
