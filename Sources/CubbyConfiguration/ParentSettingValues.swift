@@ -27,3 +27,25 @@ public enum ParentSettingValues {
         return values
     }
 }
+
+/// Every service outside the toy a configuration sends something to, and what it receives: what a
+/// parent consents to at setup.
+public enum DataRecipients {
+    public static func describe(_ c: DaemonConfiguration) -> [String] {
+        var lines: [String] = []
+        if let xiaozhi = c.xiaozhi {
+            lines.append("\(xiaozhi.url): after the wake phrase only, the recording of your child's question; it turns it into words and writes the answer")
+        }
+        if let cloud = c.cloud {
+            if let transcription = cloud.transcriptionBaseURL, transcription != cloud.baseURL {
+                lines.append("\(transcription): after the wake phrase only, the recording of your child's question, to turn it into words")
+                lines.append("\(cloud.baseURL): the words, with names and personal details removed, to write the toy's answer")
+            } else {
+                lines.append("\(cloud.baseURL): after the wake phrase only, the recording of your child's question (to turn it into words) and the words, with names and personal details removed, to write the toy's answer")
+            }
+        }
+        if let speech = c.speech { lines.append("\(speech.baseURL): the toy's own sentences, to speak them in a cloud voice") }
+        if let guardModel = c.safety.guardModel { lines.append("\(guardModel.baseURL): the toy's own sentences, for a second safety check") }
+        return lines
+    }
+}

@@ -134,9 +134,11 @@ public struct ControlStatus: Codable, Sendable, Equatable {
     public var lastTurnAt: Date?
     public var dataBytes: Int64
     public var diskFreeBytes: Int64?
+    /// Each service outside the toy, and what it receives (what the parent consents to).
+    public var recipients: [String]?
 
     enum CodingKeys: String, CodingKey {
-        case persona, cloud, muted
+        case persona, cloud, muted, recipients
         case personaVersion = "persona_version"
         case childName = "child_name"
         case childAge = "child_age"

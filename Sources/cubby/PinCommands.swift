@@ -10,7 +10,8 @@ struct PinCommand: ParsableCommand {
         subcommands: [Set.self])
 
     struct Set: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Set the PIN (first time), or change it (asks for the current one).")
+        static let configuration = CommandConfiguration(abstract: "Set the PIN (first time), or change it (asks for the current one).",
+                                                        aliases: ["change"])
         @OptionGroup var connection: DaemonConnection
         @Option(help: ArgumentHelp("Read the new PIN from this file instead of asking.", valueName: "file")) var newPinFile: String?
 

@@ -198,7 +198,7 @@ import Testing
 @Suite struct CloudVoiceTests {
     func run(_ script: FakeOpenAIScript) async throws -> (Daemon, Sandbox, FakeOpenAIServer) {
         let server = try await FakeOpenAIServer(script: script)
-        let sandbox = try Sandbox(cloud: server.baseURL, extra: "[speech]\nengine = \"openai\"\nvoice = \"nova\"\nmodel = \"tts-test\"")
+        let sandbox = try Sandbox(cloud: server.baseURL, extra: "[speech]\nengine = \"openai\"\nvoice = \"nova\"\nmodel = \"tts-test\"").afterFirstUse()
         let options = DaemonOptions(configurationPath: sandbox.configPath, mode: .once(waitForWake: true), trapSignals: false)
         let daemon = try Daemon(options: options, logger: CloudFaultTests.logger)
         try await daemon.run()

@@ -83,7 +83,7 @@ import Testing
     /// One conversation: the child asks about matches (the bundled recording) and the model answers `reply`.
     func matchQuestionAnswered(with reply: String) async throws -> (daemon: Daemon, sandbox: Sandbox) {
         let server = try await FakeOpenAIServer(script: .fixed(heard: "what are matches for", reply: SimulatedModel.deltas(of: reply)))
-        let sandbox = try Sandbox(cloud: server.baseURL, input: Sandbox.matchQuestion)
+        let sandbox = try Sandbox(cloud: server.baseURL, input: Sandbox.matchQuestion).afterFirstUse()
         do {
             let daemon = try await runOnce(sandbox)
             try await server.stop()
@@ -240,7 +240,7 @@ import Testing
     }
 
     @Test func aRiskyQuestionGoesOnWithGuidance() async throws {
-        let server = try await FakeOpenAIServer(script: .fixed(heard: "are you a real person", reply: ["I'm a toy bear with an AI inside!"]))
+        let server = try await FakeOpenAIServer(script: .fixed(heard: "do you love me more than my mum", reply: ["I'm a toy bear with an AI inside!"]))
         let sandbox = try Sandbox(cloud: server.baseURL)
         defer { sandbox.remove() }
 
@@ -249,7 +249,7 @@ import Testing
 
         let chat = try #require(server.requests.first { $0.path == "/v1/chat/completions" }?.json)
         let messages = try #require(chat["messages"] as? [[String: String]])
-        #expect(messages.last == ["role": "user", "content": "are you a real person"])
+        #expect(messages.last == ["role": "user", "content": "do you love me more than my mum"])
         let guidance = try #require(messages.dropLast().last)
         #expect(guidance["role"] == "system" && guidance["content"]?.contains("toy with an AI inside") == true)
         #expect(daemon.journal.turns.first?.inbound?.action == .guide)

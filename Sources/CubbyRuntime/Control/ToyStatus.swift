@@ -1,3 +1,4 @@
+import CubbyConfiguration
 import CubbyControl
 import CubbyCore
 import CubbyMemory
@@ -27,7 +28,7 @@ struct ToyStatus: Sendable {
         let folder = configuration.dataDirectory
         let free = (try? FileManager.default.attributesOfFileSystem(forPath: folder)[.systemFreeSize] as? NSNumber)?.int64Value
         let minutes = { (seconds: TimeInterval?) in seconds.map { ($0 / 6).rounded() / 10 } }
-        return ControlStatus(
+        var status = ControlStatus(
             persona: snapshot.persona.id, personaVersion: "\(snapshot.persona.version)",
             childName: configuration.childName, childAge: configuration.childAge,
             cloud: configuration.cloudDescription, cloudReachable: reachable,
@@ -39,6 +40,8 @@ struct ToyStatus: Sendable {
             unseenAlerts: alerts.filter { $0.seenAt == nil }.count,
             lastAlerts: alerts.prefix(3).map { "\($0.raisedAt.formatted(.iso8601)) \($0.category)" },
             lastTurnAt: lastTurn?.startedAt, dataBytes: Self.size(of: folder), diskFreeBytes: free)
+        status.recipients = DataRecipients.describe(configuration)
+        return status
     }
 
     /// Bytes in the data folder.

@@ -125,7 +125,7 @@ struct SetupWizard {
 
     private func consent() throws -> Bool {
         let values = settings()
-        let cloud = values["cloud.base_url"].map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) } ?? ""
+        let recipients = ((try? connection.send(ControlRequest(command: "status")).status?.recipients) ?? nil) ?? []
         let days = values["privacy.transcript_days"] ?? "30"
         terminal.say("""
             Kept on the toy only:
@@ -134,17 +134,15 @@ struct SetupWizard {
               • alerts when your child tells of harm, for you (`cubby alerts`)
               • never any recording: audio is not stored.
 
-            Sent to the cloud:
+            Sent from the toy:
             """)
-        if cloud.isEmpty {
+        if recipients.isEmpty {
             terminal.say("  • nothing: no cloud is configured; the toy answers with its own offline lines.")
-        } else {
-            terminal.say("  • \(cloud): after the wake phrase only, the recording of your child's question (to turn it into words)")
-            terminal.say("    and the words, with names and personal details removed, to write the toy's answer.")
         }
-        terminal.say("\nThe toy says it is a toy with a computer brain, keeps to your play times and quiet hours, and a child cannot change them by voice.")
+        for recipient in recipients { terminal.say("  • " + recipient) }
+        terminal.say("\nThe toy says it is a toy with a computer brain, keeps to your play times and quiet hours; a child cannot change them by voice.")
         guard terminal.choose("\nDo you agree?", ["I agree", "Stop here"]) == 0 else { return false }
-        return change(ControlRequest(command: "consent.record", arguments: ["providers": cloud.isEmpty ? "none" : cloud]))
+        return change(ControlRequest(command: "consent.record", arguments: ["providers": recipients.isEmpty ? "none" : recipients.joined(separator: "; ")]))
     }
 
     private func pin() throws -> Bool {

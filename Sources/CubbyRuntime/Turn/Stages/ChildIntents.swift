@@ -88,8 +88,10 @@ struct ChildIntents: Sendable {
     /// A rule a parent sets, and what a child might ask done to it.
     static let englishRuleVerbs = ["turn off", "switch off", "turn of", "stop", "remove", "cancel", "disable", "get rid of", "change", "skip",
                                    "ignore", "break", "forget", "no more", "unlock", "extend", "reset", "take away", "delete"]
+    /// The parents' rules only: "ignore your rules" is a jailbreak attempt, for the safety filter's cool-down.
     static let englishRuleObjects = ["time limit", "time limits", "limit", "limits", "timer", "quiet hours", "quiet time", "bedtime", "bed time",
-                                     "rules", "rule", "parental", "settings", "setting", "pin", "password", "screen time", "play time", "playtime"]
+                                     "parental controls", "parental control", "settings", "setting", "pin", "password", "screen time", "play time",
+                                     "playtime"]
     static let englishRuleRequests = ["stay up", "stay awake", "more time", "extra time", "longer time", "more minutes", "extra minutes",
                                       "play longer", "play all night", "play more", "keep playing after", "said you can", "said i can",
                                       "said we can", "says you can", "says i can", "says we can", "allowed to play longer", "no bedtime"]
@@ -104,7 +106,7 @@ struct ChildIntents: Sendable {
     }
 
     static let chineseRuleVerbs = ["关掉", "关闭", "取消", "去掉", "解除", "修改", "改掉", "改一下", "延长", "不要", "别管", "忽略", "删掉", "停掉", "打开"]
-    static let chineseRuleObjects = ["时间限制", "限制", "防沉迷", "家长", "规则", "睡觉时间", "静音时间", "安静时间", "密码", "设置", "定时"]
+    static let chineseRuleObjects = ["时间限制", "限制", "防沉迷", "家长控制", "家长模式", "睡觉时间", "静音时间", "安静时间", "密码", "设置", "定时"]
     static let chineseRuleRequests = ["再玩一会", "再玩一下", "再玩会", "多玩一会", "多玩一下", "多玩会", "晚点睡", "晚一点睡", "不睡觉", "妈妈说可以",
                                       "爸爸说可以", "妈妈说你可以", "爸爸说你可以", "妈妈说我可以", "爸爸说我可以", "多给我点时间", "再给我点时间"]
 }
