@@ -6,8 +6,9 @@ import Foundation
 /// at the end of its table, a new table at the end of the file.
 public enum ConfigurationEditor {
     /// The settings a parent may change through the control channel (`cubby settings set`, `limits`,
-    /// `volume --cap`, `topics`, the setup wizard). Paths, keys, URLs of other services and the alert
-    /// command stay with whoever administers the file.
+    /// `volume --cap`, `topics`, the setup wizard). Paths, keys, the addresses of the services the child's
+    /// words go to, and the alert command stay with whoever administers the file (a new address would need
+    /// the parent's consent again; a key file path could send any file the daemon reads as a key).
     public static let parentKeys: Set<String> = {
         var keys: Set<String> = [
             "child.name", "child.age", "child.language",
@@ -17,7 +18,7 @@ public enum ConfigurationEditor {
             "safety.blocked_topics", "safety.private_names", "safety.cool_down_minutes",
             "privacy.transcript_days", "conversation.follow_up", "wake.sensitivity", "wake.barge_in",
             "parents.read_without_pin", "parents.unlock_minutes",
-            "cloud.base_url", "cloud.chat_model", "cloud.transcription_language", "cloud.api_key_file", "speech.voice",
+            "cloud.chat_model", "cloud.transcription_language", "speech.voice",
         ]
         for day in Weekday.allCases {
             keys.insert("limits.\(day.rawValue).daily_minutes")
@@ -30,7 +31,9 @@ public enum ConfigurationEditor {
     /// array, a quoted string), otherwise written as a string.
     public static func literal(for value: String) -> String {
         let trimmed = value.trimmingSpaces()
-        if let parsed = try? TOMLSection.parse("v = \(trimmed)\n", file: "value"), parsed.contains("v"), !trimmed.isEmpty,
+        // One line holding one value: anything else is written as a string, so a value can never add a key.
+        if !trimmed.contains(where: { $0 == "\n" || $0 == "\r" }),
+           let parsed = try? TOMLSection.parse("v = \(trimmed)\n", file: "value"), parsed.values.count == 1, parsed.contains("v"), !trimmed.isEmpty,
            (try? parsed.string("v")) != nil || (try? parsed.number("v", in: -1e12...1e12)) != nil
             || (try? parsed.boolean("v", default: false)) != nil || (try? parsed.strings("v")) != nil {
             return trimmed

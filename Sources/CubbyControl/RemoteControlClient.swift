@@ -20,6 +20,12 @@ public struct RemoteControlClient: Sendable {
         self.remoteCommand = remoteCommand
     }
 
+    /// A word a POSIX shell reads back as itself.
+    static func shellQuoted(_ word: String) -> String {
+        guard word.contains(where: { !($0.isLetter || $0.isNumber || "-_./=:@".contains($0)) }) || word.isEmpty else { return word }
+        return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
     public func exchange(_ request: ControlRequest, payload: [UInt8] = []) throws(CubbyError) -> (reply: ControlReply, payload: [UInt8]) {
         var request = request
         request.payloadBytes = payload.count
@@ -28,7 +34,8 @@ public struct RemoteControlClient: Sendable {
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ssh + [host, "--"] + remoteCommand
+        // ssh joins the remote command into one line for the toy's shell: each word is quoted for it.
+        process.arguments = ssh + [host, "--"] + remoteCommand.map(Self.shellQuoted)
         let input = Pipe()
         let output = Pipe()
         process.standardInput = input

@@ -6,8 +6,13 @@ import Foundation
 /// play must stop. Pure apart from its memory of what it has said; the daemon asks it between turns.
 public struct PlayCoach: Sendable {
     public var policy: PlayPolicy
-    /// The limits already warned about: the day's start, or a sitting's start.
-    private var warned: Set<Date> = []
+    /// The limits already warned about: the day's start, or a sitting's start. A sitting's start is read
+    /// from the clock while its conversation is open and from the store afterwards: the two may differ by a
+    /// moment, so starts are compared within `sameMoment`.
+    private var warned: [Date] = []
+    static let sameMoment: TimeInterval = 2
+
+    private static func same(_ a: Date, _ b: Date) -> Bool { abs(a.timeIntervalSince(b)) < sameMoment }
     private var restReminders: (sitting: Date, given: Int)?
 
     public init(policy: PlayPolicy) {
@@ -46,9 +51,9 @@ public struct PlayCoach: Sendable {
         var due: [(key: Date, left: TimeInterval)] = []
         if let left = standing.leftToday, left <= window { due.append((policy.calendar.startOfDay(for: now), left)) }
         if let left = standing.leftThisSitting, left <= window, let start = standing.sittingStart { due.append((start, left)) }
-        let fresh = due.filter { !warned.contains($0.key) }
+        let fresh = due.filter { item in !warned.contains { Self.same($0, item.key) } }
         guard let nearest = fresh.min(by: { $0.left < $1.left }) else { return nil }
-        for item in due { warned.insert(item.key) }
+        warned += due.map(\.key)
         return .warning(minutesLeft: max(1, Int((nearest.left / 60).rounded(.up))))
     }
 
@@ -56,7 +61,7 @@ public struct PlayCoach: Sendable {
         let every = Double(policy.limits.restReminderMinutes * 60)
         guard every > 0, let start = standing.sittingStart else { return false }
         let due = Int(standing.playedThisSitting / every)
-        let given = restReminders?.sitting == start ? restReminders!.given : 0
+        let given = restReminders.map { Self.same($0.sitting, start) ? $0.given : 0 } ?? 0
         restReminders = (start, max(given, due))
         return due > given
     }

@@ -123,13 +123,13 @@ public struct PersonaLines: Sendable, Equatable {
         public var onlyGrownUps: [String]
 
         public static let english = TimeLines(
-            warning: ["We have about {minutes} more minutes to play today, so let's make them fun!"],
+            warning: ["We have about {minutes} more minutes to play, so let's make them fun!"],
             seeYouTomorrow: ["I'm all played out for today. Let's play again tomorrow! Bye for now."],
             aboutMe: ["I'm a toy with a little computer brain inside, not a person. Chatting with you is fun!"],
             onlyGrownUps: ["Only your grown-up can change my play times. You could ask them about it later."])
 
         public static let chinese = TimeLines(
-            warning: ["我们今天还能再玩大约{minutes}分钟，好好玩吧！"],
+            warning: ["我们还能再玩大约{minutes}分钟，好好玩吧！"],
             seeYouTomorrow: ["今天我们玩够啦，明天再一起玩吧！拜拜。"],
             aboutMe: ["我是一个有电脑大脑的玩具，不是真人哦。和你聊天很开心！"],
             onlyGrownUps: ["只有爸爸妈妈才能改我的玩耍时间哦。你可以去问问他们。"])

@@ -26,6 +26,8 @@ struct Cubby: AsyncParsableCommand {
 @main
 enum CubbyMain {
     static func main() async {
+        // ssh exiting before it read the request must be an error message, not a silent death.
+        signal(SIGPIPE, SIG_IGN)
         var arguments = Array(CommandLine.arguments.dropFirst())
         var moved: [String] = []
         while let first = arguments.first, ["--host", "--config", "--socket", "--pin-file"].contains(first), arguments.count >= 2 {

@@ -50,6 +50,8 @@ struct Cubbyd: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // A child process (the alert command) that exits without reading must not kill the daemon.
+        signal(SIGPIPE, SIG_IGN)
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = .info

@@ -52,6 +52,11 @@ import Testing
         #expect(try String(contentsOfFile: toy.sandbox.configPath, encoding: .utf8) == file)
         let notParents = try await cubby(["settings", "set", "device.data_dir", "/tmp", "--pin-file", pin])
         #expect(notParents.status == 65 && notParents.stderr.contains("not a setting a parent can change"))
+        let elsewhere = try await cubby(["settings", "set", "cloud.base_url", "https://attacker.example", "--pin-file", pin])
+        #expect(elsewhere.status == 65 && elsewhere.stderr.contains("not a setting a parent can change"), "where the child's words go is the administrator's")
+        let smuggled = try await cubby(["settings", "set", "child.name", "Mia\n[parents]\nalert_command = [\"/bin/sh\"]", "--pin-file", pin])
+        #expect(smuggled.status == 65 && smuggled.stderr.contains("one line"), "\(smuggled.stderr)")
+        #expect(try String(contentsOfFile: toy.sandbox.configPath, encoding: .utf8) == file)
 
         // An unlock lets changes through without the PIN until `cubby lock`.
         #expect(try await cubby(["unlock", "--pin-file", pin]).stdout.contains("unlocked for 10 minutes"))

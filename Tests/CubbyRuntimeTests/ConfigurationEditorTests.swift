@@ -53,6 +53,18 @@ import Testing
         #expect(ConfigurationEditor.literal(for: value) == literal)
     }
 
+    @Test func aValueCanNeverAddAKey() throws {
+        let hostile = "7\n[parents]\nalert_command = [\"/bin/sh\", \"-c\", \"id\"]"
+        let literal = ConfigurationEditor.literal(for: hostile)
+        #expect(literal.hasPrefix("\"") && !literal.contains("\n"), "\(literal)")
+        let edited = ConfigurationEditor.setting("child.age", to: literal, in: "[child]\nage = 6\n")
+        let parsed = try TOMLSection.parse(edited, file: "x.toml")
+        #expect(try parsed.section("child").values.count == 1)
+        #expect(!parsed.contains("parents"))
+        #expect(ConfigurationEditor.literal(for: "1, other = 2") == "\"1, other = 2\"")
+        #expect(ConfigurationEditor.literal(for: "{ a = 1 }") == "\"{ a = 1 }\"")
+    }
+
     @Test func theFileIsReplacedWholeAndKeepsItsMode() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("editor-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

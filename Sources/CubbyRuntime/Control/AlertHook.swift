@@ -39,7 +39,13 @@ struct AlertHook: Sendable {
             }
             try? input.fileHandleForWriting.write(contentsOf: json + Data([10]))
             try? input.fileHandleForWriting.close()
-            let timer = DispatchWorkItem { if process.isRunning { process.terminate() } }
+            let pid = process.processIdentifier
+            let timer = DispatchWorkItem {
+                guard process.isRunning else { return }
+                process.terminate()
+                // One that ignores SIGTERM is killed a second later.
+                DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(1)) { if process.isRunning { kill(pid, SIGKILL) } }
+            }
             DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(timeout), execute: timer)
             process.waitUntilExit()
             timer.cancel()

@@ -17,7 +17,7 @@ struct ControlHandler: Sendable {
     /// set. Reading the list of personas and memories does not (the socket's group says who may read).
     static let needPIN: Set<String> = ["persona.install", "persona.switch", "persona.remove", "persona.rollback",
                                        "memory.delete", "data.export", "data.erase", "soul.export", "soul.import",
-                                       "settings.set", "cloud.key", "consent.record"]
+                                       "settings.set", "cloud.key", "consent.record", "alerts.ack"]
 
     static let commands = ["hello", "pin.set", "persona.list", "persona.install", "persona.switch", "persona.remove", "persona.rollback",
                            "memory.list", "memory.search", "memory.delete", "data.export", "data.erase", "soul.export", "soul.import"]
@@ -51,6 +51,8 @@ struct ControlHandler: Sendable {
                 let verdict = try await OffPoolBuild.work("pin") { () throws(CubbyError) in try pin.set(new, current: current, at: now) }
                 if let refusal = verdict { return (.failure(refusal.code, "pin.set: \(refusal)"), []) }
                 try family.database.audit.record("pin.set", "the parent PIN was set", at: now)
+                // Unlocks given under the old PIN end with it.
+                parents.unlocks.lockAll()
                 reply = ControlReply(message: "the parent PIN is set; changes to the toy now need it")
             case "hello":
                 reply = ControlReply(message: "cubbyd \(CubbyVersion.string), control protocol \(ControlProtocol.version)")
@@ -91,8 +93,12 @@ struct ControlHandler: Sendable {
                 // The child's name also lives in the configuration, which would write it back at the next start.
                 if parents.live.current.configuration.childName != nil {
                     let removal: [String: String?] = ["child.name": nil]
-                    _ = try await parents.settings.set(removal)
-                    message += "; the child's name was removed from the configuration"
+                    do throws(CubbyError) {
+                        _ = try await parents.settings.set(removal)
+                        message += "; the child's name was removed from the configuration"
+                    } catch {
+                        message += "; but the child's name could not be removed from the configuration (\(error)): remove [child] name by hand"
+                    }
                 }
                 reply = ControlReply(message: message)
             case "soul.export":

@@ -15,7 +15,7 @@ struct ParentsCommands: Sendable {
     let clock: any CubbyClock
 
     /// Reading: allowed without the PIN to the socket's group when `[parents] read_without_pin` is true.
-    static let reads: Set<String> = ["status", "history", "alerts.list", "alerts.ack", "logs", "settings.get",
+    static let reads: Set<String> = ["status", "history", "alerts.list", "logs", "settings.get",
                                      "persona.list", "memory.list", "memory.search"]
     static let commands = ["status", "history", "alerts.list", "alerts.ack", "logs", "settings.get", "settings.set", "cloud.key",
                            "consent.record", "unlock", "lock"]

@@ -168,7 +168,8 @@ public struct TurnPipeline: Sendable {
             let intent = ChildIntents.recognise(heard.text)
             // A request to change a parent's rule gets its own kind answer even when the filter would only
             // redirect it; a disclosure or a cool-down is still handled as such.
-            if intent == .askingToChangeARule, verdict.action == .answerLocally || verdict.action.passesOn {
+            if intent == .askingToChangeARule,
+               verdict.action.passesOn || (verdict.action == .answerLocally && verdict.primaryCategory == .ruleBreaking) {
                 await exchange.abort()
                 await intents.answer(.askingToChangeARule, heard: heard.text, input: input, turn: &turn)
                 return (turn, nil)

@@ -107,7 +107,8 @@ final class Terminal {
     private func enterRawMode() {
         guard !raw, tcgetattr(STDIN_FILENO, &saved) == 0 else { return }
         var settings = saved
-        settings.c_lflag &= ~tcflag_t(ICANON | ECHO)
+        // ISIG off too: Ctrl-C in a list is read as "back" (byte 3), and never leaves the terminal raw.
+        settings.c_lflag &= ~tcflag_t(ICANON | ECHO | ISIG)
         withUnsafeMutableBytes(of: &settings.c_cc) { cc in
             cc[Int(VMIN)] = 1
             cc[Int(VTIME)] = 0
