@@ -50,7 +50,7 @@ import Testing
             hello_timeout_ms = 800
             idle_timeout_ms = \(idleTimeout)
             \(conversation)
-            """, deviceExtra: device)
+            """, deviceExtra: device).afterFirstUse()
         let options = DaemonOptions(configurationPath: sandbox.configPath, mode: .once(waitForWake: true), trapSignals: false)
         let daemon = try Daemon(options: options, logger: Self.logger)
         try await daemon.run()
