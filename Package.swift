@@ -238,14 +238,14 @@ let package = Package(
         .testTarget(
             name: "CubbyRuntimeTests",
             dependencies: ["CubbyRuntime", "CubbyConfiguration", "CubbyAudio", "CubbyCloud", "CubbyCore", "CubbyMemory", "CubbyPersona", "CubbySafety",
-                           "CubbyVoice", "CubbyWake", "CubbyTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+                           "CubbyVoice", "CubbyWake", "CubbyParents", "CubbyTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "CubbyIntegrationTests",
             dependencies: [
                 "CubbyCore", "CubbyAudio", "CubbyWake", "CubbyVoice", "CubbySafety", "CubbyPersona",
                 "CubbyMemory", "CubbyCloud", "CubbyHardware", "CubbyRuntime", "CubbyTesting", "CubbyTestSupport", "CubbyConfiguration",
-                "CubbyPersonaPack", "CubbyControl",
+                "CubbyPersonaPack", "CubbyControl", "CubbyParents",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings),

@@ -15,6 +15,22 @@ public enum ControlProtocol {
     public static let maximumReplyPayloadBytes = 256 * 1024 * 1024
     /// A request must arrive whole within this long; a stalled client is cut off.
     public static let requestTimeoutSeconds = 30
+
+    /// How every message, and every record in a payload, is written: sorted keys, ISO 8601 dates.
+    public static func jsonEncoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }
+
+    /// A day as `history`'s `since` gives it ("2026-12-01"), at its start in the toy's time zone.
+    public static func day(_ text: String) -> Date? {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyy-MM-dd"
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        return formatter.date(from: text)
+    }
 }
 
 public struct ControlRequest: Codable, Sendable, Equatable {
@@ -240,18 +256,13 @@ public struct ControlReply: Codable, Sendable, Equatable, Error {
     }
 
     public func encodedLine() -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return Array((try? encoder.encode(self)) ?? Data(#"{"ok":false,"protocol":1}"#.utf8)) + [10]
+        Array((try? ControlProtocol.jsonEncoder().encode(self)) ?? Data(#"{"ok":false,"protocol":1}"#.utf8)) + [10]
     }
 }
 
 extension ControlRequest {
     public func encodedLine() -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return Array(try! encoder.encode(self)) + [10]
+        Array(try! ControlProtocol.jsonEncoder().encode(self)) + [10]
     }
 
     /// Reads a request line; a failure is the reply to send back.

@@ -127,6 +127,11 @@ public struct PlayPolicy: Sendable {
         return false
     }
 
+    /// Where the play that counts at `now` begins: yesterday's start, since a sitting may run across midnight.
+    public func countedFrom(_ now: Date) -> Date {
+        calendar.date(byAdding: .day, value: -1, to: calendar.startOfDay(for: now)) ?? now
+    }
+
     public func weekday(of date: Date) -> Weekday {
         Weekday(calendarWeekday: calendar.component(.weekday, from: date)) ?? .mon
     }

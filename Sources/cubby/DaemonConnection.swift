@@ -104,10 +104,7 @@ struct DaemonConnection: ParsableArguments {
 
 /// One value as a line of JSON (sorted keys, ISO 8601 dates): the `--json` form of a command.
 func printJSON<T: Encodable>(_ value: T) {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    encoder.dateEncodingStrategy = .iso8601
-    if let data = try? encoder.encode(value) { print(String(decoding: data, as: UTF8.self)) }
+    if let data = try? ControlProtocol.jsonEncoder().encode(value) { print(String(decoding: data, as: UTF8.self)) }
 }
 
 /// A PIN or passphrase kept in a file (for scripts), without the line ending an editor adds.

@@ -12,11 +12,7 @@ struct Memories: ParsableCommand {
     static func show(_ reply: ControlReply, json: Bool) throws {
         let memories = reply.memories ?? []
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            encoder.dateEncodingStrategy = .iso8601
-            print(String(decoding: try encoder.encode(memories), as: UTF8.self))
-            return
+            return printJSON(memories)
         }
         if memories.isEmpty { print("The toy remembers nothing (yet).") }
         for memory in memories {

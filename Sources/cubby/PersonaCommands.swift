@@ -24,10 +24,7 @@ struct PersonaCommand: ParsableCommand {
             let reply = try connection.send(ControlRequest(command: "persona.list"))
             let personas = reply.personas ?? []
             if connection.json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-                print(String(decoding: try encoder.encode(personas), as: UTF8.self))
-                return
+                return printJSON(personas)
             }
             if personas.isEmpty { print("no persona packs installed; the toy is \(reply.activePersona ?? "?") (its factory persona)") }
             for persona in personas {

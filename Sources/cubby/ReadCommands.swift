@@ -86,14 +86,7 @@ struct Transcripts: ParsableCommand {
     var since: String?
 
     func validate() throws {
-        if let since, Self.day(since) == nil { throw ValidationError("--since must be a date like 2026-12-01") }
-    }
-
-    static func day(_ text: String) -> Date? {
-        let formatter = DateFormatter()
-        formatter.dateFormat = "yyyy-MM-dd"
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        return formatter.date(from: text)
+        if let since, ControlProtocol.day(since) == nil { throw ValidationError("--since must be a date like 2026-12-01") }
     }
 
     func run() throws {
@@ -107,12 +100,7 @@ struct Transcripts: ParsableCommand {
         } else {
             // The daemon is not running on this machine: read its records directly.
             let records = try LocalToyRecords(configuration: try loadConfiguration(connection.options))
-            turns = try records.recentTurns(limit: flagged || since != nil ? 100_000 : limit)
-            if let since, let day = Self.day(since) { turns = turns.filter { $0.startedAt >= day } }
-            if flagged {
-                turns = turns.filter { ($0.inboundAction.map { $0 != "pass" } ?? false) || $0.sentences.contains { $0.blockedCategory != nil } }
-            }
-            turns = Array(turns.suffix(limit))
+            turns = try records.database.conversations.history(limit: limit, since: since.flatMap(ControlProtocol.day), flagged: flagged)
         }
         if connection.json { return try printJSONLines(turns) }
         print(Self.text(turns).joined(separator: "\n"))

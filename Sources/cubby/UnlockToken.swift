@@ -10,8 +10,12 @@ enum UnlockToken {
         let environment = ProcessInfo.processInfo.environment
         let folder = environment["XDG_RUNTIME_DIR"].map { $0 + "/cubby" }
             ?? (environment["HOME"].map { $0 + "/.cache/cubby" } ?? "/tmp/cubby-\(getuid())")
-        let name = SHA256.hash(data: Data(place.utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
-        return folder + "/unlock-" + name + ".json"
+        return folder + "/unlock-" + fileName(for: place) + ".json"
+    }
+
+    /// A short name for the toy `place` reaches, for this user's files about it (unlock, setup progress).
+    static func fileName(for place: String) -> String {
+        SHA256.hash(data: Data(place.utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
     }
 
     static func load(for place: String) -> String? {

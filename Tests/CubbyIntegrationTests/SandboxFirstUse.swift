@@ -1,5 +1,5 @@
 import CubbyMemory
-@testable import CubbyRuntime
+import CubbyParents
 import CubbyTestSupport
 import Foundation
 
@@ -8,7 +8,7 @@ extension Sandbox {
     /// said hears only the turn it is about.
     func afterFirstUse() throws -> Sandbox {
         try FileManager.default.createDirectory(atPath: folder + "/data", withIntermediateDirectories: true)
-        try CubbyDatabase(path: databasePath).settings.set([ChildIntents.aiReminderKey: "\(Date().timeIntervalSince1970)"], at: Date())
+        try AIReminders(database: try CubbyDatabase(path: databasePath)).given(at: Date())
         return self
     }
 }

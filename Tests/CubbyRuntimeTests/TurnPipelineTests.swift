@@ -4,6 +4,7 @@ import CubbyConfiguration
 import CubbyCore
 @testable import CubbyMemory
 @testable import CubbyRuntime
+import CubbyParents
 import CubbyPersona
 import CubbySafety
 import CubbyVoice
@@ -231,7 +232,7 @@ import Testing
         let told = try await run(asking)
         #expect(asking.log.requests.isEmpty)
         #expect(told.report.said.first?.contains("computer brain") == true)
-        #expect(try told.store.settings.value(ChildIntents.aiReminderKey) != nil)
+        #expect(try AIReminders(database: told.store).last() != nil)
     }
 
     @Test func aTurnOnAFullDiskStillAnswersAndTheNextOneIsStoredWhenSpaceReturns() async throws {

@@ -59,6 +59,10 @@ public struct TurnRecord: Sendable, Equatable, Codable {
 
     /// What the child heard, in order.
     public var toyText: String { sentences.filter(\.spoken).map(\.text).joined(separator: " ") }
+
+    /// The safety filter did something with this turn: the child's words were not simply passed on, or a
+    /// sentence of the toy's was held back.
+    public var wasFlagged: Bool { (inboundAction.map { $0 != "pass" } ?? false) || sentences.contains { $0.blockedCategory != nil } }
 }
 
 /// Something a parent must hear about: a child's words that told of harm (abuse, bullying, self-harm,

@@ -69,6 +69,16 @@ public struct ConversationStore: Sendable {
     }
 
     /// The most recent turns, oldest first.
+    /// The parents' history: the latest `limit` turns, oldest first, from the day `since` on, and only
+    /// those the safety filter did something with when `flagged` (held back, redacted, guided, alerted).
+    public func history(limit: Int, since: Date? = nil, flagged: Bool = false) throws(CubbyError) -> [TurnRecord] {
+        guard since != nil || flagged else { return try recent(limit: limit) }
+        var turns = try recent(limit: 100_000)
+        if let since { turns = turns.filter { $0.startedAt >= since } }
+        if flagged { turns = turns.filter(\.wasFlagged) }
+        return Array(turns.suffix(limit))
+    }
+
     public func recent(limit: Int) throws(CubbyError) -> [TurnRecord] {
         try database.read("reading turns") { db in
             let rows = try TurnRow.order(Column("id").desc).limit(limit).fetchAll(db)

@@ -1,3 +1,4 @@
+import CubbyControl
 import CubbyMemory
 import Foundation
 import Logging
@@ -12,10 +13,7 @@ struct AlertHook: Sendable {
 
     func run(for alert: AlertRecord) {
         let (command, timeout, logger) = (command, timeoutSeconds, logger)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        let json = (try? encoder.encode(alert)) ?? Data()
+        let json = (try? ControlProtocol.jsonEncoder().encode(alert)) ?? Data()
         var environment = ["PATH": "/usr/local/bin:/usr/bin:/bin"]
         environment["CUBBY_ALERT_ID"] = alert.id.map { "\($0)" } ?? ""
         environment["CUBBY_ALERT_CATEGORY"] = alert.category

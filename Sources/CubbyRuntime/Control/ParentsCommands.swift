@@ -33,18 +33,13 @@ struct ParentsCommands: Sendable {
         case "history":
             let limit = arguments["limit"].flatMap(Int.init).map { min(max($0, 1), 10_000) } ?? 20
             let since = try arguments["since"].map { text throws(CubbyError) -> Date in
-                guard let day = Self.day(text) else { throw CubbyError(.invalidConfiguration, "history: since must be a date like 2026-12-01") }
+                guard let day = ControlProtocol.day(text) else { throw CubbyError(.invalidConfiguration, "history: since must be a date like 2026-12-01") }
                 return day
             }
             let flagged = arguments["flagged"] == "true"
             let database = database
             let turns = try await OffPoolBuild.work("history") { () throws(CubbyError) -> [TurnRecord] in
-                var turns = try database.conversations.recent(limit: flagged || since != nil ? 100_000 : limit)
-                if let since { turns = turns.filter { $0.startedAt >= since } }
-                if flagged {
-                    turns = turns.filter { ($0.inboundAction.map { $0 != "pass" } ?? false) || $0.sentences.contains { $0.blockedCategory != nil } }
-                }
-                return Array(turns.suffix(limit))
+                try database.conversations.history(limit: limit, since: since, flagged: flagged)
             }
             return lines(turns, "turns")
         case "alerts.list":
@@ -106,20 +101,11 @@ struct ParentsCommands: Sendable {
 
     /// Records as JSON lines in the reply's payload.
     private func lines<T: Encodable>(_ records: [T], _ what: String) -> (ControlReply, [UInt8]) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
+        let encoder = ControlProtocol.jsonEncoder()
         var bytes: [UInt8] = []
         for record in records {
             if let data = try? encoder.encode(record) { bytes += Array(data) + [10] }
         }
         return (ControlReply(message: "\(records.count) \(what)"), bytes)
-    }
-
-    static func day(_ text: String) -> Date? {
-        let formatter = DateFormatter()
-        formatter.dateFormat = "yyyy-MM-dd"
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        return formatter.date(from: text)
     }
 }

@@ -18,8 +18,7 @@ struct ToyStatus: Sendable {
         let configuration = snapshot.configuration
         let now = clock.date
         let policy = PlayPolicy(limits: configuration.limits, calendar: calendar)
-        let since = calendar.date(byAdding: .day, value: -1, to: calendar.startOfDay(for: now)) ?? now
-        let history = try database.conversations.playStretches(since: since, openUntil: now).map { PlayPolicy.Stretch(start: $0.start, end: $0.end) }
+        let history = try database.conversations.playStretches(since: policy.countedFrom(now), openUntil: now).map { PlayPolicy.Stretch(start: $0.start, end: $0.end) }
         let standing = policy.standing(at: now, history: history)
         let alerts = try database.alerts.recent(limit: 200)
         let lastTurn = try database.conversations.recent(limit: 1).last

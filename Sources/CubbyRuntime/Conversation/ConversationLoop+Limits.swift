@@ -10,8 +10,7 @@ extension ConversationLoop {
     /// Opens a conversation unless the limits say no; then the toy says why (or, in quiet hours set to
     /// ignore the wake phrase, nothing) and goes back to waiting. Returns whether to keep listening.
     func openIfAllowed(_ reason: OpenReason, at sample: Int64, phrase: String?) async -> Bool {
-        playtime.update(service.live.current.configuration.limits)
-        guard let refusal = playtime.refusalToOpen() else {
+        guard let refusal = playtime.refusal() else {
             open(reason, at: sample, phrase: phrase)
             return true
         }
@@ -25,8 +24,7 @@ extension ConversationLoop {
     /// Before an utterance is answered: the limits may have run out while the child spoke.
     /// Returns the refusal after saying goodbye, or nil to answer.
     func limitReachedBeforeAnswering(heardLocale locale: PersonaLocale? = nil) async -> PlayPolicy.Refusal? {
-        playtime.update(service.live.current.configuration.limits)
-        guard let refusal = playtime.refusalToGoOn() else { return nil }
+        guard let refusal = playtime.refusal() else { return nil }
         await announce(refusal.kind, line: line(for: refusal, locale: locale ?? childLocale), refused: true)
         return refusal
     }
@@ -34,7 +32,6 @@ extension ConversationLoop {
     /// After a turn: the warning before a limit, a rest or AI reminder, or the goodbye when play must stop.
     /// Returns the refusal that ends the conversation, or nil to go on.
     func limitCuesAfterTurn(heard: String) async -> PlayPolicy.Refusal? {
-        playtime.update(service.live.current.configuration.limits)
         let locale = heard.isEmpty ? childLocale : conversationSettings.persona.locale(for: heard)
         for cue in playtime.cues() {
             switch cue {

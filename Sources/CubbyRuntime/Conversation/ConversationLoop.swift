@@ -49,7 +49,8 @@ final class ConversationLoop {
                             bargeInEnabled: service.realtime && current.configuration.bargeIn)
         ledger = ConversationLedger(conversations: service.parts.database.conversations, light: service.parts.light, journal: service.journal,
                                     clock: service.parts.clock, logger: service.logger)
-        playtime = PlayTimekeeper(limits: current.configuration.limits, calendar: service.parts.calendar, database: service.parts.database,
+        let live = service.live
+        playtime = PlayTimekeeper(limits: { live.current.configuration.limits }, calendar: service.parts.calendar, database: service.parts.database,
                                   clock: service.parts.clock, logger: service.logger)
     }
 

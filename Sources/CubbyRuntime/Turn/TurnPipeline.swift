@@ -3,6 +3,7 @@ import CubbyCloud
 import CubbyConfiguration
 import CubbyCore
 import CubbyMemory
+import CubbyParents
 import CubbyPersona
 import CubbySafety
 import CubbyVoice
@@ -92,7 +93,7 @@ public struct TurnPipeline: Sendable {
         }
         self.voice = voice
         remembered = MemoryAnswers(persona: parts.persona, memories: parts.database.memories, filter: parts.filter, context: context, voice: voice)
-        intents = ChildIntents(persona: parts.persona, voice: voice, settings: parts.database.settings, clock: parts.clock, logger: logger)
+        intents = ChildIntents(persona: parts.persona, voice: voice, reminders: AIReminders(database: parts.database), clock: parts.clock, logger: logger)
         device = DeviceAnswers(persona: parts.persona, voice: voice, alerts: ParentAlerts(alerts: parts.database.alerts, clock: parts.clock, logger: logger, notify: parts.onAlert), logger: logger)
         recorder = TurnRecorder(conversations: parts.database.conversations, clock: parts.clock, logger: logger)
         clock = parts.clock

@@ -1,6 +1,5 @@
 import ArgumentParser
 import CubbyControl
-import Crypto
 import Foundation
 
 /// `cubby setup`: the first-run wizard — consent, PIN, child, persona, cloud key, quiet hours, limits,
@@ -45,8 +44,7 @@ struct SetupWizard {
 
     var progressFile: String {
         let home = ProcessInfo.processInfo.environment["HOME"] ?? "/tmp"
-        let name = SHA256.hash(data: Data(connection.place.utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
-        return home + "/.config/cubby/setup-\(name).json"
+        return home + "/.config/cubby/setup-\(UnlockToken.fileName(for: connection.place)).json"
     }
 
     func loadProgress() -> Progress {

@@ -1,5 +1,6 @@
 import CubbyCore
 import CubbyMemory
+import CubbyParents
 import CubbyPersona
 import Foundation
 import Logging
@@ -19,11 +20,9 @@ struct ChildIntents: Sendable {
     var persona: Persona
     var voice: Voice
     /// Where the toy notes that it said what it is (the AI reminder's interval counts from it).
-    var settings: SettingStore
+    var reminders: AIReminders
     var clock: any CubbyClock
     var logger: Logger
-
-    static let aiReminderKey = "minor.ai_reminder_at"
 
     /// The intent of an utterance, if it is one of these; nil for everything else.
     static func recognise(_ text: String) -> Intent? {
@@ -57,7 +56,7 @@ struct ChildIntents: Sendable {
             turn.endConversation = true
         case .askingWhatTheToyIs:
             await voice.say(line: locale.lines.time.aboutMe[input.index % locale.lines.time.aboutMe.count], in: &turn, since: input.endOfSpeech)
-            do { try settings.set([Self.aiReminderKey: "\(clock.date.timeIntervalSince1970)"], at: clock.date) } catch {
+            do { try reminders.given(at: clock.date) } catch {
                 logger.error("could not note the AI reminder", metadata: ["error": "\(error)"])
             }
         case .askingToChangeARule:
