@@ -106,6 +106,18 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings),
+        // The moment the toy is in: story time, bedtime, morning, a learning game, or a scene of the persona's
+        // own, each with its instructions to the model, voice and lines; and what a child says to ask for one.
+        .target(
+            name: "CubbyScenes",
+            dependencies: ["CubbyCore", "CubbyPersona", "CubbyMemory"],
+            swiftSettings: swiftSettings),
+        // Routines and timers on the toy's own clock: schedules read from the store, and a pure planner that
+        // says what is due, what was missed (a power cut) and when to look next.
+        .target(
+            name: "CubbyRoutines",
+            dependencies: ["CubbyCore", "CubbyConfiguration", "CubbyMemory"],
+            swiftSettings: swiftSettings),
         // The daemon's local control channel: versioned messages and the client `cubby` uses. The server
         // lives in CubbyRuntime, next to what it controls.
         .target(
@@ -143,7 +155,7 @@ let package = Package(
             name: "CubbyRuntime",
             dependencies: [
                 "CubbyCore", "CubbyAudio", "CubbyWake", "CubbyVoice", "CubbySafety", "CubbyPersona",
-                "CubbyPersonaPack", "CubbyControl", "CubbySoul", "CubbyParents",
+                "CubbyPersonaPack", "CubbyControl", "CubbySoul", "CubbyParents", "CubbyScenes", "CubbyRoutines",
                 "CubbyMemory", "CubbyCloud", "CubbyHardware", "CubbyConfiguration",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -166,7 +178,7 @@ let package = Package(
             name: "cubby",
             dependencies: [
                 "CubbyConfiguration", "CubbySafety", "CubbyMemory", "CubbyHardware", "CubbyPersona", "CubbyWake", "CubbyAudio",
-                "CubbyControl", "CubbyPersonaPack",
+                "CubbyControl", "CubbyPersonaPack", "CubbyRoutines", "CubbyScenes",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Rainbow", package: "Rainbow"),
@@ -230,6 +242,9 @@ let package = Package(
         .testTarget(name: "CubbyPersonaTests", dependencies: ["CubbyPersona", "CubbyPersonaPack", "CubbySafety", "CubbyCore", "CubbyTestSupport",
                                                               .product(name: "Crypto", package: "swift-crypto")],
                     swiftSettings: swiftSettings),
+        .testTarget(name: "CubbyScenesTests", dependencies: ["CubbyScenes", "CubbyRoutines", "CubbyPersona", "CubbyConfiguration", "CubbyMemory",
+                                                            "CubbySafety", "CubbyCore", "CubbyTestSupport"],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "CubbyParentsTests", dependencies: ["CubbyParents", "CubbyConfiguration", "CubbyCore"], swiftSettings: swiftSettings),
         .testTarget(name: "CubbyMemoryTests", dependencies: ["CubbyMemory", "CubbySoul", "CubbyParents", "CubbyCore", .product(name: "GRDB", package: "GRDB.swift")],
                     swiftSettings: swiftSettings),
@@ -245,7 +260,7 @@ let package = Package(
             dependencies: [
                 "CubbyCore", "CubbyAudio", "CubbyWake", "CubbyVoice", "CubbySafety", "CubbyPersona",
                 "CubbyMemory", "CubbyCloud", "CubbyHardware", "CubbyRuntime", "CubbyTesting", "CubbyTestSupport", "CubbyConfiguration",
-                "CubbyPersonaPack", "CubbyControl", "CubbyParents",
+                "CubbyPersonaPack", "CubbyControl", "CubbyParents", "CubbyScenes", "CubbyRoutines",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings),

@@ -17,7 +17,7 @@ public enum ConfigurationEditor {
             "limits.rest_reminder_minutes", "limits.ai_reminder_minutes", "limits.quiet_hours", "limits.quiet_hours_action",
             "safety.blocked_topics", "safety.private_names", "safety.cool_down_minutes",
             "privacy.transcript_days", "conversation.follow_up", "wake.sensitivity", "wake.barge_in",
-            "parents.read_without_pin", "parents.unlock_minutes",
+            "parents.read_without_pin", "parents.unlock_minutes", "scenes.allowed", "scenes.sleep_minutes",
             "cloud.chat_model", "cloud.transcription_language", "speech.voice",
         ]
         for day in Weekday.allCases {

@@ -74,6 +74,7 @@ public enum ConfigurationLoader {
 
         let limits = try decodeLimits(try root.section("limits"))
         let parents = try decodeParents(try root.section("parents"))
+        let scenes = try decodeScenes(try root.section("scenes"))
 
         let log = try root.section("log")
         let levelName = try log.choice("level", of: ["trace", "debug", "info", "notice", "warning", "error", "critical"], default: "info")
@@ -97,6 +98,7 @@ public enum ConfigurationLoader {
         configuration.transcriptDays = transcriptDays
         configuration.limits = limits
         configuration.parents = parents
+        configuration.scenes = scenes
         configuration.childLanguage = language
         return configuration
     }
@@ -151,6 +153,18 @@ public enum ConfigurationLoader {
             throw table.error(key, "\"\(text.prefix(40))\" is not a time range like \"20:00-07:00\" (24-hour clock; \"\" for none)")
         }
         return .some(hours)
+    }
+
+    private static func decodeScenes(_ table: TOMLSection) throws(CubbyError) -> SceneSettings {
+        var settings = SceneSettings()
+        if let allowed = try table.strings("allowed") {
+            for name in allowed where !((1...32).contains(name.count) && name.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_") })) {
+                throw table.error("allowed", "\"\(name.prefix(32))\" is not a scene name (chat, story, bedtime, morning, learning_game, or a persona's own)")
+            }
+            settings.allowed = allowed
+        }
+        settings.sleepMinutes = try table.integer("sleep_minutes", default: settings.sleepMinutes, in: 0...720)
+        return settings
     }
 
     private static func decodeParents(_ table: TOMLSection) throws(CubbyError) -> ParentSettings {

@@ -30,6 +30,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
 
     // [parents]
     public var parents = ParentSettings()
+    // [scenes]
+    public var scenes = SceneSettings()
 
     // [control]
     /// The local control channel's Unix socket (`cubby` talks to it).

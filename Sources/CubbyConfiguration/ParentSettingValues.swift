@@ -16,6 +16,8 @@ public enum ParentSettingValues {
             "conversation.follow_up": "\(c.followUp)", "wake.sensitivity": c.wakeSensitivity.map { "\($0)" } ?? q(""),
             "wake.barge_in": "\(c.bargeIn)", "parents.read_without_pin": "\(c.parents.readWithoutPIN)",
             "parents.unlock_minutes": "\(c.parents.unlockMinutes)",
+            "scenes.allowed": c.scenes.allowed.map(list) ?? "[\"chat\", \"story\", \"bedtime\", \"morning\", \"learning_game\"]",
+            "scenes.sleep_minutes": "\(c.scenes.sleepMinutes)",
             "cloud.base_url": q(c.cloud?.baseURL ?? ""), "cloud.chat_model": q(c.cloud?.chatModel ?? ""),
             "cloud.transcription_language": q(c.cloud?.transcriptionLanguage ?? ""),
             "cloud.api_key_file": q(c.cloud?.apiKey == nil ? "" : "(set)"), "speech.voice": q(c.speech?.voice ?? ""),

@@ -288,3 +288,43 @@ extension ControlRequest {
         }
     }
 }
+
+/// A routine or timer as `routines.list` shows it (one JSON line each).
+public struct ControlRoutine: Codable, Sendable, Equatable {
+    public var id: Int64
+    /// "say" (a reminder, a timer) or "scene".
+    public var action: String
+    public var text: String?
+    public var scene: String?
+    /// "HH:MM" with `weekdays`, or nil for a routine that happens once (`onceAt`).
+    public var time: String?
+    public var weekdays: String?
+    public var onceAt: Date?
+    public var graceMinutes: Int
+    /// "parent" or "child" (a child's timer).
+    public var addedBy: String
+    /// When it happens next; nil when never again.
+    public var nextAt: Date?
+
+    public init(id: Int64, action: String, text: String?, scene: String?, time: String?, weekdays: String?, onceAt: Date?, graceMinutes: Int,
+                addedBy: String, nextAt: Date?) {
+        self.id = id
+        self.action = action
+        self.text = text
+        self.scene = scene
+        self.time = time
+        self.weekdays = weekdays
+        self.onceAt = onceAt
+        self.graceMinutes = graceMinutes
+        self.addedBy = addedBy
+        self.nextAt = nextAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, action, text, scene, time, weekdays
+        case onceAt = "once_at"
+        case graceMinutes = "grace_minutes"
+        case addedBy = "added_by"
+        case nextAt = "next_at"
+    }
+}

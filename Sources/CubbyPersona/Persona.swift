@@ -30,6 +30,8 @@ public struct Persona: Sendable, Equatable {
     public var allowedTools: Set<String>?
     /// Where the pack was loaded from.
     public var sourcePath: String
+    /// The pack's own scenes (`[scenes.<id>]`), by id; the built-in ones are Cubby's.
+    public var scenes: [String: PersonaScene] = [:]
 
     public static let defaultCoolDownLine = "Let's take a little break from talking now. I'll be right here when you want to play later!"
 
@@ -78,6 +80,8 @@ public struct PersonaLocale: Sendable, Equatable {
     /// Spoken instead of a held-back sentence, one per safety category.
     public var redirects: [SafetyCategory: String]
     public var defaultRedirect: String
+    /// Each scene's lines in this language (`[locale.<code>.scenes.<id>]`), built-in scenes included.
+    public var sceneLines: [String: SceneLines] = [:]
 
     public func redirect(for category: SafetyCategory) -> String { redirects[category] ?? defaultRedirect }
 
@@ -89,6 +93,7 @@ public struct PersonaLocale: Sendable, Equatable {
         var result = lines.all
         result.append(("redirects.default", defaultRedirect))
         for category in redirects.keys.sorted() { result.append(("redirects.\(category.rawValue)", redirects[category]!)) }
+        for scene in sceneLines.keys.sorted() { result += sceneLines[scene]!.all.map { ("scenes.\(scene).\($0.field)", $0.text) } }
         return result
     }
 }

@@ -77,11 +77,12 @@ public enum PersonaPackLoader {
         let rate = try voiceTable.integer("rate", default: 160, in: 80...450)
         let pitch = try voiceTable.integer("pitch", default: 60, in: 0...100)
 
+        let scenes = try scenes(try root.section("scenes"))
         let localeTable = try root.section("locale")
         var locales: [PersonaLocale] = []
         for code in localeCodes {
             guard localeTable.contains(code) else { throw localeTable.error(code, "is missing: every locale in `locales` needs its table") }
-            locales.append(try locale(code, try localeTable.section(code)))
+            locales.append(try locale(code, try localeTable.section(code), scenes: Set(scenes.keys).union(PersonaScene.builtInSceneIDs)))
         }
         for key in localeTable.values.keys.sorted() where !localeCodes.contains(key) {
             throw localeTable.error(key, "is not listed in `locales`")
@@ -119,6 +120,7 @@ public enum PersonaPackLoader {
         persona.blockedTopics = blockedTopics
         persona.safetyRulesPath = rulesPath
         persona.allowedTools = allowedTools
+        persona.scenes = scenes
         return persona
     }
 
@@ -161,7 +163,66 @@ public enum PersonaPackLoader {
         return (WakeSettings(phrases: phrases.map { $0.lowercased() }, sensitivity: sensitivity, pronunciations: pronunciations), engine, model)
     }
 
-    private static func locale(_ code: String, _ table: TOMLSection) throws(CubbyError) -> PersonaLocale {
+    static let maximumScenes = 16
+
+    /// The pack's own scenes. A built-in scene is Cubby's: a pack gives only its lines.
+    private static func scenes(_ table: TOMLSection) throws(CubbyError) -> [String: PersonaScene] {
+        var scenes: [String: PersonaScene] = [:]
+        guard table.values.count <= maximumScenes else { throw table.error(table.values.keys.sorted()[0], "at most \(maximumScenes) scenes") }
+        for id in table.values.keys.sorted() {
+            guard (1...32).contains(id.count), id.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_") }) else {
+                throw table.error(id, "scene names are 1-32 characters of a-z, 0-9 and _")
+            }
+            guard !PersonaScene.builtInSceneIDs.contains(id) else {
+                throw table.error(id, "is a built-in scene: a pack gives only its lines, in [locale.<code>.scenes.\(id)]")
+            }
+            let scene = try table.section(id)
+            let requests = try scene.strings("requests") ?? []
+            guard !requests.isEmpty, requests.count <= 20, requests.allSatisfy({ (2...60).contains($0.trimmingSpaces().count) }) else {
+                throw scene.error("requests", "1-20 phrases of 2-60 characters that a child says to ask for the scene")
+            }
+            var tools: Set<String>?
+            if let names = try scene.strings("tools") {
+                for name in names where !knownTools.contains(name) {
+                    throw scene.error("tools", "unknown tool \"\(name.prefix(32))\" (known: \(knownTools.joined(separator: ", ")))")
+                }
+                tools = Set(names)
+            }
+            var cues: [String: String] = [:]
+            for key in ["light", "motion"] {
+                guard let value = try scene.string(key) else { continue }
+                guard (1...32).contains(value.count), value.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+                    throw scene.error(key, "\"\(value.prefix(32))\" must be 1-32 characters of a-z, 0-9, - and _")
+                }
+                cues[key] = value
+            }
+            let turns = try scene.integer("turns", default: 0, in: 0...50)
+            let listen = try scene.integer("listen_seconds", default: 0, in: 0...30)
+            scenes[id] = PersonaScene(
+                id: id, prompt: try text(scene, "prompt", limit: 2_000), requests: requests.map { $0.trimmingSpaces().lowercased() },
+                ratePercent: try scene.integer("voice_rate", default: 100, in: 60...140),
+                volumePercent: try scene.integer("volume", default: 100, in: 10...100),
+                tools: tools, light: cues["light"], motion: cues["motion"], listenSeconds: listen == 0 ? nil : listen, turns: turns == 0 ? nil : turns,
+                needsCloud: try scene.boolean("needs_cloud", default: true))
+        }
+        return scenes
+    }
+
+    /// `[locale.<code>.scenes.<id>]`: opening, closing and offline lines, each optional.
+    private static func sceneLines(_ table: TOMLSection, known: Set<String>) throws(CubbyError) -> [String: SceneLines] {
+        var result: [String: SceneLines] = [:]
+        for id in table.values.keys.sorted() {
+            guard known.contains(id) else {
+                throw table.error(id, "is not a scene (built-in: \(PersonaScene.builtInSceneIDs.joined(separator: ", ")); a pack's own needs [scenes.\(id.prefix(32))])")
+            }
+            let lines = try table.section(id)
+            result[id] = SceneLines(opening: try optionalList(lines, "opening") ?? [], closing: try optionalList(lines, "closing") ?? [],
+                                    offline: try optionalList(lines, "offline") ?? [])
+        }
+        return result
+    }
+
+    private static func locale(_ code: String, _ table: TOMLSection, scenes: Set<String>) throws(CubbyError) -> PersonaLocale {
         let name = try text(table, "name")
         let voice = try table.string("espeak_voice", default: code == "zh" ? "cmn" : "en-us")
         guard (1...32).contains(voice.count), voice.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "+") }) else {
@@ -196,7 +257,9 @@ public enum PersonaPackLoader {
         guard missing.isEmpty else {
             throw redirectTable.error(missing[0], "is missing: a pack needs a redirect line for every safety category (missing: \(missing.joined(separator: ", ")))")
         }
-        return PersonaLocale(code: code, name: name, espeakVoice: voice, prompt: prompt, lines: lines, redirects: redirects, defaultRedirect: defaultRedirect)
+        var locale = PersonaLocale(code: code, name: name, espeakVoice: voice, prompt: prompt, lines: lines, redirects: redirects, defaultRedirect: defaultRedirect)
+        locale.sceneLines = try sceneLines(try table.section("scenes"), known: scenes)
+        return locale
     }
 
     private static func expressions(_ table: TOMLSection, files: some PersonaPackFiles) throws(CubbyError) -> ExpressionMap {

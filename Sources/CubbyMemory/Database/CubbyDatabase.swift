@@ -45,6 +45,7 @@ public final class CubbyDatabase: Sendable {
     public var audit: AuditLog { AuditLog(database: self) }
     public var child: ChildDataStore { ChildDataStore(database: self) }
     public var settings: SettingStore { SettingStore(database: self) }
+    public var routines: RoutineStore { RoutineStore(database: self) }
 
     /// Closes the database (checkpointing the WAL); later calls fail. Called once at shutdown.
     public func close() throws(CubbyError) {

@@ -133,6 +133,25 @@ enum Schema {
                 t.column("detail", .text).notNull()
             }
         }
+        migrator.registerMigration("v6: routines and timers") { db in
+            try db.create(table: "routine") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("action", .text).notNull().check { ["say", "scene"].contains($0) }
+                // What the toy says (a reminder, a timer's label) or the scene it starts.
+                t.column("text", .text).check { length($0) <= 300 }
+                t.column("scene", .text).check { length($0) <= 32 }
+                // "HH:MM" on `weekdays` ("mon,tue,…"), or once at `onceAt`.
+                t.column("time", .text)
+                t.column("weekdays", .text)
+                t.column("onceAt", .datetime)
+                t.column("graceMinutes", .integer).notNull().check { $0 >= 0 && $0 <= 720 }
+                t.column("addedBy", .text).notNull().check { ["parent", "child"].contains($0) }
+                t.column("createdAt", .datetime).notNull()
+                t.check(sql: "(time IS NOT NULL AND weekdays IS NOT NULL AND onceAt IS NULL) OR (time IS NULL AND weekdays IS NULL AND onceAt IS NOT NULL)")
+                // Only a parent's routines repeat.
+                t.check(sql: "addedBy = 'parent' OR onceAt IS NOT NULL")
+            }
+        }
         return migrator
     }
 }

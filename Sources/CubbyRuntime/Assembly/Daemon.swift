@@ -168,8 +168,9 @@ public final class Daemon: Sendable {
         let heartbeat = Heartbeat()
         let readiness = Latch()
         let inbox = AsyncChannel<ConversationEvent>()
+        let routinesChanged = Doorbell()
         let conversation = ConversationService(parts: parts, live: live, mode: options.mode, realtime: options.isRealtime, heartbeat: heartbeat,
-                                               readiness: readiness, inbox: inbox, journal: journal, logger: logger)
+                                               readiness: readiness, inbox: inbox, routinesChanged: routinesChanged, journal: journal, logger: logger)
         // Shutdown runs in reverse: the conversation stops first, then capture, then the speaker plays out
         // what is queued and closes.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
@@ -196,7 +197,13 @@ public final class Daemon: Sendable {
                 settings: configurationSettings,
                 status: ToyStatus(live: live, database: parts.database, pin: pin, calendar: parts.calendar, clock: parts.clock),
                 unlocks: ParentUnlocks(clock: parts.clock), database: parts.database, live: live, clock: parts.clock)
-            let handler = ControlHandler(personas: personas, family: family, pin: pin, parents: parents, clock: parts.clock)
+            let routines = RoutineCommands(database: parts.database, live: live, clock: parts.clock, calendar: parts.calendar, changed: routinesChanged,
+                                           inbox: inbox)
+            let handler = ControlHandler(personas: personas, family: family, pin: pin, parents: parents, routines: routines, clock: parts.clock)
+            // Routines run on the toy's own clock, cloud or not.
+            services.append(.init(service: RoutineScheduler(database: parts.database, clock: parts.clock, calendar: parts.calendar, inbox: inbox,
+                                                            changed: routinesChanged, logger: logger),
+                                  serviceName: "routines"))
             services.append(.init(service: ControlService(path: settings.controlSocket, handler: handler, logger: logger), serviceName: "control"))
             services.append(.init(service: InboxService(folder: settings.personaPacks.inbox, interval: .milliseconds(settings.personaPacks.inboxPollMilliseconds),
                                                         personas: personas, logger: logger),

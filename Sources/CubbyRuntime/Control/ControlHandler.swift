@@ -11,22 +11,23 @@ struct ControlHandler: Sendable {
     let family: FamilyData
     let pin: ParentPIN
     let parents: ParentsCommands
+    let routines: RoutineCommands
     let clock: any CubbyClock
 
     /// What changes the toy or reveals everything about the child: each needs the parent PIN once one is
     /// set. Reading the list of personas and memories does not (the socket's group says who may read).
-    static let needPIN: Set<String> = ["persona.install", "persona.switch", "persona.remove", "persona.rollback",
+    static let needPIN = Set<String>(["persona.install", "persona.switch", "persona.remove", "persona.rollback",
                                        "memory.delete", "data.export", "data.erase", "soul.export", "soul.import",
-                                       "settings.set", "cloud.key", "consent.record", "alerts.ack"]
+                                       "settings.set", "cloud.key", "consent.record", "alerts.ack"]).union(RoutineCommands.changes)
 
     static let commands = ["hello", "pin.set", "persona.list", "persona.install", "persona.switch", "persona.remove", "persona.rollback",
                            "memory.list", "memory.search", "memory.delete", "data.export", "data.erase", "soul.export", "soul.import"]
-        + ParentsCommands.commands
+        + ParentsCommands.commands + RoutineCommands.commands
 
     /// Whether `request` needs the PIN now: every change; reading when the parent said so; `unlock` always.
     func needsPIN(_ request: ControlRequest) -> Bool {
         request.command == "unlock" || Self.needPIN.contains(request.command)
-            || (ParentsCommands.reads.contains(request.command) && parents.readsNeedPIN)
+            || ((ParentsCommands.reads.contains(request.command) || RoutineCommands.reads.contains(request.command)) && parents.readsNeedPIN)
     }
 
     /// The reply, and the bytes that follow it (an export, a soul).
@@ -39,7 +40,13 @@ struct ControlHandler: Sendable {
                 if let refusal = verdict { return (.failure(refusal.code, "\(request.command): \(refusal)"), []) }
             }
             var (reply, out): (ControlReply, [UInt8])
-            if let answer = try await parents.handle(request) { (reply, out) = answer } else { (reply, out) = try await core(request, payload: payload) }
+            if let answer = try await parents.handle(request) {
+                (reply, out) = answer
+            } else if let answer = try await routines.handle(request) {
+                (reply, out) = answer
+            } else {
+                (reply, out) = try await core(request, payload: payload)
+            }
             guard reply.ok else { return (reply, []) }
             reply.activePersona = await personas.activePersona
             if !out.isEmpty { reply.payloadBytes = out.count }

@@ -9,6 +9,7 @@ public final class ConversationJournal: Sendable {
         var closeReasons: [String] = []
         var bargeIns: [BargeIn] = []
         var announcements: [Announcement] = []
+        var scenes: [String] = []
     }
 
     private let entries = Mutex(Entries())
@@ -19,9 +20,13 @@ public final class ConversationJournal: Sendable {
     public var openedBy: [OpenReason] { entries.withLock { $0.openedBy } }
     public var closeReasons: [String] { entries.withLock { $0.closeReasons } }
     public var bargeIns: [BargeIn] { entries.withLock { $0.bargeIns } }
-    /// What the toy said on its own about time and limits, outside any answer.
+    /// What the toy said on its own, outside any answer: about time and limits, routines, scenes' openings.
     public var announcements: [Announcement] { entries.withLock { $0.announcements } }
 
+    /// The scenes conversations entered, in order.
+    public var scenes: [String] { entries.withLock { $0.scenes } }
+
+    func enteredScene(_ id: String) { entries.withLock { $0.scenes.append(id) } }
     func opened(_ reason: OpenReason) { entries.withLock { $0.openedBy.append(reason) } }
     func closed(_ reason: String) { entries.withLock { $0.closeReasons.append(reason) } }
     func answered(_ report: TurnReport) { entries.withLock { $0.turns.append(report) } }

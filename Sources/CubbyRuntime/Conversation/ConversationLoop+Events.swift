@@ -49,7 +49,10 @@ extension ConversationLoop {
         if Task.isCancelled { return false }
         if report.endConversation { return try await conversationEnded(report.outcome == .answered && report.sentText == nil ? "the child said goodbye" : "ended by the model") }
         if let refusal = await limitCuesAfterTurn(heard: report.heard) { return try await conversationEnded("limit: \(refusal.kind)") }
-        if let closed = listener.answerFinished(atSample: sample, followUp: conversationSettings.configuration.followUp),
+        if let ended = await sceneAfterTurn(report) { return try await conversationEnded(ended) }
+        await remindersBetweenTurns()
+        // A scene waits for the child's answer (a story's choice) even where follow-ups are off.
+        if let closed = listener.answerFinished(atSample: sample, followUp: conversationSettings.configuration.followUp || activeScene != nil),
            case .closed(_, let reason) = closed {
             return try await conversationEnded(reason.rawValue)
         }
@@ -126,6 +129,7 @@ extension ConversationLoop {
         // Whatever closed it (the model, a limit, a goodbye), the listener waits for the wake phrase again.
         _ = listener.closeNow(atSample: position)
         guard let conversation = state.closed() else { return }
+        leaveScene()
         playtime.closed()
         await provider?.close()
         provider = nil
@@ -138,7 +142,7 @@ extension ConversationLoop {
         await close(reason)
         if case .once = service.mode { return false }
         await refreshIfReloaded()
-        return true
+        return try await routinesAfterConversation()
     }
 
     /// Picks up a reload between conversations. The new wake engine was built (and checked) by the reload.
@@ -169,6 +173,10 @@ extension ConversationLoop {
         turnParts.breaker = service.breaker
         turnParts.phrases = parts.phrases
         turnParts.clock = parts.clock
+        turnParts.calendar = parts.calendar
+        turnParts.scene = activeScene
+        let doorbell = service.routinesChanged
+        turnParts.routinesChanged = { doorbell.ring() }
         if let command = snapshot.configuration.parents.alertCommand {
             let hook = AlertHook(command: command, timeoutSeconds: snapshot.configuration.parents.alertCommandTimeoutSeconds, logger: logger)
             turnParts.onAlert = { hook.run(for: $0) }

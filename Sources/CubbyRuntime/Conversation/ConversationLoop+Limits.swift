@@ -10,6 +10,11 @@ extension ConversationLoop {
     /// Opens a conversation unless the limits say no; then the toy says why (or, in quiet hours set to
     /// ignore the wake phrase, nothing) and goes back to waiting. Returns whether to keep listening.
     func openIfAllowed(_ reason: OpenReason, at sample: Int64, phrase: String?) async -> Bool {
+        if reason != .routine && reason != .parent && isSleeping {
+            _ = listener.closeNow(atSample: sample)
+            await sayFirst("sleeping", line: childLocale.lines.bedtime.randomElement() ?? "", scene: scenes["bedtime"])
+            return true
+        }
         guard let refusal = playtime.refusal() else {
             open(reason, at: sample, phrase: phrase)
             return true
@@ -77,9 +82,15 @@ extension ConversationLoop {
         try? parts.database.audit.record("limit.\(kind)", line ?? "(the wake phrase was ignored)", at: parts.clock.date)
         guard let line else { return }
         logger.info("limit line", metadata: ["kind": "\(kind)", "line": "\(line)"])
+        await speak(line)
+    }
+
+    /// Speaks a line on the device, in the open conversation's voice (or the current one), and waits until
+    /// it has been heard. `scene` slows and softens it as the scene does (bedtime).
+    func speak(_ line: String, scene: PersonaScene? = nil) async {
         let snapshot = state.conversation == nil ? service.live.current : conversationSettings
         let voice = Voice(persona: snapshot.persona, synthesizer: parts.synthesizer, speaker: parts.speaker, phrases: parts.phrases,
-                          cloudVoice: nil, clock: parts.clock, logger: logger)
+                          cloudVoice: nil, clock: parts.clock, logger: logger).inScene(scene ?? activeScene)
         let start = parts.clock.now
         await service.heartbeat.pulse {
             var report = TurnReport()

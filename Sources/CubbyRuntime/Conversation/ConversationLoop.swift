@@ -3,6 +3,8 @@ import CubbyAudio
 import CubbyConfiguration
 import CubbyCore
 import CubbyHardware
+import CubbyPersona
+import CubbyRoutines
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -35,6 +37,14 @@ final class ConversationLoop {
     var lastSample: Int64 = 0
     /// The end of the last chunk, with audio or not (muted): where a press lands in the stream.
     var position: Int64 = 0
+    /// The scene the open conversation is in (story, bedtime…); nil is the toy's ordinary chat.
+    var activeScene: PersonaScene?
+    /// Answers given in the active scene (bedtime ends after its few).
+    var sceneTurns = 0
+    /// Routines that came due while the toy was busy: said between turns (reminders) or once it is free (scenes).
+    var pendingRoutines: [RoutinePlanner.Due] = []
+    /// After bedtime's goodnight the toy rests until then: the wake phrase gets a sleepy line.
+    var sleepingUntil: Date?
 
     var parts: ConversationService.Parts { service.parts }
     var logger: Logger { service.logger }
@@ -87,6 +97,10 @@ final class ConversationLoop {
                     break events
                 case .captureFailed(let error):
                     throw error
+                case .routineDue(let due):
+                    guard try await routineDue(due) else { break events }
+                case .sceneStarted(let id):
+                    guard try await startScene(id, by: .parent) else { break events }
                 }
             }
             if inputEnded && !Task.isCancelled && !Task.isShuttingDownGracefully { await finishInput() }

@@ -4,6 +4,7 @@ import CubbyCloud
 import CubbyCore
 import CubbyHardware
 import CubbyMemory
+import CubbyRoutines
 import CubbySafety
 import CubbyVoice
 import Foundation
@@ -74,10 +75,13 @@ public final class ConversationService: Service, Sendable {
 
     /// Where every source's events arrive; the capture service sends into it.
     let inbox: AsyncChannel<ConversationEvent>
+    /// Rung when a child sets a timer, so the routine scheduler looks again.
+    let routinesChanged: Doorbell
 
     init(parts: Parts, live: LiveSettings, mode: Mode, realtime: Bool, heartbeat: Heartbeat, readiness: Latch = Latch(),
-         inbox: AsyncChannel<ConversationEvent>, journal: ConversationJournal, logger: Logger) {
+         inbox: AsyncChannel<ConversationEvent>, routinesChanged: Doorbell = Doorbell(), journal: ConversationJournal, logger: Logger) {
         self.inbox = inbox
+        self.routinesChanged = routinesChanged
         self.parts = parts
         safety = ConversationSafety(clock: parts.clock)
         self.live = live
@@ -118,6 +122,10 @@ enum ConversationEvent: Sendable {
     case captureFailed(CubbyError)
     /// A turn running beside capture has its report ready.
     case turnEnded(TurnHandle)
+    /// A routine's moment came (the scheduler).
+    case routineDue(RoutinePlanner.Due)
+    /// A parent started a scene (the control channel).
+    case sceneStarted(String)
 }
 
 extension Duration {

@@ -7,6 +7,9 @@ public enum OpenReason: String, Sendable, Codable {
     case wakeWord = "wake_word"
     case talkButton = "talk_button"
     case touchPad = "touch_pad"
+    /// The toy spoke first (a routine, a scene a parent started) and listens for the child's answer.
+    case routine
+    case parent
 }
 
 /// What the listener noticed in the capture stream.

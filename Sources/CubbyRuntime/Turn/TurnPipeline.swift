@@ -6,6 +6,7 @@ import CubbyMemory
 import CubbyParents
 import CubbyPersona
 import CubbySafety
+import CubbyScenes
 import CubbyVoice
 import Foundation
 import Logging
@@ -34,6 +35,10 @@ public struct TurnPipeline: Sendable {
     let remembered: MemoryAnswers
     let intents: ChildIntents
     let recorder: TurnRecorder
+    /// The scene the conversation is in, the scenes a child may ask for, and what the parent allows.
+    let scene: PersonaScene?
+    let scenes: SceneCatalog
+    let allowsScene: @Sendable (String) -> Bool
     let expression: @Sendable (String) -> Void
     let clock: any CubbyClock
     let logger: Logger
@@ -63,6 +68,12 @@ public struct TurnPipeline: Sendable {
         public var onAlert: @Sendable (AlertRecord) -> Void = { _ in }
         /// Timings, the breaker's and the cool-down's time, and the moments recorded.
         public var clock: any CubbyClock = SystemClock()
+        /// The toy's calendar (a learning game's score is kept per day).
+        public var calendar: Calendar = .current
+        /// The scene the conversation is in; nil is the toy's ordinary chat.
+        public var scene: PersonaScene?
+        /// Called when a child set a timer (the routine scheduler looks again).
+        public var routinesChanged: @Sendable () -> Void = {}
 
         public init(persona: Persona, configuration: DaemonConfiguration, provider: (any ReplyProvider)?, filter: any SafetyFilter,
                     synthesizer: any SpeechSynthesizer, speaker: SpeakerQueue, database: CubbyDatabase) {
@@ -79,12 +90,19 @@ public struct TurnPipeline: Sendable {
     public init(_ parts: Parts, logger: Logger) {
         let context = SafetyAssembly.context(parts.configuration)
         let voice = Voice(persona: parts.persona, synthesizer: parts.synthesizer, speaker: parts.speaker, phrases: parts.phrases,
-                          cloudVoice: parts.cloudVoice, clock: parts.clock, logger: logger)
+                          cloudVoice: parts.cloudVoice, clock: parts.clock, logger: logger).inScene(parts.scene)
+        let scenes = SceneCatalog(persona: parts.persona)
+        scene = parts.scene
+        self.scenes = scenes
+        let sceneSettings = parts.configuration.scenes
+        allowsScene = { sceneSettings.allows($0) }
         admission = CloudAdmission(provider: parts.provider, safety: parts.safety, breaker: parts.breaker, clock: parts.clock)
         inbound = InboundGate(filter: parts.filter, safety: parts.safety, context: context, logger: logger)
-        prompt = PromptBuilder(persona: parts.persona, configuration: parts.configuration, database: parts.database, clock: parts.clock)
+        prompt = PromptBuilder(persona: parts.persona, configuration: parts.configuration, database: parts.database, clock: parts.clock,
+                               calendar: parts.calendar)
         tools = TurnTools(persona: parts.persona, maxVolume: parts.configuration.maxVolume, speaker: parts.speaker, memories: parts.database.memories,
-                          filter: parts.filter, context: context, clock: parts.clock, expression: parts.expression)
+                          filter: parts.filter, context: context, clock: parts.clock, expression: parts.expression, scene: parts.scene,
+                          score: parts.scene?.id == "learning_game" ? .init(settings: parts.database.settings, calendar: parts.calendar) : nil)
         let (filter, safety, guardModel, persona) = (parts.filter, parts.safety, parts.guardModel, parts.persona)
         outbound = { heard in
             let locale = persona.locale(for: heard)
@@ -93,8 +111,14 @@ public struct TurnPipeline: Sendable {
         }
         self.voice = voice
         remembered = MemoryAnswers(persona: parts.persona, memories: parts.database.memories, filter: parts.filter, context: context, voice: voice)
-        intents = ChildIntents(persona: parts.persona, voice: voice, reminders: AIReminders(database: parts.database), clock: parts.clock, logger: logger)
-        device = DeviceAnswers(persona: parts.persona, voice: voice, alerts: ParentAlerts(alerts: parts.database.alerts, clock: parts.clock, logger: logger, notify: parts.onAlert), logger: logger)
+        intents = ChildIntents(persona: parts.persona, voice: voice, reminders: AIReminders(database: parts.database), clock: parts.clock,
+                               routines: parts.database.routines, routinesChanged: parts.routinesChanged, logger: logger)
+        var device = DeviceAnswers(persona: parts.persona, voice: voice, alerts: ParentAlerts(alerts: parts.database.alerts, clock: parts.clock, logger: logger, notify: parts.onAlert), logger: logger)
+        // Offline, a scene says its own lines (a short story, a counting game) instead of the usual offline ones.
+        if let id = parts.scene?.id {
+            device.sceneOffline = { locale in scenes.lines(id, locale: locale).offline }
+        }
+        self.device = device
         recorder = TurnRecorder(conversations: parts.database.conversations, clock: parts.clock, logger: logger)
         clock = parts.clock
         expression = parts.expression
@@ -150,6 +174,9 @@ public struct TurnPipeline: Sendable {
         return turn
     }
 
+    /// The language code of the persona's locale for what the child said.
+    private func persona(_ heard: String) -> String { intents.persona.locale(for: heard).code }
+
     /// The device's side of an exchange: hear, gate, ask, play. Returns the turn and, when the exchange
     /// failed, why.
     private func converse(_ exchange: any ReplyExchange, _ input: TurnInput) async -> (TurnReport, String?) {
@@ -186,6 +213,21 @@ public struct TurnPipeline: Sendable {
                 await intents.answer(intent, heard: heard.text, input: input, turn: &turn)
                 return (turn, nil)
             }
+            // "Tell me a story", "讲个故事": the scene starts with this very answer, if the parent allows it.
+            var scene = self.scene
+            if let asked = scenes.requested(in: heard.text), asked != scene?.id, let requested = scenes[asked] {
+                guard allowsScene(asked) else {
+                    await exchange.abort()
+                    logger.notice("the child asked for a scene the parent has not allowed", metadata: ["scene": "\(asked)"])
+                    await intents.voice.say(line: BuiltInScenes.notNow(locale: persona(heard.text)), in: &turn, since: input.endOfSpeech)
+                    await intents.voice.finish()
+                    turn.outcome = .answered
+                    turn.sentText = nil
+                    return (turn, nil)
+                }
+                scene = requested
+                turn.scene = asked
+            }
             // "What do you know about me?" is answered from the store, never by the cloud.
             if MemoryAnswers.isAsking(heard.text) {
                 await exchange.abort()
@@ -195,13 +237,14 @@ public struct TurnPipeline: Sendable {
             }
             // xiaozhi's server already has the words; the toy's filter still guards what comes back.
             turn.sentText = heard.alreadyLeftTheDevice ? heard.text : verdict.text
-            let request = ReplyRequest(text: verdict.text, messages: exchange.wantsPrompt ? prompt.messages(for: verdict.text, verdict: verdict) : [])
-            var playback = ReplyPlayback(gate: outbound(heard.text), voice: voice, providerVoice: exchange.bringsItsOwnVoice,
+            let request = ReplyRequest(text: verdict.text, messages: exchange.wantsPrompt ? prompt.messages(for: verdict.text, verdict: verdict, scene: scene) : [])
+            let sceneVoice = scene?.id == self.scene?.id ? voice : voice.inScene(scene)
+            var playback = ReplyPlayback(gate: outbound(heard.text), voice: sceneVoice, providerVoice: exchange.bringsItsOwnVoice,
                                          expression: expression, clock: clock, logger: logger)
             try await exchange.reply(to: request) { event in
                 await playback.handle(event, in: &turn, since: input.endOfSpeech)
             }
-            await voice.finish()
+            await sceneVoice.finish()
             if !Task.isCancelled { turn.outcome = .answered }
             return (turn, nil)
         } catch {

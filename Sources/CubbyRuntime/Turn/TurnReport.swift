@@ -46,6 +46,8 @@ public struct TurnReport: Sendable {
     public var alertCategory: String?
     /// The model asked to end the conversation after this turn (its `end_conversation` tool).
     public var endConversation = false
+    /// The scene the child asked for in this turn ("tell me a story"): the conversation is in it from now on.
+    public var scene: String?
     /// Some audio reached the speaker: a failure after it leaves an honest partial answer, not the offline line.
     public var spokeAnything = false
 

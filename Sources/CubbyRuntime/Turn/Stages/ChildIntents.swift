@@ -2,6 +2,7 @@ import CubbyCore
 import CubbyMemory
 import CubbyParents
 import CubbyPersona
+import CubbyRoutines
 import Foundation
 import Logging
 
@@ -15,6 +16,8 @@ struct ChildIntents: Sendable {
         case goodbye
         case askingWhatTheToyIs
         case askingToChangeARule
+        /// "Remind me in ten minutes", "十分钟后提醒我": a timer only the child's own, once; never a routine that repeats.
+        case timer(TimerRequest)
     }
 
     var persona: Persona
@@ -22,7 +25,12 @@ struct ChildIntents: Sendable {
     /// Where the toy notes that it said what it is (the AI reminder's interval counts from it).
     var reminders: AIReminders
     var clock: any CubbyClock
+    /// Where a child's timer is kept, and who is told that one was added (the routine scheduler).
+    var routines: RoutineStore
+    var routinesChanged: @Sendable () -> Void = {}
     var logger: Logger
+    /// A child may keep this many timers at once.
+    static let timersAtOnce = 3
 
     /// The intent of an utterance, if it is one of these; nil for everything else.
     static func recognise(_ text: String) -> Intent? {
@@ -36,6 +44,7 @@ struct ChildIntents: Sendable {
         if englishIdentityQuestions.contains(where: { plain.contains(" " + $0 + " ") }) || plain.hasSuffix(" what are you ") || chineseIdentityQuestions.contains(where: { han.contains($0) }) {
             return .askingWhatTheToyIs
         }
+        if let timer = TimerRequest.recognise(text) { return .timer(timer) }
         // A goodbye is the whole of a short utterance ("ok bye teddy"), not a story about goodbyes.
         if (words.count <= 6 && englishGoodbyes.contains(where: { plain.contains(" " + $0 + " ") }))
             || (han.count <= 10 && chineseGoodbyes.contains(where: { han.contains($0) })) {
@@ -62,8 +71,36 @@ struct ChildIntents: Sendable {
         case .askingToChangeARule:
             logger.notice("the child asked to change a parent's rule; nothing changed")
             await voice.say(line: locale.lines.time.onlyGrownUps[input.index % locale.lines.time.onlyGrownUps.count], in: &turn, since: input.endOfSpeech)
+        case .timer(let request):
+            await voice.say(line: setTimer(request, locale: locale.code), in: &turn, since: input.endOfSpeech)
         }
         await voice.finish()
+    }
+
+    /// Keeps the child's timer (once, never repeating) and returns what the toy says about it.
+    private func setTimer(_ request: TimerRequest, locale: String) -> String {
+        let lines = TimerLines.builtIn(for: locale)
+        switch request {
+        case .recurring:
+            logger.notice("the child asked for a routine that repeats; only a parent can add one")
+            return lines.onlyGrownUpsRepeat
+        case .tooLong: return lines.tooLong
+        case .withoutLength: return lines.withoutLength
+        case .timer(let seconds):
+            do {
+                let now = clock.date
+                let waiting = try routines.all().filter { $0.addedBy == .child && ($0.onceAt ?? .distantPast) > now }
+                guard waiting.count < Self.timersAtOnce else { return lines.tooMany }
+                try routines.add(RoutineRecord(action: .say, text: lines.filled(lines.done, seconds: seconds, locale: locale),
+                                               onceAt: now.addingTimeInterval(Double(seconds)), graceMinutes: 30, addedBy: .child, createdAt: now))
+                routinesChanged()
+                logger.info("the child set a timer", metadata: ["seconds": "\(seconds)"])
+                return lines.filled(lines.set, seconds: seconds, locale: locale)
+            } catch {
+                logger.error("could not keep the child's timer", metadata: ["error": "\(error)"])
+                return lines.withoutLength
+            }
+        }
     }
 
     // MARK: Phrases

@@ -9,6 +9,8 @@ struct DeviceAnswers: Sendable {
     var voice: Voice
     var alerts: ParentAlerts
     var logger: Logger
+    /// The active scene's offline lines in a locale (a short story, a counting game); empty outside a scene.
+    var sceneOffline: @Sendable (PersonaLocale) -> [String] = { _ in [] }
 
     /// Acts on child's words the inbound gate did not pass on: an alert for the parents where needed,
     /// then the persona's answer. Nothing more goes to the cloud this turn.
@@ -45,7 +47,10 @@ struct DeviceAnswers: Sendable {
         logger.warning("answering offline", metadata: ["reason": "\(reason)"])
         turn.outcome = .offline
         turn.failure = reason
-        await voice.say(line: persona.locale(for: turn.heard).offlineLine(turn: input.index), in: &turn, since: input.endOfSpeech)
+        let locale = persona.locale(for: turn.heard)
+        let sceneLines = sceneOffline(locale)
+        let line = sceneLines.isEmpty ? locale.offlineLine(turn: input.index) : sceneLines[input.index % sceneLines.count]
+        await voice.say(line: line, in: &turn, since: input.endOfSpeech)
         await voice.finish()
     }
 }

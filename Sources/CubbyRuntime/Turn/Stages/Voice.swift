@@ -21,6 +21,24 @@ struct Voice: Sendable {
     var cloudVoice: CloudSpeechClient?
     var clock: any CubbyClock
     var logger: Logger
+    /// The scene's speaking rate, as a percentage of the persona's (bedtime is slower).
+    var ratePercent = 100
+    /// The scene's loudness, 0...1 of the toy's volume (bedtime is softer); never louder than the parent's cap.
+    var gain = 1.0
+
+    /// This voice as `scene` wants it; nil keeps the persona's own.
+    func inScene(_ scene: PersonaScene?) -> Voice {
+        var voice = self
+        voice.ratePercent = scene?.ratePercent ?? 100
+        voice.gain = min(1, Double(scene?.volumePercent ?? 100) / 100)
+        return voice
+    }
+
+    /// The espeak-ng settings for a line: its language's voice at the scene's rate.
+    func settings(for text: String) -> VoiceSettings {
+        let rate = min(450, max(80, persona.rate * ratePercent / 100))
+        return persona.locale(for: text).voice(rate: rate, pitch: persona.pitch)
+    }
 
     /// How a line went: whether any of it was heard, and when its first audio was queued.
     struct Spoken: Sendable {
@@ -42,7 +60,7 @@ struct Voice: Sendable {
     /// Plays speech that arrived with the reply (a provider that brings its own voice).
     func play(_ samples: [Int16], in turn: inout TurnReport, since start: ContinuousClock.Instant) throws(CubbyError) {
         turn.timings.mark(.firstAudio, at: clock.now, since: start)
-        try speaker.enqueue(samples)
+        try speaker.enqueue(scaled(samples))
         turn.spokeAnything = true
     }
 
@@ -59,7 +77,7 @@ struct Voice: Sendable {
     private func speak(_ text: String, useCloudVoice: Bool) async -> Spoken {
         let rate = speaker.format.sampleRate
         // A bilingual persona speaks each sentence with the voice of its language.
-        let voice = persona.locale(for: text).voice(rate: persona.rate, pitch: persona.pitch)
+        let voice = settings(for: text)
         do {
             if let cached = phrases?.samples(for: text, voice: voice, rate: rate) {
                 return try enqueue(cached)
@@ -78,7 +96,7 @@ struct Voice: Sendable {
 
     private func enqueue(_ samples: [Int16]) throws(CubbyError) -> Spoken {
         let at = clock.now
-        try speaker.enqueue(samples)
+        try speaker.enqueue(scaled(samples))
         return Spoken(anything: true, firstAudioAt: at)
     }
 
@@ -88,9 +106,9 @@ struct Voice: Sendable {
         let first = FirstInstant(clock: clock)
         do {
             let resampler = try Resampler(from: CloudSpeechSettings.pcmSampleRate, to: rate)
-            let speaker = self.speaker
+            let (speaker, voice) = (self.speaker, self)
             try await cloudVoice.stream(text) { chunk in
-                let converted = resampler.process(chunk)
+                let converted = voice.scaled(resampler.process(chunk))
                 first.markNow()
                 try speaker.enqueue(converted)
             }
@@ -100,6 +118,14 @@ struct Voice: Sendable {
             }
         }
         return Spoken(anything: first.instant != nil, firstAudioAt: first.instant)
+    }
+}
+
+extension Voice {
+    /// Samples at the scene's loudness.
+    func scaled(_ samples: [Int16]) -> [Int16] {
+        guard gain < 1 else { return samples }
+        return samples.map { Int16(Double($0) * gain) }
     }
 }
 

@@ -2,6 +2,7 @@ import CubbyAudio
 import CubbyCloud
 import CubbyCore
 import CubbyMemory
+import CubbyScenes
 import Foundation
 
 /// The tools the toy offers the model, and what each may do: the volume is held under the parent's
@@ -12,6 +13,13 @@ enum DeviceTools {
     static let endConversation = "self.end_conversation"
     static let remember = "self.memory.remember"
     static let forget = "self.memory.forget"
+    static let score = "self.game.score"
+
+    /// Where the learning game keeps its score.
+    struct Score: Sendable {
+        var settings: SettingStore
+        var calendar: Calendar
+    }
 
     /// Long-term memory for the tools: where facts are kept, and the check a fact must pass first
     /// (the safety filter: personal details redacted, anything flagged refused).
@@ -23,9 +31,10 @@ enum DeviceTools {
     }
 
     /// The persona's short names for the tools (`[tools] allowed` in persona.toml).
-    static let shortNames = [setVolume: "set_volume", express: "express", endConversation: "end_conversation", remember: "remember", forget: "forget"]
+    static let shortNames = [setVolume: "set_volume", express: "express", endConversation: "end_conversation", remember: "remember", forget: "forget",
+                             score: "score"]
 
-    static func server(speaker: SpeakerQueue, maxVolume: Int, allowed: Set<String>? = nil, memory: Memory? = nil,
+    static func server(speaker: SpeakerQueue, maxVolume: Int, allowed: Set<String>? = nil, memory: Memory? = nil, score keeper: Score? = nil,
                        express show: @escaping @Sendable (String) -> Void, endConversation end: @escaping @Sendable () -> Void) -> DeviceToolServer {
         var all = [
             DeviceTool(name: setVolume, description: "Set the toy's speaker volume, 0-100. The child's parent sets the highest allowed.",
@@ -42,6 +51,10 @@ enum DeviceTools {
                 DeviceTool(name: forget, description: "Forget what was remembered about something, when the child asks.",
                            inputSchema: #"{"type":"object","properties":{"about":{"type":"string"}},"required":["about"]}"#),
             ]
+        }
+        if keeper != nil {
+            all.append(DeviceTool(name: score, description: "Count the child's answer in the learning game: correct true or false. Call once per answer.",
+                                  inputSchema: #"{"type":"object","properties":{"correct":{"type":"boolean"}},"required":["correct"]}"#))
         }
         // A tool the persona does not allow is neither offered nor callable.
         let tools = all.filter { tool in allowed.map { $0.contains(shortNames[tool.name] ?? tool.name) } ?? true }
@@ -83,6 +96,16 @@ enum DeviceTools {
                     return .success(count == 0 ? "nothing was remembered about \(about)" : "forgot \(count) thing(s) about \(about)")
                 } catch {
                     return .failure(.init("could not forget: \(error)"))
+                }
+            case score:
+                guard let keeper, let correct = object["correct"] as? Bool else { return .failure(.init("say whether the answer was correct: true or false")) }
+                let clock = memory?.clock ?? SystemClock()
+                do {
+                    let day = GameScore.day(of: clock.date, calendar: keeper.calendar)
+                    let total = try GameScore.record(correct: correct, keeper.settings, day: day, at: clock.date)
+                    return .success("score today: \(total.right) of \(total.asked)")
+                } catch {
+                    return .failure(.init("could not keep the score: \(error)"))
                 }
             default:
                 return .failure(.init("unknown tool \(name)"))

@@ -19,10 +19,16 @@ struct TurnTools: Sendable {
     var clock: any CubbyClock
     /// Shows an emotion on the board (the model's `express` tool).
     var expression: @Sendable (String) -> Void
+    /// The scene narrows the persona's tools (bedtime: only ending the conversation).
+    var scene: PersonaScene?
+    /// The learning game's score, kept by the `score` tool; nil outside the game.
+    var score: DeviceTools.Score?
 
     func server(effects: ToolEffects) -> DeviceToolServer {
-        DeviceTools.server(speaker: speaker, maxVolume: maxVolume, allowed: persona.allowedTools, memory: memory(),
-                           express: expression, endConversation: { effects.endConversation() })
+        var allowed = persona.allowedTools
+        if let sceneTools = scene?.tools { allowed = (allowed ?? Set(DeviceTools.shortNames.values)).intersection(sceneTools).union(sceneTools.intersection(["score"])) }
+        return DeviceTools.server(speaker: speaker, maxVolume: maxVolume, allowed: allowed, memory: memory(), score: score,
+                                  express: expression, endConversation: { effects.endConversation() })
     }
 
     /// What the model may keep about the child: only what the filter passes untouched. A fact with
