@@ -253,7 +253,8 @@ let package = Package(
         .testTarget(
             name: "CubbyRuntimeTests",
             dependencies: ["CubbyRuntime", "CubbyConfiguration", "CubbyAudio", "CubbyCloud", "CubbyCore", "CubbyMemory", "CubbyPersona", "CubbySafety",
-                           "CubbyVoice", "CubbyWake", "CubbyParents", "CubbyTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+                           "CubbyVoice", "CubbyWake", "CubbyParents", "CubbyScenes", "CubbyRoutines", "CubbyTestSupport",
+                           .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "CubbyIntegrationTests",
