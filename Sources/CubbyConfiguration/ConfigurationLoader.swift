@@ -69,7 +69,9 @@ public enum ConfigurationLoader {
         let transcriptDays = try privacy.integer("transcript_days", default: 30, in: 1...3_650)
 
         let control = try root.section("control")
-        let socket = ConfigPath.resolve(try control.string("socket", default: (dataDirectory as NSString).appendingPathComponent("control.sock")), against: folder)
+        // The default sits in the data folder, which is already resolved: resolving it again would double a relative path.
+        let socket = try control.string("socket").map { ConfigPath.resolve($0, against: folder) }
+            ?? (dataDirectory as NSString).appendingPathComponent("control.sock")
         guard socket.utf8.count < 108 else { throw control.error("socket", "\"\(socket)\" is longer than a Unix socket path may be (107 bytes)") }
 
         let limits = try decodeLimits(try root.section("limits"))

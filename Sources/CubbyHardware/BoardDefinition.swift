@@ -8,6 +8,9 @@ public enum AudioEndpointSpec: Sendable, Equatable {
     case wav(path: String)
     /// An ALSA PCM at the given rate and channel count.
     case alsa(ALSADeviceSpec, sampleRate: Int, channels: Int)
+    /// A quiet room (input only): the simulated board listens without end and hears nothing, so buttons,
+    /// routines and the parents' commands can be tried on it for as long as one likes.
+    case silence
 }
 
 /// How the board's own controls are read.
@@ -80,8 +83,10 @@ public struct BoardDefinition: Sendable, Equatable {
     }
 
     private static func endpoint(_ table: TOMLSection, folder: String, direction: ALSAPCM.Direction) throws(CubbyError) -> AudioEndpointSpec {
-        let kind = try table.choice("kind", of: ["wav", "alsa"], default: "alsa")
+        let kind = try table.choice("kind", of: direction == .capture ? ["wav", "alsa", "silence"] : ["wav", "alsa"], default: "alsa")
         switch kind {
+        case "silence":
+            return .silence
         case "wav":
             return .wav(path: ConfigPath.resolve(try table.requiredString("path"), against: folder))
         default:

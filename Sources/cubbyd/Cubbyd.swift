@@ -43,10 +43,20 @@ struct Cubbyd: AsyncParsableCommand {
     @Flag(name: .customLong("check-config"), help: "Validate the configuration, persona and board files, then exit.")
     var checkConfig = false
 
+    @Option(name: .customLong("clock-start"),
+            help: ArgumentHelp("For demos and the simulated board: the toy's clock starts at this local time, e.g. 2026-12-07T19:14.", valueName: "time"))
+    var clockStart: String?
+
+    @Option(name: .customLong("clock-speed"), help: ArgumentHelp("With --clock-start: toy seconds per real second (routines an evening in a minute).", valueName: "n"))
+    var clockSpeed = 1
+
     func validate() throws {
         if wake && !once { throw ValidationError("--wake only applies with --once") }
         if realtime && !once { throw ValidationError("--realtime only applies with --once (the daemon is always real-time)") }
         if once && input == nil { throw ValidationError("--once needs --input CHILD.wav") }
+        if let clockStart, Self.localTime(clockStart) == nil { throw ValidationError("--clock-start \(clockStart): expected a local time like 2026-12-07T19:14") }
+        if !(1...3600).contains(clockSpeed) { throw ValidationError("--clock-speed must be 1-3600") }
+        if clockSpeed != 1 && clockStart == nil { throw ValidationError("--clock-speed needs --clock-start") }
     }
 
     func run() async throws {
@@ -65,7 +75,14 @@ struct Cubbyd: AsyncParsableCommand {
         var options = DaemonOptions(configurationPath: config, inputWAV: input, outputWAV: output,
                                     mode: once ? .once(waitForWake: wake) : .daemon)
         options.realtime = realtime
+        var shifted: ShiftedClock?
+        if let start = clockStart.flatMap(Self.localTime) {
+            shifted = ShiftedClock(startingAt: start, speed: clockSpeed)
+            options.clock = shifted!
+            logger.notice("the toy's clock is shifted", metadata: ["start": "\(clockStart ?? "")", "speed": "\(clockSpeed)"])
+        }
         let daemon = try Self.exitOnSetupError { () throws(CubbyError) in try Daemon(options: options, logger: logger) }
+        shifted?.begin()
         do {
             try await daemon.run()
         } catch {
@@ -75,6 +92,17 @@ struct Cubbyd: AsyncParsableCommand {
             let summary = OnceSummary(journal: daemon.journal, output: daemon.outputDescription, persona: daemon.current.persona.id)
             print(summary.json())
         }
+    }
+
+    /// "2026-12-07T19:14" or "2026-12-07T19:14:30", in the machine's time zone.
+    static func localTime(_ text: String) -> Date? {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        for format in ["yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd'T'HH:mm"] {
+            formatter.dateFormat = format
+            if let date = formatter.date(from: text) { return date }
+        }
+        return nil
     }
 
     /// Builds everything that can fail at start, as the daemon would, without opening any device.

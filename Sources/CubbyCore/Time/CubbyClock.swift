@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Time as Cubby reads it, injected wherever time decides something — cool-downs, the circuit breaker,
 /// stall timeouts, turn timings, the watchdog, what is recorded when — so that tests drive it by hand
@@ -80,6 +81,51 @@ public final class ManualClock: CubbyClock, @unchecked Sendable {
         } onCancel: {
             let sleeper = lock.withLock { sleepers.removeValue(forKey: id) }
             sleeper?.continuation.resume(throwing: CancellationError())
+        }
+    }
+}
+
+/// The machine's clock moved to another moment and, optionally, run faster: for demos and for makers
+/// trying routines on the simulated board (`cubbyd --clock-start 2026-12-07T19:14 --clock-speed 60`).
+/// Time stands still at the start until `begin()` (the daemon is built and about to run), so a slow start
+/// does not eat the minutes before the first routine. Audio keeps its own real-time pace.
+public final class ShiftedClock: CubbyClock, Sendable {
+    private struct Epoch {
+        var real: ContinuousClock.Instant?
+    }
+
+    private let frozen: ContinuousClock.Instant
+    private let startDate: Date
+    /// How many seconds of toy time pass in one real second.
+    private let speed: Int
+    private let epoch = Mutex(Epoch())
+
+    public init(startingAt date: Date, speed: Int = 1) {
+        frozen = .now
+        startDate = date
+        self.speed = max(1, speed)
+    }
+
+    /// Starts the clock running.
+    public func begin() { epoch.withLock { if $0.real == nil { $0.real = .now } } }
+
+    private var elapsed: Duration {
+        guard let real = epoch.withLock({ $0.real }) else { return .zero }
+        return (ContinuousClock.now - real) * speed
+    }
+
+    public var now: ContinuousClock.Instant { frozen + elapsed }
+    public var date: Date {
+        let elapsed = self.elapsed
+        return startDate.addingTimeInterval(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+    }
+
+    public func sleep(until deadline: ContinuousClock.Instant) async throws {
+        while true {
+            let left = deadline - now
+            guard left > .zero else { return }
+            // Before `begin()` time stands still: look again shortly.
+            try await Task.sleep(for: epoch.withLock({ $0.real }) == nil ? .milliseconds(50) : left / speed)
         }
     }
 }

@@ -72,6 +72,7 @@ public final class Daemon: Sendable {
         } else {
             switch board.input {
             case .wav(let path): reader = try WAVFileReader(path: path)
+            case .silence: reader = SilenceReader()
             case .alsa(let spec, let rate, let channels):
                 let format = AudioFormat(sampleRate: rate, channels: channels)
                 reader = ReopeningReader(name: spec.name, initial: try ALSACaptureReader(spec: spec, format: format), logger: logger) {
@@ -85,6 +86,8 @@ public final class Daemon: Sendable {
         switch (options.outputWAV, board.output) {
         case (let path?, _), (nil, .wav(let path)?):
             writer = try WAVFileWriter(path: path, sampleRate: Self.speakerFileSampleRate)
+        case (nil, .silence?):
+            throw CubbyError(.invalidConfiguration, "a board's output cannot be silence", context: board.folder)
         case (nil, .alsa(let spec, let rate, _)?):
             writer = ReopeningWriter(initial: try ALSAPlaybackWriter(spec: spec, sampleRate: rate), logger: logger) {
                 () throws(CubbyError) -> any AudioWriter in try ALSAPlaybackWriter(spec: spec, sampleRate: rate)
