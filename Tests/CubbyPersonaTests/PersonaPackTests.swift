@@ -144,3 +144,37 @@ import Testing
         #expect(SemanticVersion(text) == nil)
     }
 }
+
+/// Scenes in a pack: the example's own scene and lines, and the refusals a maker sees.
+@Suite struct PersonaSceneTests {
+    @Test func theExamplesSceneAndSceneLinesLoad() throws {
+        let teddy = try PersonaPackLoader.load(directory: PersonaPackTests.teddy)
+        let picnic = try #require(teddy.scenes["picnic"])
+        #expect(picnic.requests.contains("let's have a picnic") && picnic.turns == 6 && picnic.ratePercent == 105 && picnic.light == "sunny")
+        #expect(teddy.primary.sceneLines["picnic"]?.opening.first?.hasPrefix("Let's have a pretend picnic") == true)
+        #expect(teddy.primary.sceneLines["story"]?.offline.count == 1)
+        #expect(teddy.allLines.contains { $0.field == "scenes.picnic.closing[0]" }, "scene lines are checked with every other line")
+        let panda = try PersonaPackLoader.load(directory: Sandbox.packageRoot + "/Personas/tuantuan")
+        #expect(panda.primary.sceneLines["bedtime"]?.closing.first?.contains("晚安") == true)
+    }
+
+    @Test(arguments: [
+        ("[scenes.picnic]", "[scenes.story]", "[scenes] story", "is a built-in scene"),
+        ("[scenes.picnic]", "[scenes.Picnic]", "[scenes] Picnic", "scene names"),
+        ("requests = [\"let's have a picnic\", \"picnic time\", \"pretend picnic\"]", "requests = []", "[scenes.picnic] requests", "1-20 phrases"),
+        ("voice_rate = 105", "voice_rate = 300", "[scenes.picnic] voice_rate", "between 60 and 140"),
+        ("turns = 6", "tools = [\"launch_rockets\"]", "[scenes.picnic] tools", "unknown tool"),
+        ("[locale.en.scenes.picnic]", "[locale.en.scenes.pirates]", "[locale.en.scenes] pirates", "is not a scene"),
+        ("listen_seconds = 10", "listen_seconds = 10\nvolume_boost = 3", "[scenes.picnic] volume_boost", "unknown key"),
+    ])
+    func aBadSceneIsRefusedNamingTheKey(original: String, replacement: String, key: String, message: String) throws {
+        let folder = try PersonaPackTests.pack { $0.replacingOccurrences(of: original, with: replacement) }
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect {
+            _ = try PersonaPackLoader.load(directory: folder)
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains(key) && text.contains(message)
+        }
+    }
+}
