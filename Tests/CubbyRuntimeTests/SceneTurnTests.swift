@@ -39,7 +39,7 @@ import Testing
         var changed: Int
     }
 
-    func run(_ provider: Scripted, scene: String? = nil, config: String = "", at date: Date = Date()) async throws -> Run {
+    func run(_ provider: Scripted?, scene: String? = nil, config: String = "", at date: Date = Date()) async throws -> Run {
         let configuration = try ConfigurationLoader.decode(try TOMLSection.parse("[child]\nage = 5\n" + config, file: "test.toml"), folder: "/tmp", environment: [:])
         let persona = try PersonaPackLoader.load(directory: Sandbox.packageRoot + "/Personas/teddy")
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("scene-\(UUID().uuidString).wav").path
@@ -91,6 +91,14 @@ import Testing
         #expect(system.contains("Story time.") && system.contains("exactly two choices"))
         #expect(system.contains("Nothing scary at all"), "a five-year-old's scary story is a cosy mystery")
         #expect(story.report.said == ["Once upon a time there was a dragon."])
+    }
+
+    @Test func offlineAStorySaysThePersonasOwnStoryAndChatItsOfflineLine() async throws {
+        let story = try await run(nil, scene: "story")
+        #expect(story.report.outcome == .offline)
+        #expect(story.report.said == story.persona.primary.sceneLines["story"]?.offline, "teddy's own honey-pot story")
+        let chat = try await run(nil)
+        #expect(chat.persona.offlineLines.contains(chat.report.said.first ?? ""))
     }
 
     @Test func aSceneTheParentHasNotAllowedIsDeclinedKindlyOnTheDevice() async throws {

@@ -4,12 +4,13 @@ import CubbyRoutines
 import Foundation
 
 /// Routines, as the loop carries them out. The scheduler says a routine's moment has come; here the
-/// parent's rules decide what happens: nothing in quiet hours; a reminder (the parent's own words) is said
+/// parent's rules decide what happens: nothing in quiet hours but bedtime's goodnight; a reminder (the parent's own words) is said
 /// even when play time is used up, but no scene starts then; a routine that comes while the child is
 /// talking waits — a reminder for the end of the answer, a scene for the end of the conversation.
 extension ConversationLoop {
     func routineDue(_ due: RoutinePlanner.Due) async throws(CubbyError) -> Bool {
-        if case .quietHours? = playtime.refusal() {
+        // Quiet hours: nothing, except that a bedtime falling in them still says goodnight (without listening).
+        if case .quietHours? = playtime.refusal(), !(due.routine.action == .scene && due.routine.scene == "bedtime") {
             logger.notice("a routine fell in quiet hours and was skipped", metadata: ["routine": "\(due.routine.id)"])
             try? parts.database.audit.record("routine.skipped", "\(due.routine.summary): quiet hours", at: parts.clock.date)
             return true

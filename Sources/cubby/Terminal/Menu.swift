@@ -13,7 +13,7 @@ struct Menu: ParsableCommand {
         let terminal = Terminal()
         let screens: [(String, (Terminal) throws -> Void)] = [
             ("Status", status), ("Today's history", history), ("Alerts", alerts), ("Play limits and quiet hours", limits),
-            ("Volume cap", volume), ("Character (persona)", persona), ("Memories", memories), ("What changed (log)", logs),
+            ("Routines and reminders", routines), ("Volume cap", volume), ("Character (persona)", persona), ("Memories", memories), ("What changed (log)", logs),
             ("Unlock for 10 minutes", unlock), ("Set up again", setup),
         ]
         var selected = 0
@@ -61,6 +61,37 @@ struct Menu: ParsableCommand {
         guard let index = terminal.choose("Which one?", keys.map { "\($0.dropFirst(7)) = \(settings[$0] ?? "")" }) else { return }
         guard let value = terminal.ask("New value for \(keys[index].dropFirst(7))") else { return }
         terminal.good(try connection.send(ControlRequest(command: "settings.set", arguments: ["set." + keys[index]: value])).message ?? "")
+    }
+
+    /// The routines, then: add a reminder, add a bedtime or morning, remove one, or start a scene now.
+    private func routines(_ terminal: Terminal) throws {
+        let (_, payload) = try connection.exchange(ControlRequest(command: "routines.list"))
+        let routines: [ControlRoutine] = decodeLines(payload)
+        Routines.text(routines).forEach(terminal.say)
+        let actions = ["Add a reminder in your words", "Add a bedtime", "Add a morning greeting", "Remove one", "Start a scene now"]
+        guard let action = terminal.choose("\nWhat next?", actions) else { return }
+        var arguments: [String: String] = [:]
+        switch action {
+        case 0:
+            guard let words = terminal.ask("What should the toy say?") else { return }
+            (arguments["action"], arguments["text"]) = ("say", words)
+        case 1: (arguments["action"], arguments["scene"]) = ("scene", "bedtime")
+        case 2: (arguments["action"], arguments["scene"]) = ("scene", "morning")
+        case 3:
+            guard !routines.isEmpty, let index = terminal.choose("Remove which?", Routines.text(routines)) else { return }
+            terminal.good(try connection.send(ControlRequest(command: "routines.remove", arguments: ["id": "\(routines[index].id)"])).message ?? "")
+            return
+        default:
+            let scenes = ["story", "bedtime", "morning", "learning_game"]
+            guard let index = terminal.choose("Which scene?", scenes) else { return }
+            terminal.good(try connection.send(ControlRequest(command: "scene.start", arguments: ["scene": scenes[index]])).message ?? "")
+            return
+        }
+        guard let at = terminal.ask("At what time (24-hour, e.g. 19:30)?", default: action == 2 ? "07:00" : "19:30"),
+              let days = terminal.ask("On which days (daily, weekdays, school-nights, mon-fri, sat,sun)?", default: action == 1 ? "school-nights" : "daily")
+        else { return }
+        (arguments["at"], arguments["days"]) = (at, days)
+        terminal.good(try connection.send(ControlRequest(command: "routines.add", arguments: arguments)).message ?? "")
     }
 
     private func volume(_ terminal: Terminal) throws {
