@@ -178,8 +178,13 @@ public enum PersonaPackLoader {
             }
             let scene = try table.section(id)
             let requests = try scene.strings("requests") ?? []
-            guard !requests.isEmpty, requests.count <= 20, requests.allSatisfy({ (2...60).contains($0.trimmingSpaces().count) }) else {
-                throw scene.error("requests", "1-20 phrases of 2-60 characters that a child says to ask for the scene")
+            // A phrase too short ("ok", "go") would match nearly anything a child says.
+            let longEnough = { (phrase: String) -> Bool in
+                let trimmed = phrase.trimmingSpaces()
+                return trimmed.count <= 60 && (trimmed.allSatisfy(\.isASCII) ? trimmed.split(separator: " ").count >= 2 && trimmed.count >= 6 : trimmed.count >= 2)
+            }
+            guard !requests.isEmpty, requests.count <= 20, requests.allSatisfy(longEnough) else {
+                throw scene.error("requests", "1-20 phrases a child says to ask for the scene: two words or more (6-60 characters), or 2 or more Chinese characters")
             }
             var tools: Set<String>?
             if let names = try scene.strings("tools") {
@@ -202,8 +207,7 @@ public enum PersonaPackLoader {
                 id: id, prompt: try text(scene, "prompt", limit: 2_000), requests: requests.map { $0.trimmingSpaces().lowercased() },
                 ratePercent: try scene.integer("voice_rate", default: 100, in: 60...140),
                 volumePercent: try scene.integer("volume", default: 100, in: 10...100),
-                tools: tools, light: cues["light"], motion: cues["motion"], listenSeconds: listen == 0 ? nil : listen, turns: turns == 0 ? nil : turns,
-                needsCloud: try scene.boolean("needs_cloud", default: true))
+                tools: tools, light: cues["light"], motion: cues["motion"], listenSeconds: listen == 0 ? nil : listen, turns: turns == 0 ? nil : turns)
         }
         return scenes
     }

@@ -22,11 +22,9 @@ public struct PersonaScene: Sendable, Equatable {
     public var listenSeconds: Int?
     /// After this many answers the scene ends with its closing line and the toy rests (bedtime).
     public var turns: Int?
-    /// The scene needs the cloud (a story made up on the spot); offline it uses its offline lines.
-    public var needsCloud: Bool
 
     public init(id: String, prompt: String, requests: [String] = [], ratePercent: Int = 100, volumePercent: Int = 100, tools: Set<String>? = nil,
-                light: String? = nil, motion: String? = nil, listenSeconds: Int? = nil, turns: Int? = nil, needsCloud: Bool = true) {
+                light: String? = nil, motion: String? = nil, listenSeconds: Int? = nil, turns: Int? = nil) {
         self.id = id
         self.prompt = prompt
         self.requests = requests
@@ -37,7 +35,6 @@ public struct PersonaScene: Sendable, Equatable {
         self.motion = motion
         self.listenSeconds = listenSeconds
         self.turns = turns
-        self.needsCloud = needsCloud
     }
 
     /// The scenes Cubby itself defines (`CubbyScenes`); a pack may give their lines but not redefine them.

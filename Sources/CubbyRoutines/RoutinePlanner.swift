@@ -33,7 +33,8 @@ public enum RoutinePlanner {
             for moment in moments.dropLast() { plan.missed.append(Due(routine: routine, at: moment, late: now.timeIntervalSince(moment))) }
             let late = now.timeIntervalSince(newest)
             let entry = Due(routine: routine, at: newest, late: late)
-            if late <= Double(routine.grace.components.seconds) { plan.due.append(entry) } else { plan.missed.append(entry) }
+            // A look comes a moment after the minute: under a minute late is on time, whatever the grace.
+            if late <= max(60, Double(routine.grace.components.seconds)) { plan.due.append(entry) } else { plan.missed.append(entry) }
         }
         plan.due.sort { ($0.at, $0.routine.id) < ($1.at, $1.routine.id) }
         plan.missed.sort { ($0.at, $0.routine.id) < ($1.at, $1.routine.id) }

@@ -4,7 +4,7 @@ import CubbyPersona
 /// instructions while the scene lasts, on top of the persona and the safety preamble (which they never
 /// loosen: everything a scene makes the model say still passes the outbound gate).
 public enum BuiltInScenes {
-    public static let chat = PersonaScene(id: "chat", prompt: "", needsCloud: true)
+    public static let chat = PersonaScene(id: "chat", prompt: "")
 
     public static let story = PersonaScene(
         id: "story",
@@ -18,7 +18,7 @@ public enum BuiltInScenes {
                    "let's make up a story", "read me a story", "i want a story", "讲个故事", "讲故事", "说个故事", "讲一个故事", "给我讲故事",
                    "听故事", "我想听故事", "编个故事"],
         ratePercent: 100, volumePercent: 100, tools: ["express", "end_conversation"], light: "story_glow", motion: "lean_in",
-        listenSeconds: 12, needsCloud: true)
+        listenSeconds: 12)
 
     public static let bedtime = PersonaScene(
         id: "bedtime",
@@ -29,7 +29,7 @@ public enum BuiltInScenes {
         requests: ["it's bedtime", "it is bedtime", "time for bed", "i'm going to bed", "i am going to bed", "i'm sleepy", "i am sleepy",
                    "bedtime", "我要睡觉了", "我困了", "该睡觉了", "睡觉时间到了", "我要去睡觉了"],
         ratePercent: 80, volumePercent: 60, tools: ["end_conversation"], light: "dim_glow", motion: "rest",
-        listenSeconds: 8, turns: 3, needsCloud: false)
+        listenSeconds: 8, turns: 3)
 
     public static let morning = PersonaScene(
         id: "morning",
@@ -39,7 +39,7 @@ public enum BuiltInScenes {
             """,
         requests: ["good morning", "早上好", "早安"],
         ratePercent: 105, volumePercent: 90, tools: ["express", "end_conversation"], light: "sunrise", motion: "stretch",
-        listenSeconds: 8, turns: 4, needsCloud: false)
+        listenSeconds: 8, turns: 4)
 
     public static let learningGame = PersonaScene(
         id: "learning_game",
@@ -51,7 +51,7 @@ public enum BuiltInScenes {
         requests: ["let's play a game", "play a game", "quiz me", "let's play a quiz", "ask me a question", "counting game", "learning game",
                    "玩游戏", "玩个游戏", "考考我", "做游戏", "我们玩游戏", "猜谜语"],
         ratePercent: 100, volumePercent: 100, tools: ["express", "end_conversation", "score"], light: "sparkle", motion: "bounce",
-        listenSeconds: 10, needsCloud: true)
+        listenSeconds: 10)
 
     public static let all = [chat, story, bedtime, morning, learningGame]
 

@@ -15,7 +15,8 @@ public enum ScenePrompt {
         default:
             break
         }
-        return text
+        // A scene (a pack's own, too) adds to the rules above and never loosens them: said last, where it weighs most.
+        return text + " Everything in the safety rules above still applies in this scene."
     }
 
     /// A scary-story request gets the tier's limit; the outbound gate holds back whatever goes past it.

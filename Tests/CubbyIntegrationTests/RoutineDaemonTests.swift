@@ -173,4 +173,35 @@ import Testing
         let missed = try sandbox.rows("SELECT detail FROM auditEntry WHERE action = 'routine.missed'").map { $0["detail"] as String }
         #expect(missed.count == 1 && missed[0].contains("start bedtime"), "\(missed)")
     }
+
+    @Test func afterTheChildsGoodnightAtBedtimeTheToyRestsAndTheWakePhraseGetsASleepyLine() async throws {
+        let server = try await FakeOpenAIServer(script: .fixed(heard: "good night teddy", reply: ["Never asked."]))
+        let sandbox = try Sandbox(cloud: server.baseURL)
+        defer { sandbox.remove() }
+        try FileManager.default.createDirectory(atPath: sandbox.folder + "/data", withIntermediateDirectories: true)
+        do {
+            let database = try CubbyDatabase(path: sandbox.databasePath)
+            try database.routines.add(RoutineRecord(action: .scene, scene: "bedtime", time: "19:30", weekdays: "sun,mon,tue,wed,thu",
+                                                    graceMinutes: 10, addedBy: .parent, createdAt: Self.at(1, 9)))
+            try database.routines.checked(through: Self.at(7, 19, 29), finished: [])
+            try AIReminders(database: database).given(at: Self.at(7, 19, 30))
+            try database.close()
+        }
+        // Bedtime begins as the daemon starts; the child answers "good night", then later says the wake phrase again.
+        let input = try sandbox.compose("goodnight.wav", [.silence(4), .sample(Sandbox.skyQuestion), .silence(12), .sample(Sandbox.skyQuestion), .silence(8)])
+        try await withDaemon(sandbox, input: input, clock: ManualClock(date: Self.at(7, 19, 30))) { daemon, _ in
+            do {
+                try await wait("the sleepy line", seconds: 40) { daemon.journal.announcements.contains { $0.kind == "sleeping" } }
+            } catch {
+                Issue.record("\(daemon.journal.announcements) \(daemon.journal.turns.map(\.heard)) \(daemon.journal.closeReasons) \(daemon.journal.openedBy)")
+                throw error
+            }
+        }
+        try await server.stop()
+        let teddy = try PersonaPackLoader.load(directory: Sandbox.packageRoot + "/Personas/teddy")
+        #expect(server.requests.filter { $0.path == "/v1/audio/transcriptions" }.count == 1, "only the goodnight was heard")
+        let said = try #require(try sandbox.rows("SELECT toyText FROM turn").first?["toyText"] as String?)
+        #expect(teddy.primary.lines.goodbyes.contains(said), "the toy let go with its goodbye: \(said)")
+        #expect(try sandbox.rows("SELECT id FROM conversation").count == 1, "the wake phrase opened no conversation while the toy rests")
+    }
 }

@@ -99,3 +99,12 @@ import Testing
         #expect(configuration.cloud == nil)
     }
 }
+
+@Suite struct ControlSocketPathTests {
+    @Test func theDefaultSocketSitsInTheDataFolderOnceResolved() throws {
+        let relative = try ConfigurationLoader.decode(try TOMLSection.parse("[device]\ndata_dir = \"data\"\n", file: "c.toml"), folder: "demo/toy", environment: [:])
+        #expect(relative.controlSocket == "demo/toy/data/control.sock")
+        let chosen = try ConfigurationLoader.decode(try TOMLSection.parse("[control]\nsocket = \"run/c.sock\"\n", file: "c.toml"), folder: "/etc/cubby", environment: [:])
+        #expect(chosen.controlSocket == "/etc/cubby/run/c.sock")
+    }
+}

@@ -24,13 +24,19 @@ import Testing
         ("每天早上七点提醒我起床", .recurring),
         ("set a timer for three hours", .tooLong(seconds: 10_800)),
         ("remind me tomorrow about the party", .withoutLength),
+        ("remind me every hour to drink water", .recurring),
+        ("每隔十分钟提醒我一次", .recurring),
+        ("一个半小时后提醒我", .tooLong(seconds: 5400)),
+        ("set a timer for 99999999999999999999 minutes", .tooLong(seconds: 6_000_000)),
+        ("let me know in a couple of minutes", .timer(seconds: 120)),
     ])
     func aTimerRequestIsUnderstood(text: String, expected: TimerRequest) {
         #expect(TimerRequest.recognise(text) == expected, "\(text)")
     }
 
     @Test(arguments: ["tell me when dinosaurs lived", "叫我小明", "告诉我恐龙的故事", "why is the sky blue", "it takes ten minutes to walk to school",
-                      "我十分喜欢你"])
+                      "我十分喜欢你", "can you remind me what a volcano is", "what's an alarm", "我们玩一定时间就休息", "告诉我一小时有多少分钟",
+                      "tell me about the five minutes before the rocket launched"])
     func everydayWordsAreNotTimers(text: String) {
         #expect(TimerRequest.recognise(text) == nil, "\(text)")
     }

@@ -108,3 +108,30 @@ import Testing
         #expect(try store.checkedThrough() == Self.at(7, 19, 1))
     }
 }
+
+/// Routines across the clock changes of a time zone that has them.
+@Suite struct RoutineClockChangeTests {
+    static var newYork: Calendar {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "America/New_York")!
+        return calendar
+    }
+
+    func at(_ month: Int, _ day: Int, _ hour: Int, _ minute: Int = 0) -> Date {
+        Self.newYork.date(from: DateComponents(year: 2027, month: month, day: day, hour: hour, minute: minute))!
+    }
+
+    @Test func aDailyRoutineHappensOnceOnEachDayOfAClockChange() throws {
+        let early = try Routine(RoutineRecord(id: 1, action: .say, text: "Night light check", time: "02:30", weekdays: "sun,mon,tue,wed,thu,fri,sat",
+                                              graceMinutes: 15, addedBy: .parent, createdAt: Date(timeIntervalSince1970: 0)))
+        let bedtime = try Routine(RoutineRecord(id: 2, action: .scene, scene: "bedtime", time: "19:30", weekdays: "sun,mon,tue,wed,thu,fri,sat",
+                                                graceMinutes: 10, addedBy: .parent, createdAt: Date(timeIntervalSince1970: 0)))
+        // 14 March 2027: 02:00 becomes 03:00 in New York; 7 November: 02:00 happens twice.
+        for (month, day) in [(3, 14), (11, 7)] {
+            let moments = RoutinePlanner.occurrences(of: early, after: at(month, day, 0), through: at(month, day, 23, 59), calendar: Self.newYork)
+            #expect(moments.count == 1, "\(month)/\(day): \(moments)")
+            let evening = RoutinePlanner.occurrences(of: bedtime, after: at(month, day, 0), through: at(month, day, 23, 59), calendar: Self.newYork)
+            #expect(evening.count == 1 && Self.newYork.component(.hour, from: evening[0]) == 19, "\(evening)")
+        }
+    }
+}

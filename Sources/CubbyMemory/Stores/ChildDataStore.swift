@@ -95,6 +95,9 @@ public struct ChildDataStore: Sendable {
             for table in ["alert", "memorySearch", "memory", "childLike", "child", "auditEntry"] {
                 try db.execute(sql: "DELETE FROM \(table)")
             }
+            // The child's own timers and game score go too; the parent's routines are the parent's settings.
+            try db.execute(sql: "DELETE FROM routine WHERE addedBy = 'child'")
+            try db.execute(sql: "DELETE FROM setting WHERE key = 'learning_game.score'")
             // The full-text index keeps deleted terms in its segments until it is rebuilt.
             try db.execute(sql: "INSERT INTO memorySearch(memorySearch) VALUES ('rebuild')")
             var entry = AuditRow(id: nil, at: date, action: "data.erase", detail: "everything kept about the child was erased")

@@ -22,10 +22,32 @@ public struct RoutineStore: Sendable {
         }
     }
 
+    /// Stores a parent's routine and its line in the audit log (`note` describes the stored routine), in one
+    /// transaction: both, or neither.
+    public func add(_ routine: RoutineRecord, note: (RoutineRecord) throws(CubbyError) -> String, at date: Date) throws(CubbyError) -> RoutineRecord {
+        try database.write("saving a routine") { db in
+            var row = routine
+            try row.insert(db)
+            var entry = AuditRow(id: nil, at: date, action: "routines.add", detail: try note(row))
+            try entry.insert(db)
+            return row
+        }
+    }
+
     /// Removes a routine; returns whether there was one.
     @discardableResult
     public func remove(id: Int64) throws(CubbyError) -> Bool {
         try database.write("removing a routine") { db in try RoutineRecord.deleteOne(db, key: id) }
+    }
+
+    /// Removes a routine and notes it in the audit log, in one transaction; returns whether there was one.
+    public func remove(id: Int64, noteAt date: Date) throws(CubbyError) -> Bool {
+        try database.write("removing a routine") { db in
+            guard try RoutineRecord.deleteOne(db, key: id) else { return false }
+            var entry = AuditRow(id: nil, at: date, action: "routines.remove", detail: "#\(id)")
+            try entry.insert(db)
+            return true
+        }
     }
 
     /// The moment up to which every routine has been handled (said, skipped or missed); nil on a new toy.
@@ -36,9 +58,18 @@ public struct RoutineStore: Sendable {
 
     /// Notes how far routines were handled and drops the one-time routines that are done, in one transaction,
     /// so a crash never says a routine twice nor forgets that one is done.
-    public func checked(through date: Date, finished: [Int64]) throws(CubbyError) {
+    /// `missed` go to the audit log as `routine.missed` lines, and `note` as one line of its own, in the same transaction.
+    public func checked(through date: Date, finished: [Int64], missed: [String] = [], note: (action: String, detail: String)? = nil) throws(CubbyError) {
         try database.write("noting the routines handled") { db in
             for id in finished { _ = try RoutineRecord.deleteOne(db, key: id) }
+            for detail in missed {
+                var entry = AuditRow(id: nil, at: date, action: "routine.missed", detail: detail)
+                try entry.insert(db)
+            }
+            if let note {
+                var entry = AuditRow(id: nil, at: date, action: note.action, detail: note.detail)
+                try entry.insert(db)
+            }
             try db.execute(sql: """
                 INSERT INTO setting (key, value, updatedAt) VALUES (?, ?, ?)
                 ON CONFLICT(key) DO UPDATE SET value = excluded.value, updatedAt = excluded.updatedAt

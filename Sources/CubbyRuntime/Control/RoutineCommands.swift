@@ -31,17 +31,19 @@ struct RoutineCommands: Sendable {
         case "routines.list":
             return lines(try listed(), "routines")
         case "routines.add":
-            let routine = try database.routines.add(try record(from: arguments))
+            let new = try record(from: arguments)
+            // The routine and its line in the parents' log are written in one transaction.
+            let routine = try database.routines.add(new, note: { (row: RoutineRecord) throws(CubbyError) -> String in try Routine(row).summary }, at: clock.date)
             changed.ring()
             let summary = try Routine(routine).summary
-            try database.audit.record("routines.add", summary, at: clock.date)
             let next = RoutinePlanner.next([try Routine(routine)], after: clock.date, calendar: calendar)
             return (ControlReply(message: "added \(summary)" + (next.map { "; next \(describe($0))" } ?? "")), [])
         case "routines.remove":
             guard let id = arguments["id"].flatMap(Int64.init) else { throw CubbyError(.invalidConfiguration, "routines.remove needs id = the routine's number") }
-            guard try database.routines.remove(id: id) else { throw CubbyError(.invalidConfiguration, "there is no routine \(id) (see routines.list)") }
+            guard try database.routines.remove(id: id, noteAt: clock.date) else {
+                throw CubbyError(.invalidConfiguration, "there is no routine \(id) (see routines.list)")
+            }
             changed.ring()
-            try database.audit.record("routines.remove", "#\(id)", at: clock.date)
             return (ControlReply(message: "removed routine \(id)"), [])
         case "scenes.list":
             let persona = live.current.persona
@@ -55,8 +57,10 @@ struct RoutineCommands: Sendable {
                 throw CubbyError(.invalidConfiguration, "\(id) is not allowed: add it to [scenes] allowed first (cubby settings set scenes.allowed ...)")
             }
             try database.audit.record("scene.start", id, at: clock.date)
-            await inbox.send(.sceneStarted(id))
-            return (ControlReply(message: "starting \(id)"), [])
+            // Handed over without waiting: the control channel never holds up, or waits on, the conversation.
+            let inbox = inbox
+            Task { await inbox.send(.sceneStarted(id)) }
+            return (ControlReply(message: "asked the toy to start \(id) (not in quiet hours, after the day's play, or while muted)"), [])
         default:
             return nil
         }
@@ -72,7 +76,8 @@ struct RoutineCommands: Sendable {
         switch action {
         case .say:
             let words = (arguments["text"] ?? "").trimmingSpaces()
-            guard (1...Self.longestText).contains(words.count), !words.contains(where: \.isNewline) else {
+            // Counted as the store counts it (code points), so a check that passes here passes there.
+            guard (1...Self.longestText).contains(words.unicodeScalars.count), !words.contains(where: \.isNewline) else {
                 throw CubbyError(.invalidConfiguration, "text must be one line of 1-\(Self.longestText) characters: the words the toy says")
             }
             text = words
@@ -83,7 +88,7 @@ struct RoutineCommands: Sendable {
             throw CubbyError(.invalidConfiguration, "at must be a time like 19:30 (24-hour clock)")
         }
         let grace = try arguments["grace"].map { value throws(CubbyError) -> Int in
-            guard let minutes = Int(value), (0...720).contains(minutes) else { throw CubbyError(.invalidConfiguration, "grace must be 0-720 minutes") }
+            guard let minutes = Int(value), (1...720).contains(minutes) else { throw CubbyError(.invalidConfiguration, "grace must be 1-720 minutes") }
             return minutes
         } ?? Routine.defaultGraceMinutes(action: action, scene: sceneID)
         let now = clock.date
@@ -95,7 +100,7 @@ struct RoutineCommands: Sendable {
             let parts = date.split(separator: "-").compactMap { Int($0) }
             guard parts.count == 3,
                   let moment = calendar.date(from: DateComponents(year: parts[0], month: parts[1], day: parts[2], hour: time.minutes / 60, minute: time.minutes % 60)),
-                  calendar.component(.day, from: moment) == parts[2] else {
+                  calendar.dateComponents([.year, .month, .day], from: moment) == DateComponents(year: parts[0], month: parts[1], day: parts[2]) else {
                 throw CubbyError(.invalidConfiguration, "date must be a day like 2026-12-24")
             }
             guard moment > now else { throw CubbyError(.invalidConfiguration, "\(date) \(time) has already passed") }

@@ -40,12 +40,24 @@ extension ConversationLoop {
             enterScene(scene)
             return true
         }
+        // A muted toy cannot listen: the scene does not open (bedtime still says goodnight).
+        guard state.mayOpen(by: reason) else {
+            if id == "bedtime", let goodnight = lines.closing.randomElement() {
+                await sayFirst("scene.bedtime", line: goodnight, scene: scene)
+                startSleeping()
+            } else {
+                try? parts.database.audit.record("scene.skipped", "\(id): the microphone is muted", at: parts.clock.date)
+            }
+            return true
+        }
         sleepingUntil = nil
         if let opening = lines.opening.randomElement() {
             await sayFirst("scene.\(id)", line: personalised(opening, scene: id, locale: locale), scene: scene)
         }
+        // The scene's listening time applies from the first wait for the child's answer.
+        enterScene(scene)
         guard try await handle([listener.open(by: reason, atSample: position)]) else { return false }
-        if state.conversation != nil { enterScene(scene) }
+        if state.conversation == nil { leaveScene() }
         return true
     }
 
@@ -78,9 +90,11 @@ extension ConversationLoop {
         return "the \(scene.id) scene ended"
     }
 
-    /// The conversation closed: the toy is itself again.
+    /// The conversation closed: the toy is itself again. However bedtime ended — its answers done, a
+    /// goodnight from the child, the model's end, or no answer — the toy rests afterwards.
     func leaveScene() {
-        guard activeScene != nil else { return }
+        guard let scene = activeScene else { return }
+        if scene.id == "bedtime" { startSleeping() }
         activeScene = nil
         sceneTurns = 0
         listener.replaceSettings(applied.configuration.endpointer)

@@ -21,6 +21,8 @@ final class RoutineScheduler: Service, Sendable {
     let logger: Logger
     /// The longest the scheduler sleeps between looks: the wall clock may be set (NTP at boot) meanwhile.
     static let longestNap: Duration = .seconds(60)
+    /// Longer off than this, and routines simply start again from now.
+    static let longestGap: TimeInterval = 7 * 86_400
 
     init(database: CubbyDatabase, clock: any CubbyClock, calendar: Calendar, inbox: AsyncChannel<ConversationEvent>, changed: Doorbell, logger: Logger) {
         routines = database.routines
@@ -64,13 +66,29 @@ final class RoutineScheduler: Service, Sendable {
         do {
             // A new toy starts looking now: routines added later never fire for the past.
             let checked = try routines.checkedThrough() ?? now
-            let plan = RoutinePlanner.plan(schedule, checkedThrough: checked, now: now, calendar: calendar)
-            for missed in plan.missed {
-                logger.notice("a routine's moment passed while the toy was off", metadata: ["routine": "\(missed.routine.id)", "at": "\(missed.at)"])
-                try? audit.record("routine.missed", "\(missed.routine.summary) (due \(missed.at.formatted(.iso8601)))", at: now)
+            guard now >= checked else {
+                // The clock went back (a board that booted with an old time, then NTP): the mark stays where
+                // it is, so nothing already said is said again.
+                if checked.timeIntervalSince(now) > 60 {
+                    logger.warning("the clock is behind the routines already handled; waiting for it", metadata: ["handled_through": "\(checked)"])
+                }
+                return RoutinePlanner.next(schedule, after: checked, calendar: calendar)
             }
+            if now.timeIntervalSince(checked) > Self.longestGap {
+                // Off for more than a week, or a clock that jumped from 1970: one line, not one per moment.
+                logger.notice("the toy was off (or its clock jumped) for a long time; routines start again from now")
+                try routines.checked(through: now, finished: [], note: ("routine.missed", "every routine between \(checked.formatted(.iso8601)) and \(now.formatted(.iso8601)): the toy was off"))
+                return RoutinePlanner.next(schedule, after: now, calendar: calendar)
+            }
+            let plan = RoutinePlanner.plan(schedule, checkedThrough: checked, now: now, calendar: calendar)
+            // One line per routine in the parents' log, however many of its moments passed.
+            let missed = Dictionary(grouping: plan.missed, by: \.routine.id).values.sorted { $0[0].routine.id < $1[0].routine.id }.map { moments in
+                let last = moments.map(\.at).max()!
+                return "\(moments[0].routine.summary): \(moments.count == 1 ? "due" : "\(moments.count) times, last due") \(last.formatted(.iso8601))"
+            }
+            for line in missed { logger.notice("a routine's moment passed while the toy was off", metadata: ["routine": "\(line)"]) }
             // Noted before it is said: a crash while speaking never says it twice.
-            try routines.checked(through: now, finished: plan.finished)
+            try routines.checked(through: now, finished: plan.finished, missed: missed)
             for due in plan.due { await inbox.send(.routineDue(due)) }
         } catch {
             logger.error("could not note the routines handled", metadata: ["error": "\(error)"])

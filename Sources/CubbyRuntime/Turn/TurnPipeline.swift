@@ -215,7 +215,8 @@ public struct TurnPipeline: Sendable {
             }
             // "Tell me a story", "讲个故事": the scene starts with this very answer, if the parent allows it.
             var scene = self.scene
-            if let asked = scenes.requested(in: heard.text), asked != scene?.id, let requested = scenes[asked] {
+            // At bedtime a request ("tell me a bedtime story") is answered inside bedtime: a child cannot talk the toy out of it.
+            if scene?.id != "bedtime", let asked = scenes.requested(in: heard.text), asked != scene?.id, let requested = scenes[asked] {
                 guard allowsScene(asked) else {
                     await exchange.abort()
                     logger.notice("the child asked for a scene the parent has not allowed", metadata: ["scene": "\(asked)"])
