@@ -204,4 +204,31 @@ import Testing
         #expect(teddy.primary.lines.goodbyes.contains(said), "the toy let go with its goodbye: \(said)")
         #expect(try sandbox.rows("SELECT id FROM conversation").count == 1, "the wake phrase opened no conversation while the toy rests")
     }
+
+    @Test func inQuietHoursAReminderIsSkippedAndABedtimeOnlySaysGoodnight() async throws {
+        let sandbox = try Sandbox(cloud: nil, extra: "[limits]\nquiet_hours = \"20:00-07:00\"")
+        defer { sandbox.remove() }
+        try FileManager.default.createDirectory(atPath: sandbox.folder + "/data", withIntermediateDirectories: true)
+        do {
+            let database = try CubbyDatabase(path: sandbox.databasePath)
+            try database.routines.add(RoutineRecord(action: .scene, scene: "bedtime", time: "20:30", weekdays: "sun,mon,tue,wed,thu",
+                                                    graceMinutes: 10, addedBy: .parent, createdAt: Self.at(1, 9)))
+            try database.routines.add(RoutineRecord(action: .say, text: "Time to brush your teeth!", time: "21:00", weekdays: "sun,mon,tue,wed,thu,fri,sat",
+                                                    graceMinutes: 15, addedBy: .parent, createdAt: Self.at(1, 9)))
+            try database.routines.checked(through: Self.at(7, 20, 29), finished: [])
+            try database.close()
+        }
+        let input = try sandbox.compose("quiet.wav", [.silence(20)])
+        let clock = ManualClock(date: Self.at(7, 20, 29))
+        try await withDaemon(sandbox, input: input, clock: clock) { daemon, _ in
+            try await advance(clock, to: Self.at(7, 20, 31))
+            try await wait("bedtime's goodnight") { !daemon.journal.announcements.isEmpty }
+            try await advance(clock, to: Self.at(7, 21, 1))
+            try await wait("the reminder skipped") { try sandbox.rows("SELECT id FROM auditEntry WHERE action = 'routine.skipped'").count == 1 }
+            #expect(daemon.journal.announcements.map(\.kind) == ["scene.bedtime"])
+            #expect(daemon.journal.announcements.first?.line == "Goodnight. Sleep tight, and I'll see you in the morning.", "Cubby's own goodnight: teddy has none of his own")
+        }
+        #expect(try sandbox.lightStates().isEmpty, "in quiet hours the toy never listens")
+        #expect(try sandbox.rows("SELECT id FROM conversation").isEmpty)
+    }
 }

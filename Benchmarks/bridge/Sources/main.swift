@@ -22,6 +22,8 @@ import Logging
 struct Sample {
     var toRequest: Double
     var firstTokenToAudio: Double
+    /// End of speech → first audio at ALSA, the server's own time included.
+    var total: Double
     var added: Double { toRequest + firstTokenToAudio }
 }
 
@@ -86,7 +88,8 @@ struct BridgeBench {
                     }
                     // The first three turns warm caches and connections; they are not counted.
                     if index >= 3 {
-                        samples.append(Sample(toRequest: Double(toRequest), firstTokenToAudio: milliseconds(audio - endOfSpeech) - Double(toToken)))
+                        samples.append(Sample(toRequest: Double(toRequest), firstTokenToAudio: milliseconds(audio - endOfSpeech) - Double(toToken),
+                                              total: milliseconds(audio - endOfSpeech)))
                     }
                 }
             } catch {
@@ -113,6 +116,26 @@ struct BridgeBench {
             throw error
         }
         try await openAIServer.stop()
+
+        // Story time: the child asks for a story; the scene starts with that answer (its instructions in the
+        // prompt), and the first sentence of the story is timed from the end of the child's words to ALSA,
+        // the fake cloud's 300 ms of thinking included.
+        var storyScript = FakeOpenAIScript.fixed(heard: "tell me a story about a dragon",
+                                                 reply: ["Once upon a time, a little dragon named Pip found a map. ", "Should Pip follow it, or fly home?"])
+        storyScript.firstTokenDelay = thinkDelay
+        let storyServer = try await FakeOpenAIServer(script: storyScript)
+        let storyConfiguration = try configuration("[cloud]\nbase_url = \"\(storyServer.baseURL)\"\n")
+        guard let storySettings = storyConfiguration.cloud else { throw CubbyError(.invalidConfiguration, "no cloud settings") }
+        let storyClient = OpenAICompatibleClient(settings: storySettings, logger: logger)
+        let story: [Sample]
+        do {
+            story = try await measure("story", configuration: storyConfiguration, cloud: storyClient)
+            await storyClient.shutdown()
+        } catch {
+            await storyClient.shutdown()
+            throw error
+        }
+        try await storyServer.stop()
 
         // xiaozhi: the server's speech at 24 kHz in 60 ms Opus packets, sent as fast as the socket takes them.
         var opus = try OpusSettings(frameMilliseconds: 60)
@@ -157,6 +180,11 @@ struct BridgeBench {
                             "audio_p50": percentile(audio, 0.5), "audio_p95": percentile(audio, 0.95),
                             "added_p50": percentile(added, 0.5), "added_p95": percentile(added, 0.95)]
         }
+        let totals = story.map(\.total)
+        print(String(format: "story     | the child asks for a story → its first sentence at ALSA, the cloud's 300 ms included: p50 %.1f  p95 %.1f  max %.1f ms",
+                     percentile(totals, 0.5), percentile(totals, 0.95), totals.max() ?? 0))
+        report["story"] = ["first_sentence_p50": percentile(totals, 0.5), "first_sentence_p95": percentile(totals, 0.95), "first_sentence_max": totals.max() ?? 0,
+                           "added_p50": percentile(story.map(\.added), 0.5), "added_p95": percentile(story.map(\.added), 0.95)]
         if let jsonPath {
             try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: jsonPath))
         }
