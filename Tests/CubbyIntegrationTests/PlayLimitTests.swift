@@ -13,16 +13,9 @@ import Testing
 /// SQLite) with one injected clock, so an evening, a used-up day and the next morning take a second each.
 @Suite struct PlayLimitTests {
     static let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
-    static var utc: Calendar {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        return calendar
-    }
-
+    static var utc: Calendar { TestTime.utc }
     /// 2026-12-04 (a Friday) at `hour`:`minute` UTC.
-    static func at(_ hour: Int, _ minute: Int = 0, day: Int = 4) -> Date {
-        utc.date(from: DateComponents(year: 2026, month: 12, day: day, hour: hour, minute: minute))!
-    }
+    static func at(_ hour: Int, _ minute: Int = 0, day: Int = 4) -> Date { TestTime.december(day, hour, minute) }
 
     /// One conversation from the sky question, on `clock`.
     func runOnce(_ sandbox: Sandbox, clock: ManualClock) async throws -> Daemon {

@@ -15,16 +15,8 @@ import Testing
 /// their minutes with no cloud at all, a child's timer set by voice, and a power cut across routines.
 @Suite struct RoutineDaemonTests {
     static let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
-    static var utc: Calendar {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        return calendar
-    }
-
-    /// 2026-12-`day` at hh:mm UTC (the 7th is a Monday).
-    static func at(_ day: Int, _ hour: Int, _ minute: Int = 0) -> Date {
-        utc.date(from: DateComponents(year: 2026, month: 12, day: day, hour: hour, minute: minute))!
-    }
+    static var utc: Calendar { TestTime.utc }
+    static func at(_ day: Int, _ hour: Int, _ minute: Int = 0) -> Date { TestTime.december(day, hour, minute) }
 
     /// The daemon running on `clock` until `body` returns.
     func withDaemon(_ sandbox: Sandbox, input: String, clock: ManualClock, _ body: (Daemon, ControlClient) async throws -> Void) async throws {
@@ -62,6 +54,21 @@ import Testing
             guard ContinuousClock.now < deadline else { throw CubbyError(.io, "timed out waiting: \(what)") }
             try await Task.sleep(for: .milliseconds(25))
         }
+    }
+
+    /// A toy that ran until `checked` with these routines (each "say TEXT" or "scene NAME", at a time on days).
+    func seed(_ sandbox: Sandbox, _ routines: [(what: String, at: String, days: String)], checked: Date, aiReminderAt: Date? = nil) throws {
+        try FileManager.default.createDirectory(atPath: sandbox.folder + "/data", withIntermediateDirectories: true)
+        let database = try CubbyDatabase(path: sandbox.databasePath)
+        for routine in routines {
+            let (verb, rest) = (routine.what.prefix { $0 != " " }, String(routine.what.drop { $0 != " " }.dropFirst()))
+            let scene = verb == "scene"
+            try database.routines.add(RoutineRecord(action: scene ? .scene : .say, text: scene ? nil : rest, scene: scene ? rest : nil, time: routine.at,
+                                                    weekdays: routine.days, graceMinutes: scene ? 10 : 15, addedBy: .parent, createdAt: Self.at(1, 9)))
+        }
+        try database.routines.checked(through: checked, finished: [])
+        if let aiReminderAt { try AIReminders(database: database).given(at: aiReminderAt) }
+        try database.close()
     }
 
     func add(_ client: ControlClient, _ arguments: [String: String]) throws -> ControlReply {
@@ -147,16 +154,8 @@ import Testing
         defer { sandbox.remove() }
         let input = try sandbox.compose("quiet.wav", [.silence(20)])
         // The toy ran until 19:00 on Monday, with two routines; then the power went.
-        try FileManager.default.createDirectory(atPath: sandbox.folder + "/data", withIntermediateDirectories: true)
-        do {
-            let database = try CubbyDatabase(path: sandbox.databasePath)
-            try database.routines.add(RoutineRecord(action: .say, text: "Time to brush your teeth!", time: "19:15", weekdays: "sun,mon,tue,wed,thu,fri,sat",
-                                                    graceMinutes: 15, addedBy: .parent, createdAt: Self.at(1, 9)))
-            try database.routines.add(RoutineRecord(action: .scene, scene: "bedtime", time: "19:30", weekdays: "sun,mon,tue,wed,thu",
-                                                    graceMinutes: 10, addedBy: .parent, createdAt: Self.at(1, 9)))
-            try database.routines.checked(through: Self.at(7, 19), finished: [])
-            try database.close()
-        }
+        try seed(sandbox, [("say Time to brush your teeth!", "19:15", "sun,mon,tue,wed,thu,fri,sat"), ("scene bedtime", "19:30", "sun,mon,tue,wed,thu")],
+                 checked: Self.at(7, 19))
         // Back at 19:20: the reminder is five minutes late, within its quarter of an hour.
         try await withDaemon(sandbox, input: input, clock: ManualClock(date: Self.at(7, 19, 20))) { daemon, _ in
             try await wait("the late reminder") { !daemon.journal.announcements.isEmpty }
@@ -178,15 +177,7 @@ import Testing
         let server = try await FakeOpenAIServer(script: .fixed(heard: "good night teddy", reply: ["Never asked."]))
         let sandbox = try Sandbox(cloud: server.baseURL)
         defer { sandbox.remove() }
-        try FileManager.default.createDirectory(atPath: sandbox.folder + "/data", withIntermediateDirectories: true)
-        do {
-            let database = try CubbyDatabase(path: sandbox.databasePath)
-            try database.routines.add(RoutineRecord(action: .scene, scene: "bedtime", time: "19:30", weekdays: "sun,mon,tue,wed,thu",
-                                                    graceMinutes: 10, addedBy: .parent, createdAt: Self.at(1, 9)))
-            try database.routines.checked(through: Self.at(7, 19, 29), finished: [])
-            try AIReminders(database: database).given(at: Self.at(7, 19, 30))
-            try database.close()
-        }
+        try seed(sandbox, [("scene bedtime", "19:30", "sun,mon,tue,wed,thu")], checked: Self.at(7, 19, 29), aiReminderAt: Self.at(7, 19, 30))
         // Bedtime begins as the daemon starts; the child answers "good night", then later says the wake phrase again.
         let input = try sandbox.compose("goodnight.wav", [.silence(4), .sample(Sandbox.skyQuestion), .silence(12), .sample(Sandbox.skyQuestion), .silence(8)])
         try await withDaemon(sandbox, input: input, clock: ManualClock(date: Self.at(7, 19, 30))) { daemon, _ in
@@ -208,16 +199,8 @@ import Testing
     @Test func inQuietHoursAReminderIsSkippedAndABedtimeOnlySaysGoodnight() async throws {
         let sandbox = try Sandbox(cloud: nil, extra: "[limits]\nquiet_hours = \"20:00-07:00\"")
         defer { sandbox.remove() }
-        try FileManager.default.createDirectory(atPath: sandbox.folder + "/data", withIntermediateDirectories: true)
-        do {
-            let database = try CubbyDatabase(path: sandbox.databasePath)
-            try database.routines.add(RoutineRecord(action: .scene, scene: "bedtime", time: "20:30", weekdays: "sun,mon,tue,wed,thu",
-                                                    graceMinutes: 10, addedBy: .parent, createdAt: Self.at(1, 9)))
-            try database.routines.add(RoutineRecord(action: .say, text: "Time to brush your teeth!", time: "21:00", weekdays: "sun,mon,tue,wed,thu,fri,sat",
-                                                    graceMinutes: 15, addedBy: .parent, createdAt: Self.at(1, 9)))
-            try database.routines.checked(through: Self.at(7, 20, 29), finished: [])
-            try database.close()
-        }
+        try seed(sandbox, [("scene bedtime", "20:30", "sun,mon,tue,wed,thu"), ("say Time to brush your teeth!", "21:00", "sun,mon,tue,wed,thu,fri,sat")],
+                 checked: Self.at(7, 20, 29))
         let input = try sandbox.compose("quiet.wav", [.silence(20)])
         let clock = ManualClock(date: Self.at(7, 20, 29))
         try await withDaemon(sandbox, input: input, clock: clock) { daemon, _ in

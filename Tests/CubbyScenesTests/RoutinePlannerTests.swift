@@ -3,21 +3,14 @@ import CubbyCore
 import CubbyMemory
 import CubbyRoutines
 import Foundation
+import CubbyTestSupport
 import Testing
 
 /// The routine planner on its own: a week of routines in milliseconds, a power cut across them, and the
 /// store's guarantee that only a parent's routines repeat.
 @Suite struct RoutinePlannerTests {
-    static var utc: Calendar {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        return calendar
-    }
-
-    /// 2026-12-`day` at hh:mm UTC (the 6th is a Sunday).
-    static func at(_ day: Int, _ hour: Int, _ minute: Int = 0) -> Date {
-        utc.date(from: DateComponents(year: 2026, month: 12, day: day, hour: hour, minute: minute))!
-    }
+    static var utc: Calendar { TestTime.utc }
+    static func at(_ day: Int, _ hour: Int, _ minute: Int = 0) -> Date { TestTime.december(day, hour, minute) }
 
     static func routine(_ id: Int64, say text: String? = nil, scene: String? = nil, at time: String, days: String) throws -> Routine {
         try Routine(RoutineRecord(id: id, action: scene == nil ? .say : .scene, text: text, scene: scene, time: time,

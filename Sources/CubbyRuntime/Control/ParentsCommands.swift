@@ -41,10 +41,10 @@ struct ParentsCommands: Sendable {
             let turns = try await OffPoolBuild.work("history") { () throws(CubbyError) -> [TurnRecord] in
                 try database.conversations.history(limit: limit, since: since, flagged: flagged)
             }
-            return lines(turns, "turns")
+            return jsonLines(turns, "turns")
         case "alerts.list":
             let limit = arguments["limit"].flatMap(Int.init).map { min(max($0, 1), 10_000) } ?? 20
-            return lines(try database.alerts.recent(limit: limit), "alerts")
+            return jsonLines(try database.alerts.recent(limit: limit), "alerts")
         case "alerts.ack":
             let ids: [Int64]
             if arguments["all"] == "true" {
@@ -58,7 +58,7 @@ struct ParentsCommands: Sendable {
             return (ControlReply(message: "marked \(ids.count) alert\(ids.count == 1 ? "" : "s") as seen"), [])
         case "logs":
             let limit = arguments["limit"].flatMap(Int.init).map { min(max($0, 1), 10_000) } ?? 100
-            return lines(try database.audit.entries(limit: limit), "log entries")
+            return jsonLines(try database.audit.entries(limit: limit), "log entries")
         case "settings.get":
             var reply = ControlReply()
             let all = settings.values()
@@ -99,13 +99,14 @@ struct ParentsCommands: Sendable {
         }
     }
 
-    /// Records as JSON lines in the reply's payload.
-    private func lines<T: Encodable>(_ records: [T], _ what: String) -> (ControlReply, [UInt8]) {
-        let encoder = ControlProtocol.jsonEncoder()
-        var bytes: [UInt8] = []
-        for record in records {
-            if let data = try? encoder.encode(record) { bytes += Array(data) + [10] }
-        }
-        return (ControlReply(message: "\(records.count) \(what)"), bytes)
+}
+
+/// Records as JSON lines in a reply's payload, and a message that counts them ("3 routines").
+func jsonLines<T: Encodable>(_ records: [T], _ what: String) -> (ControlReply, [UInt8]) {
+    let encoder = ControlProtocol.jsonEncoder()
+    var bytes: [UInt8] = []
+    for record in records {
+        if let data = try? encoder.encode(record) { bytes += Array(data) + [10] }
     }
+    return (ControlReply(message: "\(records.count) \(what)"), bytes)
 }

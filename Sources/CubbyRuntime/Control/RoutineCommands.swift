@@ -29,7 +29,7 @@ struct RoutineCommands: Sendable {
         let arguments = request.arguments
         switch request.command {
         case "routines.list":
-            return lines(try listed(), "routines")
+            return jsonLines(try listed(), "routines")
         case "routines.add":
             let new = try record(from: arguments)
             // The routine and its line in the parents' log are written in one transaction.
@@ -133,14 +133,5 @@ struct RoutineCommands: Sendable {
         let parts = calendar.dateComponents([.weekday, .hour, .minute, .month, .day], from: date)
         let day = Weekday(calendarWeekday: parts.weekday ?? 1)?.rawValue ?? ""
         return "\(day) \(parts.month ?? 0)/\(parts.day ?? 0) " + TimeOfDay(minutes: (parts.hour ?? 0) * 60 + (parts.minute ?? 0)).description
-    }
-
-    private func lines<T: Encodable>(_ records: [T], _ what: String) -> (ControlReply, [UInt8]) {
-        let encoder = ControlProtocol.jsonEncoder()
-        var bytes: [UInt8] = []
-        for record in records {
-            if let data = try? encoder.encode(record) { bytes += Array(data) + [10] }
-        }
-        return (ControlReply(message: "\(records.count) \(what)"), bytes)
     }
 }

@@ -28,12 +28,7 @@ extension ConversationLoop {
         let lines = scenes.lines(id, locale: locale)
         if let refusal = playtime.refusal() {
             // Bedtime still says goodnight when play is used up or quiet hours began; other scenes wait.
-            if id == "bedtime", let goodnight = lines.closing.randomElement() {
-                await sayFirst("scene.bedtime", line: goodnight, scene: scene)
-                startSleeping()
-            } else {
-                try? parts.database.audit.record("scene.skipped", "\(id): \(refusal.kind)", at: parts.clock.date)
-            }
+            await goodnightOrSkip(scene, lines: lines, why: refusal.kind)
             return true
         }
         if state.conversation != nil {
@@ -42,12 +37,7 @@ extension ConversationLoop {
         }
         // A muted toy cannot listen: the scene does not open (bedtime still says goodnight).
         guard state.mayOpen(by: reason) else {
-            if id == "bedtime", let goodnight = lines.closing.randomElement() {
-                await sayFirst("scene.bedtime", line: goodnight, scene: scene)
-                startSleeping()
-            } else {
-                try? parts.database.audit.record("scene.skipped", "\(id): the microphone is muted", at: parts.clock.date)
-            }
+            await goodnightOrSkip(scene, lines: lines, why: "the microphone is muted")
             return true
         }
         sleepingUntil = nil
@@ -59,6 +49,16 @@ extension ConversationLoop {
         guard try await handle([listener.open(by: reason, atSample: position)]) else { return false }
         if state.conversation == nil { leaveScene() }
         return true
+    }
+
+    /// A scene that cannot open: bedtime says its goodnight and the toy rests; any other is noted as skipped.
+    func goodnightOrSkip(_ scene: PersonaScene, lines: SceneLines, why: String) async {
+        if scene.id == "bedtime", let goodnight = lines.closing.randomElement() {
+            await sayFirst("scene.bedtime", line: goodnight, scene: scene)
+            startSleeping()
+        } else {
+            try? parts.database.audit.record("scene.skipped", "\(scene.id): \(why)", at: parts.clock.date)
+        }
     }
 
     /// The scene takes over the open conversation: its lights and motion on the board, its listening time.
