@@ -149,14 +149,20 @@ let package = Package(
             swiftSettings: swiftSettings),
         .target(
             name: "CubbyHardware",
-            dependencies: ["CubbyCore", "CubbyAudio"],
+            dependencies: ["CubbyCore", "CubbyAudio", .product(name: "SystemPackage", package: "swift-system")],
+            swiftSettings: swiftSettings),
+        // The toy's body as behaviour: gestures recognised from raw sensor readings, sensor traces for the
+        // simulated board, and the motion limits nothing overrides.
+        .target(
+            name: "CubbyBody",
+            dependencies: ["CubbyCore", "CubbyHardware"],
             swiftSettings: swiftSettings),
         .target(
             name: "CubbyRuntime",
             dependencies: [
                 "CubbyCore", "CubbyAudio", "CubbyWake", "CubbyVoice", "CubbySafety", "CubbyPersona",
                 "CubbyPersonaPack", "CubbyControl", "CubbySoul", "CubbyParents", "CubbyScenes", "CubbyRoutines",
-                "CubbyMemory", "CubbyCloud", "CubbyHardware", "CubbyConfiguration",
+                "CubbyMemory", "CubbyCloud", "CubbyHardware", "CubbyBody", "CubbyConfiguration",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -235,7 +241,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(name: "CubbyAudioTests", dependencies: ["CubbyAudio", "CubbyCore", "CubbyTestSupport", .product(name: "SystemPackage", package: "swift-system")],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "CubbyHardwareTests", dependencies: ["CubbyHardware", "CubbyCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "CubbyHardwareTests", dependencies: ["CubbyHardware", "CubbyBody", "CubbyCore", "CubbyTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CubbyWakeTests", dependencies: ["CubbyWake", "CubbyAudio", "CubbyCore", "CubbyTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CubbySafetyTests", dependencies: ["CubbySafety", "CubbySafetyModel", "CubbyCore", "CubbyTestSupport"],
                     resources: [.copy("SafetyCases")], swiftSettings: swiftSettings),

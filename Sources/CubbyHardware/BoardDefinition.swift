@@ -35,6 +35,8 @@ public struct BoardDefinition: Sendable, Equatable {
     public var frontEnd = FrontEndSettings()
     /// The talk button, touch pad and mute button, where the board has them.
     public var inputs: [BoardInput: InputSpec] = [:]
+    /// Motors, motions, sensors and the speaker's safe maximum.
+    public var body = BodyDefinition()
 
     public static let fileName = "board.toml"
 
@@ -64,10 +66,12 @@ public struct BoardDefinition: Sendable, Equatable {
             }
             inputs[input] = .fifo(path: ConfigPath.resolve(try table.requiredString("path"), against: folder))
         }
+        let body = try BodyDefinition.load(root, audio: audio, folder: folder)
         try root.finish()
         var board = BoardDefinition(name: name, description: description, input: input, output: output, eventLog: eventLog, folder: folder)
         board.frontEnd = frontEnd
         board.inputs = inputs
+        board.body = body
         return board
     }
 

@@ -1,0 +1,42 @@
+import CubbyHardware
+import Foundation
+
+/// The safety limits on the toy's body that nothing overrides: every step is clamped to its motor's
+/// angles, a motion stops once it has run a motor for its longest run, a fall stops every motor at once
+/// (and until the toy rests again), and a low battery halves how far the toy moves.
+public struct MotionGuard: Sendable {
+    public let motors: [String: MotorLimits]
+    /// Below this charge the toy moves half as far.
+    public var lowBatteryPercent = 20
+    private(set) public var fallen = false
+    private(set) public var batteryPercent: Int?
+
+    public init(motors: [MotorLimits]) {
+        self.motors = Dictionary(motors.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// What a motion may do: steps for unknown motors dropped, angles clamped (and halved on a low battery),
+    /// and each motor's steps cut off once they reach its longest run. Nothing at all after a fall.
+    public func allowed(_ steps: [MotionStep]) -> [MotionStep] {
+        guard !fallen else { return [] }
+        var ran: [String: Int] = [:]
+        var result: [MotionStep] = []
+        for step in steps {
+            guard let motor = motors[step.motor], step.angle.isFinite else { continue }
+            let used = ran[step.motor, default: 0]
+            guard used < motor.maximumRunMilliseconds else { continue }
+            var angle = min(max(step.angle, motor.angles.lowerBound), motor.angles.upperBound)
+            if let battery = batteryPercent, battery < lowBatteryPercent { angle = motor.rest + (angle - motor.rest) / 2 }
+            let milliseconds = min(max(step.milliseconds, 0), motor.maximumRunMilliseconds - used)
+            ran[step.motor] = used + milliseconds
+            result.append(MotionStep(motor: step.motor, angle: angle, milliseconds: milliseconds))
+        }
+        return result
+    }
+
+    /// The toy fell: every motor stops now, and no motion runs until it rests again.
+    public mutating func fell() { fallen = true }
+    /// The toy is at rest again (put down, or still after the fall).
+    public mutating func rested() { fallen = false }
+    public mutating func battery(_ percent: Int) { batteryPercent = percent }
+}

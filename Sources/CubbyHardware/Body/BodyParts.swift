@@ -1,0 +1,96 @@
+import CubbyCore
+import Foundation
+
+/// A motor on the board (`[motors.<name>]`): how it is driven and what the toy's body allows it to do.
+public struct MotorSpec: Sendable, Equatable {
+    public enum Drive: Sendable, Equatable {
+        /// A hobby servo on a PWM channel (sysfs `pwmchipN/pwmM`): a 20 ms period, the pulse sets the angle.
+        case pwmServo(chip: Int, channel: Int)
+        /// Logged to the board's event log (the simulated board).
+        case logged
+    }
+
+    public var limits: MotorLimits
+    public var drive: Drive
+    /// The pulse, in microseconds, at the lowest and the highest angle.
+    public var pulseMicroseconds: ClosedRange<Int>
+
+    public var name: String { limits.name }
+
+    public init(limits: MotorLimits, drive: Drive, pulseMicroseconds: ClosedRange<Int> = 500...2_500) {
+        self.limits = limits
+        self.drive = drive
+        self.pulseMicroseconds = pulseMicroseconds
+    }
+
+    /// The pulse for an angle within the limits.
+    public func pulse(for angle: Double) -> Int {
+        let span = limits.angles.upperBound - limits.angles.lowerBound
+        let fraction = span > 0 ? (angle - limits.angles.lowerBound) / span : 0.5
+        return pulseMicroseconds.lowerBound + Int((Double(pulseMicroseconds.upperBound - pulseMicroseconds.lowerBound) * min(max(fraction, 0), 1)).rounded())
+    }
+}
+
+/// The board's body, read from `board.toml`: motors, the motions made of them, and where sensor readings
+/// come from. Every value is bounded; errors name the file and the key.
+public struct BodyDefinition: Sendable, Equatable {
+    public var motors: [MotorSpec] = []
+    /// Named motions (the names a persona's expressions use), as steps.
+    public var motions: [String: [MotionStep]] = [:]
+    /// The simulated board's scripted sensor events (a file of timed readings).
+    public var sensorTrace: String?
+    /// Where the PWM chips are (tests point it at a fake tree).
+    public var pwmRoot = "/sys/class/pwm"
+    /// The loudest the speaker may play on this board, 0-100: no setting goes above it.
+    public var maximumVolume = 100
+
+    public init() {}
+
+    static func load(_ root: TOMLSection, audio: TOMLSection, folder: String) throws(CubbyError) -> BodyDefinition {
+        var body = BodyDefinition()
+        let motorsTable = try root.section("motors")
+        guard motorsTable.values.count <= 16 else { throw motorsTable.error(motorsTable.values.keys.sorted()[0], "at most 16 motors") }
+        for name in motorsTable.values.keys.sorted() {
+            let table = try motorsTable.section(name)
+            guard (1...32).contains(name.count), name.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_") }) else {
+                throw motorsTable.error(name, "motor names are 1-32 characters of a-z, 0-9 and _")
+            }
+            let kind = try table.choice("kind", of: ["servo", "logged"], default: "servo")
+            let drive: MotorSpec.Drive = kind == "logged" ? .logged
+                : .pwmServo(chip: try table.integer("pwm_chip", default: 0, in: 0...63), channel: try table.integer("channel", default: 0, in: 0...63))
+            guard let angles = try table.integers("angle_limits"), angles.count == 2, angles[0] < angles[1], angles.allSatisfy({ (-180...180).contains($0) }) else {
+                throw table.error("angle_limits", "is required: [lowest, highest] degrees within -180..180, lowest first")
+            }
+            let pulses = try table.integers("pulse_us") ?? [500, 2500]
+            guard pulses.count == 2, pulses[0] < pulses[1], pulses.allSatisfy({ (200...3000).contains($0) }) else {
+                throw table.error("pulse_us", "must be [shortest, longest] microseconds within 200..3000")
+            }
+            let rest = try table.integer("rest", default: (angles[0] + angles[1]) / 2, in: angles[0]...angles[1])
+            let run = try table.integer("max_run_ms", default: 3_000, in: 50...60_000)
+            body.motors.append(MotorSpec(limits: MotorLimits(name: name, angles: Double(angles[0])...Double(angles[1]), rest: Double(rest), maximumRunMilliseconds: run),
+                                         drive: drive, pulseMicroseconds: pulses[0]...pulses[1]))
+        }
+        let motionsTable = try root.section("motions")
+        for name in motionsTable.values.keys.sorted() {
+            let table = try motionsTable.section(name)
+            guard let steps = try table.strings("steps"), !steps.isEmpty, steps.count <= 64 else {
+                throw table.error("steps", "1-64 steps like \"head 20 150\" (motor, degrees, milliseconds)")
+            }
+            var parsed: [MotionStep] = []
+            for step in steps {
+                let parts = step.split(separator: " ")
+                guard parts.count == 3, let angle = Double(parts[1]), let milliseconds = Int(parts[2]), (0...10_000).contains(milliseconds),
+                      body.motors.contains(where: { $0.name == String(parts[0]) }) else {
+                    throw table.error("steps", "\"\(step.prefix(40))\" must be \"MOTOR DEGREES MILLISECONDS\" with a motor of [motors]")
+                }
+                parsed.append(MotionStep(motor: String(parts[0]), angle: angle, milliseconds: milliseconds))
+            }
+            body.motions[name] = parsed
+        }
+        let sensors = try root.section("sensors")
+        body.sensorTrace = try sensors.string("trace").map { ConfigPath.resolve($0, against: folder) }
+        body.pwmRoot = try root.section("pwm").string("root", default: body.pwmRoot)
+        body.maximumVolume = try audio.integer("max_volume", default: 100, in: 0...100)
+        return body
+    }
+}

@@ -1,0 +1,70 @@
+import CubbyCore
+import Foundation
+import SystemPackage
+
+/// Moves one kind of motor. `stop` must return within a few milliseconds: a fall stops every motor.
+public protocol MotorDriver: Sendable {
+    func move(_ motor: MotorSpec, to angle: Double) throws(CubbyError)
+    /// Stops driving the motor (the servo goes limp where it is).
+    func stop(_ motor: MotorSpec) throws(CubbyError)
+}
+
+/// Hobby servos through the kernel's PWM sysfs interface: `<root>/pwmchipN/export`, then
+/// `pwmM/period`, `duty_cycle` and `enable`, in nanoseconds. `root` is `/sys/class/pwm` on a board and a
+/// folder of plain files in tests, which run the same code.
+public struct SysfsPWMServos: MotorDriver {
+    public let root: String
+    static let periodNanoseconds = 20_000_000
+
+    public init(root: String = "/sys/class/pwm") {
+        self.root = root
+    }
+
+    func channel(_ motor: MotorSpec) throws(CubbyError) -> String {
+        guard case .pwmServo(let chip, let channel) = motor.drive else { throw CubbyError(.invalidConfiguration, "\(motor.name) is not a PWM servo") }
+        let folder = "\(root)/pwmchip\(chip)/pwm\(channel)"
+        if !FileManager.default.fileExists(atPath: folder) {
+            try write("\(channel)", to: "\(root)/pwmchip\(chip)/export")
+        }
+        return folder
+    }
+
+    public func move(_ motor: MotorSpec, to angle: Double) throws(CubbyError) {
+        let folder = try channel(motor)
+        try write("\(Self.periodNanoseconds)", to: folder + "/period")
+        try write("\(motor.pulse(for: angle) * 1_000)", to: folder + "/duty_cycle")
+        try write("1", to: folder + "/enable")
+    }
+
+    public func stop(_ motor: MotorSpec) throws(CubbyError) {
+        try write("0", to: try channel(motor) + "/enable")
+    }
+
+    /// One value, written as sysfs wants it: the whole text in one write.
+    func write(_ value: String, to path: String) throws(CubbyError) {
+        do {
+            let descriptor = try FileDescriptor.open(FilePath(path), .writeOnly, options: [.truncate])
+            defer { try? descriptor.close() }
+            _ = try descriptor.writeAll(Array((value + "\n").utf8))
+        } catch {
+            throw CubbyError(.io, "could not write \(value) to the PWM", context: path, underlying: error)
+        }
+    }
+}
+
+/// The simulated board's motors: each move and stop is a line in the board's event log.
+public struct LoggedMotors: MotorDriver {
+    let log: BoardEventLog
+
+    public init(log: BoardEventLog) {
+        self.log = log
+    }
+
+    public func move(_ motor: MotorSpec, to angle: Double) throws(CubbyError) {
+        log.record("motor.\(motor.name)", String(format: "%.1f", angle))
+    }
+
+    public func stop(_ motor: MotorSpec) throws(CubbyError) {
+        log.record("motor.\(motor.name)", "stop")
+    }
+}

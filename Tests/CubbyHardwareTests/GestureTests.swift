@@ -1,0 +1,188 @@
+import CubbyBody
+import CubbyCore
+import CubbyHardware
+import Foundation
+import Testing
+
+/// Gestures from recorded-style sensor traces: each one recognised, and the near misses not.
+@Suite struct GestureTests {
+    /// Builds a trace: touches, and accelerometer samples every 10 ms.
+    struct Trace {
+        var events: [SensorEvent] = []
+        var now = 0
+
+        mutating func touch(_ on: Bool) { events.append(SensorEvent(milliseconds: now, reading: .touch(on))) }
+        mutating func wait(_ milliseconds: Int) { now += milliseconds }
+        /// `milliseconds` of samples, `z(t)` along the vertical, a small wobble (`wobble` m/s²) on the others.
+        mutating func motion(_ milliseconds: Int, wobble: Double = 0.02, z: (Int) -> Double) {
+            for t in stride(from: 0, to: milliseconds, by: 10) {
+                let w = wobble * sin(Double(now + t) / 37)
+                events.append(SensorEvent(milliseconds: now + t, reading: .acceleration(x: w, y: -w, z: z(t))))
+            }
+            now += milliseconds
+        }
+        mutating func still(_ milliseconds: Int) { motion(milliseconds) { _ in GestureRecognizer.gravity } }
+    }
+
+    func gestures(_ trace: Trace) -> [Gesture] {
+        var recognizer = GestureRecognizer()
+        return trace.events.flatMap { recognizer.feed($0) }
+    }
+
+    @Test func twoQuickTapsAreAPatAndOneIsNothing() {
+        var pat = Trace()
+        pat.touch(true); pat.wait(150); pat.touch(false); pat.wait(300); pat.touch(true); pat.wait(150); pat.touch(false)
+        #expect(gestures(pat) == [.pat])
+        var tap = Trace()
+        tap.touch(true); tap.wait(150); tap.touch(false); tap.wait(3_000); tap.touch(true); tap.wait(150); tap.touch(false)
+        #expect(gestures(tap).isEmpty, "two taps seconds apart are not a pat")
+    }
+
+    @Test func aLongTouchIsOneHugNotAPat() {
+        var hug = Trace()
+        hug.touch(true)
+        hug.still(2_500)
+        hug.touch(false)
+        #expect(gestures(hug) == [.hug])
+        var short = Trace()
+        short.touch(true)
+        short.still(900)
+        short.touch(false)
+        #expect(gestures(short).isEmpty, "under a second and a half, and too long for a tap")
+    }
+
+    @Test func aShakeIsSeveralHardJoltsAndAWalkIsNot() {
+        var shake = Trace()
+        shake.still(500)
+        shake.motion(800) { t in t % 160 < 80 ? 24 : -4 }
+        #expect(gestures(shake).contains(.shake))
+        var walk = Trace()
+        walk.still(500)
+        walk.motion(3_000, wobble: 1.2) { t in GestureRecognizer.gravity + 1.5 * sin(Double(t) / 80) }
+        #expect(!gestures(walk).contains(.shake), "carried along, the toy is not shaken")
+    }
+
+    @Test func aFallIsFreeFallAndAPickUpIsALiftFromRest() {
+        var fall = Trace()
+        fall.still(1_000)
+        fall.motion(300) { _ in 0.4 }
+        fall.motion(60) { _ in 30 }
+        fall.still(1_200)
+        #expect(gestures(fall).first == .fall)
+        #expect(gestures(fall).filter { $0 == .fall }.count == 1)
+
+        var pickUp = Trace()
+        pickUp.still(1_000)
+        pickUp.motion(250) { _ in GestureRecognizer.gravity + 3 }
+        pickUp.motion(2_000, wobble: 0.8) { t in GestureRecognizer.gravity + 0.9 * sin(Double(t) / 50) }
+        #expect(gestures(pickUp) == [.pickUp], "lifted and held in a hand that moves a little")
+
+        var putDown = pickUp
+        putDown.motion(150) { _ in GestureRecognizer.gravity - 2 }
+        putDown.motion(60) { _ in GestureRecognizer.gravity + 4 }
+        putDown.still(1_200)
+        #expect(gestures(putDown) == [.pickUp, .putDown])
+
+        var bump = Trace()
+        bump.still(1_000)
+        bump.motion(40) { _ in GestureRecognizer.gravity + 3 }
+        bump.still(1_000)
+        #expect(gestures(bump).isEmpty, "a bump of the table is not a pick-up")
+    }
+
+    @Test func aTraceFileIsReadAndItsErrorsNamedByLine() throws {
+        let events = try SensorTrace.parse("""
+            # a hug
+            {"ms": 0, "touch": true}
+            {"ms": 10, "accel": [0, 0.5, 9.8]}
+
+            {"ms": 2000, "touch": false}
+            {"ms": 2500, "battery": 15}
+            """, file: "hug.jsonl")
+        #expect(events.count == 4)
+        #expect(events[1] == SensorEvent(milliseconds: 10, reading: .acceleration(x: 0, y: 0.5, z: 9.8)))
+        for (text, problem) in [("{\"ms\": 5, \"touch\": 1}", "true/false"), ("{\"ms\": 5, \"touch\": true, \"battery\": 3}", "exactly one of"),
+                                ("{\"ms\": -1, \"touch\": true}", "\"ms\""),
+                                ("{\"ms\": 5, \"accel\": [1, 2]}", "[x, y, z]"), ("{\"ms\": 5, \"battery\": 120}", "0-100"), ("nonsense", "not a JSON object"),
+                                ("{\"ms\": 9, \"touch\": true}\n{\"ms\": 5, \"touch\": false}", "time order")] {
+            #expect { _ = try SensorTrace.parse(text, file: "bad.jsonl") } throws: { error in
+                "\(error)".contains("bad.jsonl:") && "\(error)".contains(problem)
+            }
+        }
+    }
+}
+
+/// The limits no persona or model overrides, and the PWM backend against a fake sysfs tree.
+@Suite struct MotionTests {
+    static let head = MotorSpec(limits: MotorLimits(name: "head", angles: -30...30, rest: 0, maximumRunMilliseconds: 1_000),
+                                drive: .pwmServo(chip: 0, channel: 1), pulseMicroseconds: 1_000...2_000)
+
+    @Test func aHostileMotionIsClampedCutShortAndStoppedByAFall() {
+        var guardRail = MotionGuard(motors: [Self.head.limits])
+        let hostile = [MotionStep(motor: "head", angle: 170, milliseconds: 600), MotionStep(motor: "head", angle: -400, milliseconds: 900),
+                       MotionStep(motor: "tail", angle: 10, milliseconds: 100), MotionStep(motor: "head", angle: .nan, milliseconds: 10),
+                       MotionStep(motor: "head", angle: 5, milliseconds: 500)]
+        let allowed = guardRail.allowed(hostile)
+        #expect(allowed == [MotionStep(motor: "head", angle: 30, milliseconds: 600), MotionStep(motor: "head", angle: -30, milliseconds: 400)],
+                "within the angles, no unknown motor, and no longer than the motor's longest run")
+        guardRail.battery(12)
+        #expect(guardRail.allowed([MotionStep(motor: "head", angle: 30, milliseconds: 100)]).first?.angle == 15, "a low battery halves the motion")
+        guardRail.fell()
+        #expect(guardRail.allowed([MotionStep(motor: "head", angle: 10, milliseconds: 100)]).isEmpty, "after a fall nothing moves")
+        guardRail.rested()
+        #expect(!guardRail.allowed([MotionStep(motor: "head", angle: 10, milliseconds: 100)]).isEmpty)
+    }
+
+    @Test func theSysfsServoWritesPeriodDutyAndEnable() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("pwm-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        // A fake tree: the chip's export file; the channel folder appears as the kernel would make it.
+        try FileManager.default.createDirectory(atPath: root + "/pwmchip0/pwm1", withIntermediateDirectories: true)
+        for file in ["export", "pwm1/period", "pwm1/duty_cycle", "pwm1/enable"] { FileManager.default.createFile(atPath: root + "/pwmchip0/" + file, contents: nil) }
+        let servos = SysfsPWMServos(root: root)
+        try servos.move(Self.head, to: 15)
+        let read = { (file: String) in try String(contentsOfFile: root + "/pwmchip0/pwm1/" + file, encoding: .utf8) }
+        #expect(try read("period") == "20000000\n")
+        #expect(try read("duty_cycle") == "1750000\n", "15° of -30…30 is three quarters of 1000…2000 µs")
+        #expect(try read("enable") == "1\n")
+        try servos.stop(Self.head)
+        #expect(try read("enable") == "0\n")
+        #expect(throws: CubbyError.self) { try SysfsPWMServos(root: root + "/missing").move(Self.head, to: 0) }
+    }
+
+    @Test func aBoardsMotorsAndMotionsAreReadAndCheckedNamingTheKey() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("board-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let good = """
+            format = 1
+            name = "plush"
+            [audio]
+            max_volume = 70
+            [audio.input]
+            kind = "silence"
+            [motors.head]
+            kind = "servo"
+            pwm_chip = 0
+            channel = 1
+            angle_limits = [-30, 30]
+            pulse_us = [1000, 2000]
+            max_run_ms = 1500
+            [motions.nod]
+            steps = ["head 20 150", "head -20 150", "head 0 150"]
+            [sensors]
+            trace = "hug.jsonl"
+            """
+        try good.write(toFile: folder + "/board.toml", atomically: true, encoding: .utf8)
+        let board = try BoardDefinition.load(folder: folder)
+        #expect(board.body.motors.map(\.name) == ["head"] && board.body.maximumVolume == 70)
+        #expect(board.body.motions["nod"]?.count == 3 && board.body.sensorTrace == folder + "/hug.jsonl")
+        for (find, replace, names) in [("angle_limits = [-30, 30]", "angle_limits = [30, -30]", "[motors.head] angle_limits"),
+                                       ("\"head 0 150\"", "\"tail 0 150\"", "[motions.nod] steps"),
+                                       ("max_run_ms = 1500", "max_run_ms = 999999", "[motors.head] max_run_ms"),
+                                       ("max_volume = 70", "max_volume = 170", "[audio] max_volume")] {
+            try good.replacingOccurrences(of: find, with: replace).write(toFile: folder + "/board.toml", atomically: true, encoding: .utf8)
+            #expect { _ = try BoardDefinition.load(folder: folder) } throws: { "\($0)".contains(names) && "\($0)".contains("board.toml") }
+        }
+    }
+}
