@@ -72,6 +72,10 @@ public struct BodyDefinition: Sendable, Equatable {
         }
         let motionsTable = try root.section("motions")
         for name in motionsTable.values.keys.sorted() {
+            // The names a persona's expressions use ("hug-squeeze").
+            guard (1...32).contains(name.count), name.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_" || $0 == "-") }) else {
+                throw motionsTable.error(name, "motion names are 1-32 characters of a-z, 0-9, - and _")
+            }
             let table = try motionsTable.section(name)
             guard let steps = try table.strings("steps"), !steps.isEmpty, steps.count <= 64 else {
                 throw table.error("steps", "1-64 steps like \"head 20 150\" (motor, degrees, milliseconds)")

@@ -68,3 +68,28 @@ public struct LoggedMotors: MotorDriver {
         log.record("motor.\(motor.name)", "stop")
     }
 }
+
+/// The board's motors, each through its own drive: PWM servos through sysfs, the simulated ones logged.
+public struct BoardMotors: MotorDriver {
+    let servos: SysfsPWMServos
+    let logged: LoggedMotors?
+
+    public init(body: BodyDefinition, log: BoardEventLog?) {
+        servos = SysfsPWMServos(root: body.pwmRoot)
+        logged = log.map(LoggedMotors.init)
+    }
+
+    public func move(_ motor: MotorSpec, to angle: Double) throws(CubbyError) {
+        switch motor.drive {
+        case .pwmServo: try servos.move(motor, to: angle)
+        case .logged: try logged?.move(motor, to: angle)
+        }
+    }
+
+    public func stop(_ motor: MotorSpec) throws(CubbyError) {
+        switch motor.drive {
+        case .pwmServo: try servos.stop(motor)
+        case .logged: try logged?.stop(motor)
+        }
+    }
+}

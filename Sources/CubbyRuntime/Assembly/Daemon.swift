@@ -1,5 +1,6 @@
 import AsyncAlgorithms
 import CubbyAudio
+import CubbyBody
 import CubbyCloud
 import CubbyConfiguration
 import CubbyCore
@@ -40,6 +41,8 @@ public final class Daemon: Sendable {
     let logger: Logger
     /// The board's button readers; kept so they live as long as the daemon.
     let inputReaders: [FIFOInputReader]
+    /// The simulated board's scripted sensor readings (checked at start); nil when the board has none.
+    let sensorTrace: [SensorEvent]?
     let reloads = SerialGate()
 
     public init(options: DaemonOptions, environment: [String: String] = ProcessInfo.processInfo.environment,
@@ -134,6 +137,8 @@ public final class Daemon: Sendable {
             }
         }
         inputReaders = readers
+        sensorTrace = try board.body.sensorTrace.map { path throws(CubbyError) in try SensorTrace.load(path: path) }
+        parts.boardMaximumVolume = board.body.maximumVolume
         // Last, as it is the slowest: a second or more on a small board.
         let wake = try makeWakeEngine.map { make throws(CubbyError) in try WakeAssembly.build(configuration: configuration, persona: persona, make: make) }
         let cloud = configuration.cloud.map { OpenAICompatibleClient(settings: $0, logger: logger) }
@@ -186,6 +191,12 @@ public final class Daemon: Sendable {
             .init(service: conversation, successTerminationBehavior: options.mode == .daemon ? .cancelGroup : .gracefullyShutdownGroup,
                   serviceName: "conversation"),
         ]
+        if options.mode == .daemon, let trace = sensorTrace {
+            services.append(.init(service: BodyService(body: board.body, trace: trace, live: live, events: parts.events,
+                                                       driver: BoardMotors(body: board.body, log: parts.events), audit: parts.database.audit,
+                                                       clock: parts.clock, logger: logger),
+                                  serviceName: "body"))
+        }
         if options.mode == .daemon {
             // Last, so they stop first: no persona change starts while the toy shuts down.
             let settings = live.current.configuration

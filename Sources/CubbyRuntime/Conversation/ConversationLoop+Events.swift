@@ -163,8 +163,11 @@ extension ConversationLoop {
     /// The turn for one utterance, with the open conversation's settings.
     func makeTurn(_ samples: [Int16], conversationID: Int64?, index: Int) -> @Sendable () async -> TurnReport {
         let snapshot = conversationSettings
+        // The parent's cap, and never above what the board's speaker can safely play.
+        var configuration = snapshot.configuration
+        configuration.maxVolume = min(configuration.maxVolume, parts.boardMaximumVolume)
         var turnParts = TurnPipeline.Parts(
-            persona: snapshot.persona, configuration: snapshot.configuration,
+            persona: snapshot.persona, configuration: configuration,
             provider: provider,
             filter: snapshot.filter, synthesizer: parts.synthesizer, speaker: parts.speaker, database: parts.database)
         turnParts.safety = service.safety

@@ -44,6 +44,8 @@ public final class ConversationService: Service, Sendable {
         public var clock: any CubbyClock = SystemClock()
         /// The toy's calendar: when a day starts for the daily limit, and when quiet hours are.
         public var calendar: Calendar = .current
+        /// The loudest the board's speaker may play (`[audio] max_volume` in board.toml): no setting goes above it.
+        public var boardMaximumVolume = 100
         /// The wake engine on its own thread; nil when nothing listens for the wake phrase.
         public var wake: WakeSpotter?
 

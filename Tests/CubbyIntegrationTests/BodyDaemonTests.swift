@@ -1,0 +1,82 @@
+import CubbyCore
+@testable import CubbyRuntime
+import Foundation
+import Logging
+import CubbyTestSupport
+import Testing
+
+/// The body in the running daemon on the simulated board: a scripted hug during idle gets the persona's
+/// hug reaction at once, and a fall stops every motor in the middle of a motion.
+@Suite struct BodyDaemonTests {
+    static let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+
+    /// The simulated board's own body (motors, motions), with `trace` as its sensors.
+    static func board(trace: String) throws -> String {
+        let sim = try String(contentsOfFile: Sandbox.packageRoot + "/Hardware/sim/board.toml", encoding: .utf8)
+        let body = sim[sim.range(of: "[motors.head]")!.lowerBound...].replacingOccurrences(of: "traces/hug.jsonl", with: "")
+        return String(body).replacingOccurrences(of: "trace = \"\"", with: "trace = \"\(Sandbox.packageRoot)/Hardware/sim/traces/\(trace)\"")
+    }
+
+    struct Event {
+        var time: Double
+        var device: String
+        var state: String
+    }
+
+    func events(_ sandbox: Sandbox) throws -> [Event] {
+        guard FileManager.default.fileExists(atPath: sandbox.eventsPath) else { return [] }
+        return try String(contentsOfFile: sandbox.eventsPath, encoding: .utf8).split(separator: "\n").compactMap { line in
+            guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  let time = object["time"] as? Double, let device = object["device"] as? String, let state = object["state"] as? String else { return nil }
+            return Event(time: time, device: device, state: state)
+        }
+    }
+
+    /// Runs the daemon in a quiet room until `done` holds for the board's events.
+    func run(trace: String, until done: @escaping ([Event]) -> Bool) async throws -> (Sandbox, [Event]) {
+        let sandbox = try Sandbox(cloud: nil, boardExtra: try Self.board(trace: trace))
+        let input = try sandbox.compose("quiet.wav", [.silence(15)])
+        let daemon = try Daemon(options: DaemonOptions(configurationPath: sandbox.configPath, inputWAV: input, mode: .daemon, trapSignals: false),
+                                environment: [:], logger: Self.logger)
+        let running = Task { try await daemon.run() }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while try !done(events(sandbox)) && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        try await Task.sleep(for: .milliseconds(600))
+        running.cancel()
+        _ = try? await running.value
+        return (sandbox, try events(sandbox))
+    }
+
+    @Test func aScriptedHugDuringIdleGetsThePersonasHugReactionAtOnce() async throws {
+        let (sandbox, events) = try await run(trace: "hug.jsonl") { $0.contains { $0.device == "sound" } }
+        defer { sandbox.remove() }
+        let start = try #require(events.first { $0.device == "sensors" }).time
+        let hug = try #require(events.first { $0.device == "gesture" && $0.state == "hug" })
+        // The touch began 1 s into the trace; a hug is a touch held 1.5 s.
+        #expect(hug.time - start >= 2.45, "not before the touch had lasted a hug's time")
+        // teddy's hug: the hug-squeeze motion, a warm glow, a purr.
+        let reaction = events.filter { $0.time >= hug.time }
+        #expect(reaction.contains { $0.device == "light_pattern" && $0.state == "warm-glow" })
+        #expect(reaction.contains { $0.device == "motion" && $0.state == "hug-squeeze" })
+        #expect(reaction.contains { $0.device == "sound" && $0.state == "sounds/purr.wav" })
+        let firstMove = try #require(reaction.first { $0.device == "motor.arms" })
+        #expect(firstMove.state == "80.0")
+        #expect(firstMove.time - (start + 2.5) < 0.2, "the reaction within 200 ms of the hug: \(firstMove.time - start - 2.5) s")
+        #expect(!events.contains { $0.device == "listening_light" }, "a hug never lights the listening light")
+        #expect(!events.contains { $0.device == "gesture" && $0.state == "pat" }, "a hug is not also a pat")
+    }
+
+    @Test func aFallStopsEveryMotorInTheMiddleOfAMotion() async throws {
+        let (sandbox, events) = try await run(trace: "fall.jsonl") { $0.contains { $0.device == "gesture" && $0.state == "fall" } }
+        defer { sandbox.remove() }
+        let start = try #require(events.first { $0.device == "sensors" }).time
+        #expect(events.contains { $0.device == "gesture" && $0.state == "pat" } && events.contains { $0.device == "motion" && $0.state == "nuzzle" })
+        let fall = try #require(events.first { $0.device == "gesture" && $0.state == "fall" })
+        let stops = events.filter { $0.state == "stop" && $0.time <= fall.time }
+        #expect(Set(stops.map(\.device)) == ["motor.head", "motor.arms"], "every motor stopped, before the fall is even logged")
+        // Free fall began 1.2 s into the trace; 80 ms of it is a fall.
+        let lastStop = try #require(stops.map(\.time).max())
+        #expect(lastStop - (start + 1.28) < 0.05, "every motor stopped within 50 ms: \(lastStop - start - 1.28) s")
+        #expect(!events.contains { $0.device.hasPrefix("motor.") && $0.state != "stop" && $0.time > fall.time }, "nothing moves after the fall")
+    }
+}
