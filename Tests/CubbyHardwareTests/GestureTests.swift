@@ -186,3 +186,23 @@ import Testing
         }
     }
 }
+
+/// The sysfs sensors against a fake tree: the same code a board runs.
+@Suite struct SysfsSensorTests {
+    @Test func anIIOAccelerometerAndAPowerSupplyBatteryAreRead() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("sysfs-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let accel = root + "/bus/iio/devices/iio:device0", battery = root + "/class/power_supply/BAT0"
+        for folder in [accel, battery] { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        for (file, value) in [("in_accel_scale", "0.009576"), ("in_accel_x_raw", "12"), ("in_accel_y_raw", "-30"), ("in_accel_z_raw", "1024")] {
+            try (value + "\n").write(toFile: accel + "/" + file, atomically: true, encoding: .utf8)
+        }
+        try "87\n".write(toFile: battery + "/capacity", atomically: true, encoding: .utf8)
+        let reading = try IIOAccelerometer(folder: accel).read()
+        #expect(abs(reading.z - 9.806) < 0.01 && abs(reading.x - 0.115) < 0.001 && reading.y < 0)
+        #expect(try PowerSupplyBattery(folder: battery).percent() == 87)
+        try "lots\n".write(toFile: battery + "/capacity", atomically: true, encoding: .utf8)
+        #expect { _ = try PowerSupplyBattery(folder: battery).percent() } throws: { "\($0)".contains("capacity") }
+        #expect(throws: CubbyError.self) { _ = try IIOAccelerometer(folder: root + "/missing").read() }
+    }
+}

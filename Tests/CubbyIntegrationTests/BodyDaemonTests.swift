@@ -50,7 +50,7 @@ import Testing
     @Test func aScriptedHugDuringIdleGetsThePersonasHugReactionAtOnce() async throws {
         let (sandbox, events) = try await run(trace: "hug.jsonl") { $0.contains { $0.device == "sound" } }
         defer { sandbox.remove() }
-        let start = try #require(events.first { $0.device == "sensors" }).time
+        let start = try #require(events.first { $0.device == "sensors" && $0.state == "started" }).time
         let hug = try #require(events.first { $0.device == "gesture" && $0.state == "hug" })
         // The touch began 1 s into the trace; a hug is a touch held 1.5 s.
         #expect(hug.time - start >= 2.45, "not before the touch had lasted a hug's time")
@@ -69,7 +69,7 @@ import Testing
     @Test func aFallStopsEveryMotorInTheMiddleOfAMotion() async throws {
         let (sandbox, events) = try await run(trace: "fall.jsonl") { $0.contains { $0.device == "gesture" && $0.state == "fall" } }
         defer { sandbox.remove() }
-        let start = try #require(events.first { $0.device == "sensors" }).time
+        let start = try #require(events.first { $0.device == "sensors" && $0.state == "started" }).time
         #expect(events.contains { $0.device == "gesture" && $0.state == "pat" } && events.contains { $0.device == "motion" && $0.state == "nuzzle" })
         let fall = try #require(events.first { $0.device == "gesture" && $0.state == "fall" })
         let stops = events.filter { $0.state == "stop" && $0.time <= fall.time }

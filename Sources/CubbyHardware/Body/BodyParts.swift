@@ -39,6 +39,11 @@ public struct BodyDefinition: Sendable, Equatable {
     public var motions: [String: [MotionStep]] = [:]
     /// The simulated board's scripted sensor events (a file of timed readings).
     public var sensorTrace: String?
+    /// A real board's accelerometer (an IIO device folder) and battery (a power_supply folder), read at
+    /// `sensorHz`.
+    public var accelerometer: String?
+    public var battery: String?
+    public var sensorHz = 50
     /// Where the PWM chips are (tests point it at a fake tree).
     public var pwmRoot = "/sys/class/pwm"
     /// The loudest the speaker may play on this board, 0-100: no setting goes above it.
@@ -93,6 +98,12 @@ public struct BodyDefinition: Sendable, Equatable {
         }
         let sensors = try root.section("sensors")
         body.sensorTrace = try sensors.string("trace").map { ConfigPath.resolve($0, against: folder) }
+        body.accelerometer = try sensors.string("accelerometer")
+        body.battery = try sensors.string("battery")
+        body.sensorHz = try sensors.integer("rate_hz", default: body.sensorHz, in: 10...200)
+        if body.sensorTrace != nil && (body.accelerometer != nil || body.battery != nil) {
+            throw sensors.error("trace", "a board reads a trace (the simulated board) or its sensors, not both")
+        }
         body.pwmRoot = try root.section("pwm").string("root", default: body.pwmRoot)
         body.maximumVolume = try audio.integer("max_volume", default: 100, in: 0...100)
         return body

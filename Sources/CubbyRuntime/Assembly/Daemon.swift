@@ -191,8 +191,13 @@ public final class Daemon: Sendable {
             .init(service: conversation, successTerminationBehavior: options.mode == .daemon ? .cancelGroup : .gracefullyShutdownGroup,
                   serviceName: "conversation"),
         ]
-        if options.mode == .daemon, let trace = sensorTrace {
-            services.append(.init(service: BodyService(body: board.body, trace: trace, live: live, events: parts.events,
+        let body = board.body
+        let source: BodyService.Source? = sensorTrace.map { .trace($0) }
+            ?? (body.accelerometer != nil || body.battery != nil
+                ? .sensors(accelerometer: body.accelerometer.map(IIOAccelerometer.init), battery: body.battery.map(PowerSupplyBattery.init), hz: body.sensorHz)
+                : nil)
+        if options.mode == .daemon, let source {
+            services.append(.init(service: BodyService(body: board.body, source: source, live: live, events: parts.events,
                                                        driver: BoardMotors(body: board.body, log: parts.events), audit: parts.database.audit,
                                                        clock: parts.clock, logger: logger),
                                   serviceName: "body"))

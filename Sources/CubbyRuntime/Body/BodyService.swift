@@ -12,8 +12,14 @@ import ServiceLifecycle
 /// every motor at once; a low battery halves the motions and is noted for the parents. The listening light
 /// is never touched here: only the audio gate drives it.
 final class BodyService: Service, Sendable {
+    /// Where the readings come from: a scripted trace (the simulated board) or the board's own sensors.
+    enum Source: Sendable {
+        case trace([SensorEvent])
+        case sensors(accelerometer: IIOAccelerometer?, battery: PowerSupplyBattery?, hz: Int)
+    }
+
     let body: BodyDefinition
-    let trace: [SensorEvent]
+    let source: Source
     let live: LiveSettings
     let events: BoardEventLog?
     let player: MotionPlayer
@@ -21,10 +27,10 @@ final class BodyService: Service, Sendable {
     let clock: any CubbyClock
     let logger: Logger
 
-    init(body: BodyDefinition, trace: [SensorEvent], live: LiveSettings, events: BoardEventLog?, driver: any MotorDriver, audit: AuditLog,
+    init(body: BodyDefinition, source: Source, live: LiveSettings, events: BoardEventLog?, driver: any MotorDriver, audit: AuditLog,
          clock: any CubbyClock, logger: Logger) {
         self.body = body
-        self.trace = trace
+        self.source = source
         self.live = live
         self.events = events
         self.audit = audit
@@ -34,31 +40,65 @@ final class BodyService: Service, Sendable {
     }
 
     func run() async throws {
-        events?.record("sensors", "trace started")
-        await cancelWhenGracefulShutdown { await self.replay() }
+        events?.record("sensors", "started")
+        await cancelWhenGracefulShutdown { await self.read() }
         player.stopAll()
     }
 
-    /// The trace, each reading at its moment.
-    private func replay() async {
-        var recognizer = GestureRecognizer()
-        var limits = MotionGuard(motors: body.motors.map(\.limits))
-        var warnedLowBattery = false
+    /// Each reading at its moment, through the recognizer, until the trace ends or the daemon stops.
+    private func read() async {
+        var state = ReadingState(limits: MotionGuard(motors: body.motors.map(\.limits)))
         let start = clock.now
-        for event in trace {
-            do { try await clock.sleep(until: start + .milliseconds(event.milliseconds)) } catch { return }
-            if case .battery(let percent) = event.reading {
-                limits.battery(percent)
-                if percent < limits.lowBatteryPercent, !warnedLowBattery {
-                    warnedLowBattery = true
-                    logger.warning("the battery is low; the toy moves less", metadata: ["percent": "\(percent)"])
-                    try? audit.record("battery.low", "\(percent) %: the toy moves less until it is charged", at: clock.date)
-                } else if percent >= limits.lowBatteryPercent {
-                    warnedLowBattery = false
-                }
+        switch source {
+        case .trace(let trace):
+            for event in trace {
+                do { try await clock.sleep(until: start + .milliseconds(event.milliseconds)) } catch { return }
+                handle(event, &state)
             }
-            for gesture in recognizer.feed(event) { react(to: gesture, limits: &limits) }
+        case .sensors(let accelerometer, let battery, let hz):
+            let period = Duration.milliseconds(1_000 / hz)
+            var tick = 0
+            var failing = false
+            while !Task.isCancelled {
+                let milliseconds = (clock.now - start).milliseconds
+                do {
+                    if let accelerometer {
+                        let (x, y, z) = try accelerometer.read()
+                        handle(SensorEvent(milliseconds: milliseconds, reading: .acceleration(x: x, y: y, z: z)), &state)
+                    }
+                    // The battery changes slowly: every ten seconds.
+                    if let battery, tick % (hz * 10) == 0 {
+                        handle(SensorEvent(milliseconds: milliseconds, reading: .battery(percent: try battery.percent())), &state)
+                    }
+                    failing = false
+                } catch {
+                    if !failing { logger.error("a sensor cannot be read; trying on", metadata: ["error": "\(error)"]) }
+                    failing = true
+                }
+                tick += 1
+                do { try await clock.sleep(until: start + period * tick) } catch { return }
+            }
         }
+    }
+
+    struct ReadingState {
+        var recognizer = GestureRecognizer()
+        var limits: MotionGuard
+        var warnedLowBattery = false
+    }
+
+    private func handle(_ event: SensorEvent, _ state: inout ReadingState) {
+        if case .battery(let percent) = event.reading {
+            state.limits.battery(percent)
+            if percent < state.limits.lowBatteryPercent, !state.warnedLowBattery {
+                state.warnedLowBattery = true
+                logger.warning("the battery is low; the toy moves less", metadata: ["percent": "\(percent)"])
+                try? audit.record("battery.low", "\(percent) %: the toy moves less until it is charged", at: clock.date)
+            } else if percent >= state.limits.lowBatteryPercent {
+                state.warnedLowBattery = false
+            }
+        }
+        for gesture in state.recognizer.feed(event) { react(to: gesture, limits: &state.limits) }
     }
 
     /// The persona's reaction to a gesture, within the board's limits.
