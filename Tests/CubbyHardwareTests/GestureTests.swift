@@ -2,6 +2,7 @@ import CubbyBody
 import CubbyCore
 import CubbyHardware
 import Foundation
+import CubbyTestSupport
 import Testing
 
 /// Gestures from recorded-style sensor traces: each one recognised, and the near misses not.
@@ -204,5 +205,14 @@ import Testing
         try "lots\n".write(toFile: battery + "/capacity", atomically: true, encoding: .utf8)
         #expect { _ = try PowerSupplyBattery(folder: battery).percent() } throws: { "\($0)".contains("capacity") }
         #expect(throws: CubbyError.self) { _ = try IIOAccelerometer(folder: root + "/missing").read() }
+    }
+}
+
+@Suite struct ExampleBoardTests {
+    @Test(arguments: ["sim", "pi-zero-2w"])
+    func theShippedBoardsLoad(name: String) throws {
+        let board = try BoardDefinition.load(folder: Sandbox.packageRoot + "/Hardware/" + name)
+        #expect(board.name == name && !board.body.motors.isEmpty && !board.body.motions.isEmpty)
+        #expect(board.body.motions.values.allSatisfy { $0.allSatisfy { step in board.body.motors.contains { $0.name == step.motor } } })
     }
 }
