@@ -1,4 +1,5 @@
 import CubbyCore
+import CubbyTesting
 @testable import CubbyRuntime
 import Foundation
 import Logging
@@ -78,5 +79,27 @@ import Testing
         let lastStop = try #require(stops.map(\.time).max())
         #expect(lastStop - (start + 1.28) < 0.05, "every motor stopped within 50 ms: \(lastStop - start - 1.28) s")
         #expect(!events.contains { $0.device.hasPrefix("motor.") && $0.state != "stop" && $0.time > fall.time }, "nothing moves after the fall")
+    }
+
+    @Test func theModelsEmotionMovesTheBoardsMotorsWithinTheirLimits() async throws {
+        var script = FakeOpenAIScript.fixed(heard: "why is the sky blue", reply: ["Because sunlight scatters!"])
+        script.toolCalls = [.init(name: "self_express", arguments: #"{"emotion": "happy"}"#)]
+        let server = try await FakeOpenAIServer(script: script)
+        // The sim board's body, with a hostile twist: wiggle asks the arms for 400 degrees.
+        let board = try Self.board(trace: "hug.jsonl").replacingOccurrences(of: "steps = [\"arms 40 150\", \"arms 10 150\", \"arms 40 150\"]",
+                                                                           with: "steps = [\"arms 400 150\", \"arms 10 150\"]")
+        let sandbox = try Sandbox(cloud: server.baseURL, boardExtra: board.replacingOccurrences(of: "[sensors]", with: "[unused]").components(separatedBy: "[unused]")[0])
+            .afterFirstUse()
+        defer { sandbox.remove() }
+        let daemon = try Daemon(options: DaemonOptions(configurationPath: sandbox.configPath, mode: .once(waitForWake: true), trapSignals: false),
+                                environment: [:], logger: Self.logger)
+        try await daemon.run()
+        try await server.stop()
+        try await Task.sleep(for: .milliseconds(500))
+        let events = try events(sandbox)
+        #expect(events.contains { $0.device == "expression" && $0.state == "happy" } && events.contains { $0.device == "motion" && $0.state == "wiggle" })
+        let arms = events.filter { $0.device == "motor.arms" }.map(\.state)
+        #expect(arms.first == "90.0", "400 degrees clamped to the arms' 90: \(arms)")
+        #expect(!arms.contains("400.0"))
     }
 }

@@ -139,6 +139,8 @@ public final class Daemon: Sendable {
         inputReaders = readers
         sensorTrace = try board.body.sensorTrace.map { path throws(CubbyError) in try SensorTrace.load(path: path) }
         parts.boardMaximumVolume = board.body.maximumVolume
+        // One set of motors for touch reactions and the model's emotions alike, behind one motion guard.
+        parts.body = BodyMotion(body: board.body, driver: BoardMotors(body: board.body, log: events), clock: options.clock, logger: logger)
         // Last, as it is the slowest: a second or more on a small board.
         let wake = try makeWakeEngine.map { make throws(CubbyError) in try WakeAssembly.build(configuration: configuration, persona: persona, make: make) }
         let cloud = configuration.cloud.map { OpenAICompatibleClient(settings: $0, logger: logger) }
@@ -196,10 +198,9 @@ public final class Daemon: Sendable {
             ?? (body.accelerometer != nil || body.battery != nil
                 ? .sensors(accelerometer: body.accelerometer.map(IIOAccelerometer.init), battery: body.battery.map(PowerSupplyBattery.init), hz: body.sensorHz)
                 : nil)
-        if options.mode == .daemon, let source {
+        if options.mode == .daemon, let source, let motion = parts.body {
             services.append(.init(service: BodyService(body: board.body, source: source, live: live, events: parts.events,
-                                                       driver: BoardMotors(body: board.body, log: parts.events), audit: parts.database.audit,
-                                                       clock: parts.clock, logger: logger),
+                                                       motion: motion, audit: parts.database.audit, clock: parts.clock, logger: logger),
                                   serviceName: "body"))
         }
         if options.mode == .daemon {

@@ -22,12 +22,12 @@ final class BodyService: Service, Sendable {
     let source: Source
     let live: LiveSettings
     let events: BoardEventLog?
-    let player: MotionPlayer
+    let motion: BodyMotion
     let audit: AuditLog
     let clock: any CubbyClock
     let logger: Logger
 
-    init(body: BodyDefinition, source: Source, live: LiveSettings, events: BoardEventLog?, driver: any MotorDriver, audit: AuditLog,
+    init(body: BodyDefinition, source: Source, live: LiveSettings, events: BoardEventLog?, motion: BodyMotion, audit: AuditLog,
          clock: any CubbyClock, logger: Logger) {
         self.body = body
         self.source = source
@@ -36,18 +36,18 @@ final class BodyService: Service, Sendable {
         self.audit = audit
         self.clock = clock
         self.logger = logger
-        player = MotionPlayer(motors: body.motors, driver: driver, clock: clock, logger: logger)
+        self.motion = motion
     }
 
     func run() async throws {
         events?.record("sensors", "started")
         await cancelWhenGracefulShutdown { await self.read() }
-        player.stopAll()
+        motion.stopAll()
     }
 
     /// Each reading at its moment, through the recognizer, until the trace ends or the daemon stops.
     private func read() async {
-        var state = ReadingState(limits: MotionGuard(motors: body.motors.map(\.limits)))
+        var state = ReadingState()
         let start = clock.now
         switch source {
         case .trace(let trace):
@@ -83,40 +83,38 @@ final class BodyService: Service, Sendable {
 
     struct ReadingState {
         var recognizer = GestureRecognizer()
-        var limits: MotionGuard
         var warnedLowBattery = false
     }
 
     private func handle(_ event: SensorEvent, _ state: inout ReadingState) {
         if case .battery(let percent) = event.reading {
-            state.limits.battery(percent)
-            if percent < state.limits.lowBatteryPercent, !state.warnedLowBattery {
+            let low = motion.battery(percent)
+            if low, !state.warnedLowBattery {
                 state.warnedLowBattery = true
                 logger.warning("the battery is low; the toy moves less", metadata: ["percent": "\(percent)"])
                 try? audit.record("battery.low", "\(percent) %: the toy moves less until it is charged", at: clock.date)
-            } else if percent >= state.limits.lowBatteryPercent {
+            } else if !low {
                 state.warnedLowBattery = false
             }
         }
-        for gesture in state.recognizer.feed(event) { react(to: gesture, limits: &state.limits) }
+        for gesture in state.recognizer.feed(event) { react(to: gesture) }
     }
 
     /// The persona's reaction to a gesture, within the board's limits.
-    func react(to gesture: Gesture, limits: inout MotionGuard) {
+    func react(to gesture: Gesture) {
         if gesture == .fall {
             // Stop first, then say what happened.
-            limits.fell()
-            player.stopAll()
+            motion.fell()
         } else if gesture == .pickUp || gesture == .putDown {
-            limits.rested()
+            motion.rested()
         }
         events?.record("gesture", gesture.rawValue)
         logger.info("gesture", metadata: ["gesture": "\(gesture.rawValue)"])
         guard gesture != .fall, let reaction = live.current.persona.expressions.gestures[gesture.rawValue] else { return }
         if let light = reaction.light { events?.record("light_pattern", light) }
-        if let motion = reaction.motion {
-            events?.record("motion", motion)
-            if let steps = body.motions[motion] { player.play(limits.allowed(steps)) }
+        if let name = reaction.motion {
+            events?.record("motion", name)
+            motion.perform(name)
         }
         if let sound = reaction.sound { events?.record("sound", sound) }
     }

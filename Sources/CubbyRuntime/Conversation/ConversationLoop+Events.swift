@@ -184,13 +184,17 @@ extension ConversationLoop {
             let hook = AlertHook(command: command, timeoutSeconds: snapshot.configuration.parents.alertCommandTimeoutSeconds, logger: logger)
             turnParts.onAlert = { hook.run(for: $0) }
         }
-        let events = parts.events
-        // The persona's expression map says how this character shows the feeling (motion, light, sound).
+        let (events, body) = (parts.events, parts.body)
+        // The persona's expression map says how this character shows the feeling (motion, light, sound);
+        // the motion plays on the board's motors, within their limits, while the toy speaks.
         let expressions = snapshot.persona.expressions.emotions
         turnParts.expression = { emotion in
             events?.record("expression", emotion)
             guard let shown = expressions[emotion] else { return }
-            if let motion = shown.motion { events?.record("motion", motion) }
+            if let motion = shown.motion {
+                events?.record("motion", motion)
+                body?.perform(motion)
+            }
             if let light = shown.light { events?.record("light_pattern", light) }
             if let sound = shown.sound { events?.record("sound", sound) }
         }

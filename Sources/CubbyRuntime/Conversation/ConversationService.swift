@@ -46,6 +46,8 @@ public final class ConversationService: Service, Sendable {
         public var calendar: Calendar = .current
         /// The loudest the board's speaker may play (`[audio] max_volume` in board.toml): no setting goes above it.
         public var boardMaximumVolume = 100
+        /// The board's motors, for the model's emotions while it speaks (and touch reactions).
+        var body: BodyMotion?
         /// The wake engine on its own thread; nil when nothing listens for the wake phrase.
         public var wake: WakeSpotter?
 

@@ -1,0 +1,46 @@
+import CubbyBody
+import CubbyCore
+import CubbyHardware
+import Logging
+import Synchronization
+
+/// The toy's motors as everything else reaches them — reactions to touch, the model's emotions while it
+/// speaks — always through one motion guard, so a fall stops what any of them started and no caller can
+/// pass the board's limits.
+final class BodyMotion: Sendable {
+    let body: BodyDefinition
+    let player: MotionPlayer
+    private let limits: Mutex<MotionGuard>
+
+    init(body: BodyDefinition, driver: any MotorDriver, clock: any CubbyClock, logger: Logger) {
+        self.body = body
+        player = MotionPlayer(motors: body.motors, driver: driver, clock: clock, logger: logger)
+        limits = Mutex(MotionGuard(motors: body.motors.map(\.limits)))
+    }
+
+    /// Plays a named motion of the board's, within the limits; a name the board does not have does nothing.
+    func perform(_ motion: String) {
+        guard let steps = body.motions[motion] else { return }
+        let allowed = limits.withLock { $0.allowed(steps) }
+        guard !allowed.isEmpty else { return }
+        player.play(allowed)
+    }
+
+    /// A fall: every motor stops now, and nothing moves until the toy is picked up or put down.
+    func fell() {
+        limits.withLock { $0.fell() }
+        player.stopAll()
+    }
+
+    func rested() { limits.withLock { $0.rested() } }
+
+    /// Returns whether the battery is now below the low mark.
+    func battery(_ percent: Int) -> Bool {
+        limits.withLock { guardRail in
+            guardRail.battery(percent)
+            return percent < guardRail.lowBatteryPercent
+        }
+    }
+
+    func stopAll() { player.stopAll() }
+}
