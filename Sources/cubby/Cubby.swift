@@ -18,7 +18,7 @@ struct Cubby: AsyncParsableCommand {
             Setup.self, Menu.self, Status.self, Transcripts.self, Alerts.self, Logs.self,
             Limits.self, QuietHoursCommand.self, Age.self, Volume.self, Topics.self, SettingsCommand.self,
             PersonaCommand.self, Memories.self, DataCommand.self, SoulCommand.self, PinCommand.self, Unlock.self, Lock.self,
-            Routines.self, SceneCommand.self, Wake.self, Safety.self, Bridge.self,
+            Routines.self, SceneCommand.self, HardwareCommand.self, Wake.self, Safety.self, Bridge.self,
         ])
 }
 
