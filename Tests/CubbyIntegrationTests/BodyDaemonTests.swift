@@ -74,7 +74,7 @@ import Testing
         #expect(events.contains { $0.device == "gesture" && $0.state == "pat" } && events.contains { $0.device == "motion" && $0.state == "nuzzle" })
         let fall = try #require(events.first { $0.device == "gesture" && $0.state == "fall" })
         let stops = events.filter { $0.state == "stop" && $0.time <= fall.time }
-        #expect(Set(stops.map(\.device)) == ["motor.head", "motor.arms"], "every motor stopped, before the fall is even logged")
+        #expect(Set(stops.map(\.device)) == ["motor.head", "motor.arms", "motor.jaw"], "every motor stopped, before the fall is even logged")
         // Free fall began 1.2 s into the trace; 80 ms of it is a fall.
         let lastStop = try #require(stops.map(\.time).max())
         #expect(lastStop - (start + 1.28) < 0.05, "every motor stopped within 50 ms: \(lastStop - start - 1.28) s")

@@ -41,11 +41,15 @@ public final class SpeakerQueue: @unchecked Sendable {
     private var stamps: [WriteStamp] = []
     /// Software gain, 0...1 (the model's `set_volume`, held under the parent's cap by the caller).
     private var gain = 1.0
+    /// Hears each block as it goes to the device, and nil when playback pauses (lip-sync follows it).
+    private let onBlock: (@Sendable ([Int16]?) -> Void)?
 
     /// `maximumQueuedSeconds` bounds what may wait to be played (a cloud voice streams faster than it is spoken).
+    /// `onBlock` hears each block in step with playback, on the playback thread: it must return at once.
     public init(writer: any AudioWriter, paced: Bool = false, echoReference: EchoReference? = nil, blockMilliseconds: Int = 20,
-                maximumQueuedSeconds: Int = 120) {
+                maximumQueuedSeconds: Int = 120, onBlock: (@Sendable ([Int16]?) -> Void)? = nil) {
         self.writer = writer
+        self.onBlock = onBlock
         maximumQueuedSamples = writer.format.sampleRate * maximumQueuedSeconds
         self.paced = paced
         self.echoReference = echoReference
@@ -219,12 +223,14 @@ public final class SpeakerQueue: @unchecked Sendable {
             while offset < samples.count {
                 if condition.withLock({ generation != sentenceGeneration }) {
                     writer.discard()
+                    onBlock?(nil)
                     return (offset, nil, true)
                 }
                 let block = Array(samples[offset..<min(offset + blockSamples, samples.count)])
                 pace(block.count)
                 if let echoReference { echoReference.push(echoResampler?.process(block) ?? block) }
                 try writer.write(block)
+                onBlock?(block)
                 offset += block.count
                 let waiting = condition.withLock { () -> [WriteStamp] in
                     defer { stamps.removeAll() }
@@ -235,7 +241,10 @@ public final class SpeakerQueue: @unchecked Sendable {
                     waiting.forEach { $0.set(now) }
                 }
             }
-            if condition.withLock({ queue.isEmpty }) { try writer.drain() }
+            if condition.withLock({ queue.isEmpty }) {
+                try writer.drain()
+                onBlock?(nil)
+            }
             return (offset, nil, false)
         } catch {
             return (offset, error, false)

@@ -48,6 +48,9 @@ public struct BodyDefinition: Sendable, Equatable {
     public var pwmRoot = "/sys/class/pwm"
     /// The loudest the speaker may play on this board, 0-100: no setting goes above it.
     public var maximumVolume = 100
+    /// A motor that follows the toy's voice (lip-sync), and how far past rest it opens at full voice.
+    public var mouth: String?
+    public var mouthOpenDegrees = 20.0
 
     public init() {}
 
@@ -96,6 +99,12 @@ public struct BodyDefinition: Sendable, Equatable {
             }
             body.motions[name] = parsed
         }
+        let lipSync = try root.section("body")
+        if let mouth = try lipSync.string("mouth") {
+            guard body.motors.contains(where: { $0.name == mouth }) else { throw lipSync.error("mouth", "\"\(mouth.prefix(32))\" is not a motor of [motors]") }
+            body.mouth = mouth
+        }
+        body.mouthOpenDegrees = Double(try lipSync.integer("mouth_open", default: 20, in: -90...90))
         let sensors = try root.section("sensors")
         body.sensorTrace = try sensors.string("trace").map { ConfigPath.resolve($0, against: folder) }
         body.accelerometer = try sensors.string("accelerometer")

@@ -117,9 +117,17 @@ public final class Daemon: Sendable {
         let echoReference = paced && board.frontEnd.echoCancellation ? EchoReference() : nil
         let frontEnd = board.frontEnd.isBypass ? nil : try VoiceFrontEnd(settings: board.frontEnd, reference: echoReference)
         let writerIsFile = writer is WAVFileWriter
+        // One set of motors for touch reactions, the model's emotions and lip-sync, behind one motion guard.
+        let body = BodyMotion(body: board.body, driver: BoardMotors(body: board.body, log: events), clock: options.clock, logger: logger)
+        var onBlock: (@Sendable ([Int16]?) -> Void)?
+        if let name = board.body.mouth, let mouth = board.body.motors.first(where: { $0.name == name }) {
+            let follower = LipSync(mouth: mouth, openDegrees: board.body.mouthOpenDegrees, driver: BoardMotors(body: board.body, log: events),
+                                   mayMove: { body.mayMove }, logger: logger)
+            onBlock = { follower.hear($0) }
+        }
         var parts = ConversationService.Parts(
             capture: CaptureThread(reader: reader, paced: paced, frontEnd: frontEnd),
-            speaker: SpeakerQueue(writer: writer, paced: paced && writerIsFile, echoReference: echoReference),
+            speaker: SpeakerQueue(writer: writer, paced: paced && writerIsFile, echoReference: echoReference, onBlock: onBlock),
             database: database,
             light: LoggedIndicator(name: "listening_light", log: events),
             synthesizer: EspeakSynthesizer())
@@ -139,8 +147,7 @@ public final class Daemon: Sendable {
         inputReaders = readers
         sensorTrace = try board.body.sensorTrace.map { path throws(CubbyError) in try SensorTrace.load(path: path) }
         parts.boardMaximumVolume = board.body.maximumVolume
-        // One set of motors for touch reactions and the model's emotions alike, behind one motion guard.
-        parts.body = BodyMotion(body: board.body, driver: BoardMotors(body: board.body, log: events), clock: options.clock, logger: logger)
+        parts.body = body
         // Last, as it is the slowest: a second or more on a small board.
         let wake = try makeWakeEngine.map { make throws(CubbyError) in try WakeAssembly.build(configuration: configuration, persona: persona, make: make) }
         let cloud = configuration.cloud.map { OpenAICompatibleClient(settings: $0, logger: logger) }

@@ -34,6 +34,9 @@ final class BodyMotion: Sendable {
 
     func rested() { limits.withLock { $0.rested() } }
 
+    /// Whether anything may move now (not after a fall).
+    var mayMove: Bool { limits.withLock { !$0.fallen } }
+
     /// Returns whether the battery is now below the low mark.
     func battery(_ percent: Int) -> Bool {
         limits.withLock { guardRail in

@@ -1,0 +1,67 @@
+import CubbyAudio
+import CubbyCore
+import CubbyHardware
+import Logging
+import Synchronization
+
+/// A mouth that follows the loudness of the toy's own voice, block by block as the speaker plays it: open
+/// as far as `openDegrees` past rest at full voice, at rest in silence, let go when the speaker pauses.
+/// Called on the speaker's thread, so it does only a few small writes, and only when the mouth moves by a
+/// step. It stays still after a fall (the motion guard's say).
+final class LipSync: Sendable {
+    let mouth: MotorSpec
+    let openDegrees: Double
+    let driver: any MotorDriver
+    let mayMove: @Sendable () -> Bool
+    let logger: Logger
+    /// The mouth moves in steps this big, so the log (and the servo) is not flooded with tiny moves.
+    static let step = 5.0
+    private struct State {
+        var angle: Double?
+        var letGo = true
+    }
+
+    private let state = Mutex(State())
+
+    init(mouth: MotorSpec, openDegrees: Double, driver: any MotorDriver, mayMove: @escaping @Sendable () -> Bool, logger: Logger) {
+        self.mouth = mouth
+        self.openDegrees = openDegrees
+        self.driver = driver
+        self.mayMove = mayMove
+        self.logger = logger
+    }
+
+    /// How open the mouth is for a block's loudness: closed below -45 dBFS, fully open from -15 dBFS.
+    static func opening(for block: [Int16]) -> Double {
+        min(1, max(0, (SignalLevel.rmsDBFS(block) + 45) / 30))
+    }
+
+    /// The angle for a block (nil: the speaker paused), clamped to the motor's limits and on a whole step.
+    func angle(for block: [Int16]?) -> Double {
+        let limits = mouth.limits
+        guard let block else { return limits.rest }
+        let target = limits.rest + openDegrees * Self.opening(for: block)
+        let stepped = limits.rest + ((target - limits.rest) / Self.step).rounded() * Self.step
+        return min(max(stepped, limits.angles.lowerBound), limits.angles.upperBound)
+    }
+
+    func hear(_ block: [Int16]?) {
+        guard mayMove() else { return }
+        let angle = angle(for: block)
+        // What to do, decided under the lock; done after it.
+        let (move, letGo) = state.withLock { state -> (Bool, Bool) in
+            let move = state.angle != angle && !(state.letGo && angle == mouth.limits.rest && block != nil)
+            if move { state.angle = angle }
+            if block != nil, move { state.letGo = false }
+            let letGo = block == nil && !state.letGo
+            if letGo { state.letGo = true }
+            return (move, letGo)
+        }
+        do {
+            if move { try driver.move(mouth, to: angle) }
+            if letGo { try driver.stop(mouth) }
+        } catch {
+            logger.error("the mouth did not move", metadata: ["error": "\(error)"])
+        }
+    }
+}
