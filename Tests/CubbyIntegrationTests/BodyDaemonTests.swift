@@ -102,4 +102,50 @@ import Testing
         #expect(arms.first == "90.0", "400 degrees clamped to the arms' 90: \(arms)")
         #expect(!arms.contains("400.0"))
     }
+
+    @Test func idleTheToyBreathesAndStirsAndInQuietHoursItSleepsStill() async throws {
+        let board = """
+            [motors.head]
+            kind = "logged"
+            angle_limits = [-40, 40]
+            [motions.idle]
+            steps = ["head 8 100", "head 0 100"]
+            [body]
+            idle_stir_minutes = 3
+            """
+        let sandbox = try Sandbox(cloud: nil, extra: "[limits]\nquiet_hours = \"20:00-07:00\"", boardExtra: board)
+        defer { sandbox.remove() }
+        let input = try sandbox.compose("quiet.wav", [.silence(20)])
+        let clock = ManualClock(date: TestTime.december(7, 19, 50))
+        var options = DaemonOptions(configurationPath: sandbox.configPath, inputWAV: input, mode: .daemon, trapSignals: false)
+        options.clock = clock
+        options.calendar = TestTime.utc
+        let daemon = try Daemon(options: options, environment: [:], logger: Self.logger)
+        let running = Task { try await daemon.run() }
+        func advance(to date: Date) async throws {
+            while clock.date < date {
+                clock.advance(by: .seconds(30))
+                try await Task.sleep(for: .milliseconds(40))
+            }
+        }
+        let deadline = ContinuousClock.now + .seconds(20)
+        while try !events(sandbox).contains(where: { $0.device == "light_pattern" }) && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(40))
+        }
+        try await advance(to: TestTime.december(7, 19, 54))
+        try await Task.sleep(for: .milliseconds(400))
+        let evening = try events(sandbox)
+        try await advance(to: TestTime.december(7, 20, 15))
+        try await Task.sleep(for: .milliseconds(300))
+        running.cancel()
+        _ = try? await running.value
+        let all = try events(sandbox)
+
+        #expect(evening.first { $0.device == "light_pattern" }?.state == "breathing")
+        #expect(evening.contains { $0.device == "motion" && $0.state == "idle" }, "the idle toy stirs after three minutes")
+        #expect(evening.contains { $0.device == "motor.head" && $0.state == "8.0" })
+        let asleep = try #require(all.firstIndex { $0.device == "light_pattern" && $0.state == "sleep" }, "quiet hours: the sleeping light")
+        #expect(!all[asleep...].contains { $0.device == "motion" || ($0.device.hasPrefix("motor.") && $0.state != "stop") }, "asleep, nothing moves")
+        #expect(!all.contains { $0.device == "listening_light" })
+    }
 }

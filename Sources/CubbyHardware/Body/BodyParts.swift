@@ -51,6 +51,8 @@ public struct BodyDefinition: Sendable, Equatable {
     /// A motor that follows the toy's voice (lip-sync), and how far past rest it opens at full voice.
     public var mouth: String?
     public var mouthOpenDegrees = 20.0
+    /// How often the idle toy stirs (plays its `idle` motion), in minutes; 0 never.
+    public var idleStirMinutes = 3
 
     public init() {}
 
@@ -105,6 +107,7 @@ public struct BodyDefinition: Sendable, Equatable {
             body.mouth = mouth
         }
         body.mouthOpenDegrees = Double(try lipSync.integer("mouth_open", default: 20, in: -90...90))
+        body.idleStirMinutes = try lipSync.integer("idle_stir_minutes", default: 3, in: 0...240)
         let sensors = try root.section("sensors")
         body.sensorTrace = try sensors.string("trace").map { ConfigPath.resolve($0, against: folder) }
         body.accelerometer = try sensors.string("accelerometer")

@@ -205,6 +205,11 @@ public final class Daemon: Sendable {
             ?? (body.accelerometer != nil || body.battery != nil
                 ? .sensors(accelerometer: body.accelerometer.map(IIOAccelerometer.init), battery: body.battery.map(PowerSupplyBattery.init), hz: body.sensorHz)
                 : nil)
+        if options.mode == .daemon, !body.motors.isEmpty, let motion = parts.body {
+            services.append(.init(service: IdleLife(motion: motion, activity: parts.activity, live: live, events: parts.events, clock: parts.clock,
+                                                    calendar: parts.calendar, stirMinutes: body.idleStirMinutes, logger: logger),
+                                  serviceName: "idle"))
+        }
         if options.mode == .daemon, let source, let motion = parts.body {
             services.append(.init(service: BodyService(body: board.body, source: source, live: live, events: parts.events,
                                                        motion: motion, audit: parts.database.audit, clock: parts.clock, logger: logger),

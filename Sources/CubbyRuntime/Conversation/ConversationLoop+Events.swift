@@ -117,6 +117,7 @@ extension ConversationLoop {
     func open(_ reason: OpenReason, at sample: Int64, phrase: String?) {
         let current = service.live.current
         state.opened(id: ledger.open(reason, persona: current.persona.id))
+        parts.activity.set(true)
         playtime.opened()
         conversationSettings = current
         // One provider for the conversation: a xiaozhi session is kept from turn to turn.
@@ -129,6 +130,7 @@ extension ConversationLoop {
         // Whatever closed it (the model, a limit, a goodbye), the listener waits for the wake phrase again.
         _ = listener.closeNow(atSample: position)
         guard let conversation = state.closed() else { return }
+        parts.activity.set(false)
         leaveScene()
         playtime.closed()
         await provider?.close()
