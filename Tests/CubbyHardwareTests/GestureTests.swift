@@ -216,3 +216,32 @@ import Testing
         #expect(board.body.motions.values.allSatisfy { $0.allSatisfy { step in board.body.motors.contains { $0.name == step.motor } } })
     }
 }
+
+@Suite struct LightTests {
+    @Test func aPWMLightIsDimmedByItsDutyCycleAndTheListeningLightIsNotTheBoardsToName() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("pwm-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root + "/pwmchip1/pwm0", withIntermediateDirectories: true)
+        for file in ["export", "pwm0/period", "pwm0/duty_cycle", "pwm0/enable"] { FileManager.default.createFile(atPath: root + "/pwmchip1/" + file, contents: nil) }
+        var body = BodyDefinition()
+        body.pwmRoot = root
+        let cheeks = LightSpec(name: "cheeks", drive: .pwm(chip: 1, channel: 0))
+        try BoardLights(body: body, log: nil).set(cheeks, brightness: 40)
+        let read = { (file: String) in try String(contentsOfFile: root + "/pwmchip1/pwm0/" + file, encoding: .utf8) }
+        #expect(try read("period") == "1000000\n" && read("duty_cycle") == "400000\n" && read("enable") == "1\n")
+        try BoardLights(body: body, log: nil).set(cheeks, brightness: 250)
+        #expect(try read("duty_cycle") == "1000000\n", "clamped to 100 %")
+        try BoardLights(body: body, log: nil).set(cheeks, brightness: 0)
+        #expect(try read("enable") == "0\n")
+
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("board-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for (extra, names) in [("[lights.listening]\nkind = \"logged\"", "[lights] listening"),
+                               ("[lights.cheeks]\nkind = \"logged\"\n[light_patterns.glow]\nsteps = [\"nose 50 100\"]", "[light_patterns.glow] steps"),
+                               ("[lights.cheeks]\nkind = \"logged\"\n[light_patterns.glow]\nsteps = [\"cheeks 150 100\"]", "0-100 percent")] {
+            try "format = 1\nname = \"b\"\n[audio.input]\nkind = \"silence\"\n\(extra)\n".write(toFile: folder + "/board.toml", atomically: true, encoding: .utf8)
+            #expect { _ = try BoardDefinition.load(folder: folder) } throws: { "\($0)".contains(names) }
+        }
+    }
+}

@@ -63,6 +63,8 @@ import Testing
         let firstMove = try #require(reaction.first { $0.device == "motor.arms" })
         #expect(firstMove.state == "80.0")
         #expect(firstMove.time - (start + 2.5) < 0.2, "the reaction within 200 ms of the hug: \(firstMove.time - start - 2.5) s")
+        // The warm glow on the board's cheeks, step by step.
+        #expect(reaction.filter { $0.device == "light.cheeks" }.prefix(2).map(\.state) == ["40", "80"])
         #expect(!events.contains { $0.device == "listening_light" }, "a hug never lights the listening light")
         #expect(!events.contains { $0.device == "gesture" && $0.state == "pat" }, "a hug is not also a pat")
     }
@@ -145,7 +147,9 @@ import Testing
         #expect(evening.contains { $0.device == "motion" && $0.state == "idle" }, "the idle toy stirs after three minutes")
         #expect(evening.contains { $0.device == "motor.head" && $0.state == "8.0" })
         let asleep = try #require(all.firstIndex { $0.device == "light_pattern" && $0.state == "sleep" }, "quiet hours: the sleeping light")
-        #expect(!all[asleep...].contains { $0.device == "motion" || ($0.device.hasPrefix("motor.") && $0.state != "stop") }, "asleep, nothing moves")
+        // A stir that was ending may still settle to rest (0°) as the toy falls asleep; nothing else moves.
+        let afterSleep = all[asleep...].filter { $0.device == "motion" || ($0.device.hasPrefix("motor.") && $0.state != "stop" && $0.state != "0.0") }
+        #expect(afterSleep.isEmpty, "asleep, nothing moves: \(afterSleep.map { "\($0.device) \($0.state)" })")
         #expect(!all.contains { $0.device == "listening_light" })
     }
 }

@@ -37,6 +37,9 @@ public struct BodyDefinition: Sendable, Equatable {
     public var motors: [MotorSpec] = []
     /// Named motions (the names a persona's expressions use), as steps.
     public var motions: [String: [MotionStep]] = [:]
+    /// Lights, and the named patterns a persona's expressions use ("warm-glow"), as steps.
+    public var lights: [LightSpec] = []
+    public var lightPatterns: [String: [LightStep]] = [:]
     /// The simulated board's scripted sensor events (a file of timed readings).
     public var sensorTrace: String?
     /// A real board's accelerometer (an IIO device folder) and battery (a power_supply folder), read at
@@ -108,6 +111,7 @@ public struct BodyDefinition: Sendable, Equatable {
         }
         body.mouthOpenDegrees = Double(try lipSync.integer("mouth_open", default: 20, in: -90...90))
         body.idleStirMinutes = try lipSync.integer("idle_stir_minutes", default: 3, in: 0...240)
+        try loadLights(root, into: &body)
         let sensors = try root.section("sensors")
         body.sensorTrace = try sensors.string("trace").map { ConfigPath.resolve($0, against: folder) }
         body.accelerometer = try sensors.string("accelerometer")
@@ -119,5 +123,41 @@ public struct BodyDefinition: Sendable, Equatable {
         body.pwmRoot = try root.section("pwm").string("root", default: body.pwmRoot)
         body.maximumVolume = try audio.integer("max_volume", default: 100, in: 0...100)
         return body
+    }
+
+    /// `[lights.<name>]` and `[light_patterns.<name>] steps = ["LIGHT PERCENT MILLISECONDS", …]`.
+    private static func loadLights(_ root: TOMLSection, into body: inout BodyDefinition) throws(CubbyError) {
+        let lightsTable = try root.section("lights")
+        guard lightsTable.values.count <= 16 else { throw lightsTable.error(lightsTable.values.keys.sorted()[0], "at most 16 lights") }
+        for name in lightsTable.values.keys.sorted() {
+            guard (1...32).contains(name.count), name.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_") }), name != "listening" else {
+                throw lightsTable.error(name, "light names are 1-32 characters of a-z, 0-9 and _ (and not \"listening\": that light is the audio gate's)")
+            }
+            let table = try lightsTable.section(name)
+            let kind = try table.choice("kind", of: ["pwm", "logged"], default: "pwm")
+            let drive: LightSpec.Drive = kind == "logged" ? .logged
+                : .pwm(chip: try table.integer("pwm_chip", default: 0, in: 0...63), channel: try table.integer("channel", default: 0, in: 0...63))
+            body.lights.append(LightSpec(name: name, drive: drive))
+        }
+        let patterns = try root.section("light_patterns")
+        for name in patterns.values.keys.sorted() {
+            guard (1...32).contains(name.count), name.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_" || $0 == "-") }) else {
+                throw patterns.error(name, "pattern names are 1-32 characters of a-z, 0-9, - and _")
+            }
+            let table = try patterns.section(name)
+            guard let steps = try table.strings("steps"), !steps.isEmpty, steps.count <= 64 else {
+                throw table.error("steps", "1-64 steps like \"cheeks 80 300\" (light, percent, milliseconds)")
+            }
+            var parsed: [LightStep] = []
+            for step in steps {
+                let parts = step.split(separator: " ")
+                guard parts.count == 3, let level = Int(parts[1]), (0...100).contains(level), let milliseconds = Int(parts[2]), (0...10_000).contains(milliseconds),
+                      body.lights.contains(where: { $0.name == String(parts[0]) }) else {
+                    throw table.error("steps", "\"\(step.prefix(40))\" must be \"LIGHT PERCENT MILLISECONDS\" with a light of [lights] and 0-100 percent")
+                }
+                parsed.append(LightStep(light: String(parts[0]), brightness: level, milliseconds: milliseconds))
+            }
+            body.lightPatterns[name] = parsed
+        }
     }
 }

@@ -118,7 +118,8 @@ public final class Daemon: Sendable {
         let frontEnd = board.frontEnd.isBypass ? nil : try VoiceFrontEnd(settings: board.frontEnd, reference: echoReference)
         let writerIsFile = writer is WAVFileWriter
         // One set of motors for touch reactions, the model's emotions and lip-sync, behind one motion guard.
-        let body = BodyMotion(body: board.body, driver: BoardMotors(body: board.body, log: events), clock: options.clock, logger: logger)
+        let body = BodyMotion(body: board.body, driver: BoardMotors(body: board.body, log: events), lights: BoardLights(body: board.body, log: events),
+                              clock: options.clock, logger: logger)
         var onBlock: (@Sendable ([Int16]?) -> Void)?
         if let name = board.body.mouth, let mouth = board.body.motors.first(where: { $0.name == name }) {
             let follower = LipSync(mouth: mouth, openDegrees: board.body.mouthOpenDegrees, driver: BoardMotors(body: board.body, log: events),
@@ -205,7 +206,7 @@ public final class Daemon: Sendable {
             ?? (body.accelerometer != nil || body.battery != nil
                 ? .sensors(accelerometer: body.accelerometer.map(IIOAccelerometer.init), battery: body.battery.map(PowerSupplyBattery.init), hz: body.sensorHz)
                 : nil)
-        if options.mode == .daemon, !body.motors.isEmpty, let motion = parts.body {
+        if options.mode == .daemon, !body.motors.isEmpty || !body.lights.isEmpty, let motion = parts.body {
             services.append(.init(service: IdleLife(motion: motion, activity: parts.activity, live: live, events: parts.events, clock: parts.clock,
                                                     calendar: parts.calendar, stirMinutes: body.idleStirMinutes, logger: logger),
                                   serviceName: "idle"))

@@ -4,18 +4,43 @@ import CubbyHardware
 import Logging
 import Synchronization
 
-/// The toy's motors as everything else reaches them — reactions to touch, the model's emotions while it
+/// The toy's motors and lights as everything else reaches them — reactions to touch, the model's emotions while it
 /// speaks — always through one motion guard, so a fall stops what any of them started and no caller can
 /// pass the board's limits.
 final class BodyMotion: Sendable {
     let body: BodyDefinition
     let player: MotionPlayer
+    let lights: (any LightDriver)?
+    let clock: any CubbyClock
+    let logger: Logger
     private let limits: Mutex<MotionGuard>
+    private let pattern = Mutex<Task<Void, Never>?>(nil)
 
-    init(body: BodyDefinition, driver: any MotorDriver, clock: any CubbyClock, logger: Logger) {
+    init(body: BodyDefinition, driver: any MotorDriver, lights: (any LightDriver)? = nil, clock: any CubbyClock, logger: Logger) {
         self.body = body
         player = MotionPlayer(motors: body.motors, driver: driver, clock: clock, logger: logger)
         limits = Mutex(MotionGuard(motors: body.motors.map(\.limits)))
+        self.lights = lights
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// Shows a named light pattern of the board's (replacing the one showing); a name it lacks does nothing.
+    func show(_ name: String) {
+        guard let lights, let steps = body.lightPatterns[name] else { return }
+        let specs = Dictionary(body.lights.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let (clock, logger) = (clock, logger)
+        let task = Task {
+            for step in steps {
+                guard !Task.isCancelled, let light = specs[step.light] else { return }
+                do { try lights.set(light, brightness: step.brightness) } catch { logger.error("a light did not change", metadata: ["error": "\(error)"]) }
+                try? await clock.sleep(for: .milliseconds(step.milliseconds))
+            }
+        }
+        pattern.withLock { previous in
+            previous?.cancel()
+            previous = task
+        }
     }
 
     /// Plays a named motion of the board's, within the limits; a name the board does not have does nothing.

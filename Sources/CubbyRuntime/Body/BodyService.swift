@@ -111,7 +111,10 @@ final class BodyService: Service, Sendable {
         events?.record("gesture", gesture.rawValue)
         logger.info("gesture", metadata: ["gesture": "\(gesture.rawValue)"])
         guard gesture != .fall, let reaction = live.current.persona.expressions.gestures[gesture.rawValue] else { return }
-        if let light = reaction.light { events?.record("light_pattern", light) }
+        if let light = reaction.light {
+            events?.record("light_pattern", light)
+            motion.show(light)
+        }
         if let name = reaction.motion {
             events?.record("motion", name)
             motion.perform(name)

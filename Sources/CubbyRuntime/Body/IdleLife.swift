@@ -59,7 +59,10 @@ final class IdleLife: Service, Sendable {
             let mood = self.mood()
             if mood != current {
                 current = mood
-                if mood != .talking { events?.record("light_pattern", mood.rawValue) }
+                if mood != .talking {
+                    events?.record("light_pattern", mood.rawValue)
+                    motion.show(mood.rawValue)
+                }
                 // Falling asleep: whatever was moving stops.
                 if mood == .asleep { motion.stopAll() }
                 logger.debug("idle life", metadata: ["mood": "\(mood.rawValue)"])

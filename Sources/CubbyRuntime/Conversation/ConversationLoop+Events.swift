@@ -197,7 +197,10 @@ extension ConversationLoop {
                 events?.record("motion", motion)
                 body?.perform(motion)
             }
-            if let light = shown.light { events?.record("light_pattern", light) }
+            if let light = shown.light {
+                events?.record("light_pattern", light)
+                body?.show(light)
+            }
             if let sound = shown.sound { events?.record("sound", sound) }
         }
         let pipeline = TurnPipeline(turnParts, logger: logger)
