@@ -17,6 +17,8 @@ public enum AudioEndpointSpec: Sendable, Equatable {
 public enum InputSpec: Sendable, Equatable {
     /// A named pipe; each line is a press (the simulated board, scripts, tests).
     case fifo(path: String)
+    /// A key on an input device (`/dev/input/eventN`): EV_KEY `code` (BTN_0 is 256), debounced.
+    case evdev(device: String, code: Int, debounceMilliseconds: Int)
 }
 
 /// A board described as data (`Hardware/NAME/board.toml`): what it has and how to reach it.
@@ -60,11 +62,16 @@ public struct BoardDefinition: Sendable, Equatable {
         for input in BoardInput.allCases {
             let table = try inputsTable.section(input.rawValue)
             guard !table.values.isEmpty else { continue }
-            let kind = try table.choice("kind", of: ["fifo", "gpio"], default: "fifo")
-            guard kind == "fifo" else {
-                throw table.error("kind", "\"gpio\" inputs come with the hardware layer (libgpiod); this build reads \"fifo\" inputs")
+            let kind = try table.choice("kind", of: ["fifo", "evdev", "gpio"], default: "fifo")
+            switch kind {
+            case "gpio":
+                throw table.error("kind", "\"gpio\" inputs (libgpiod) are not in this build yet; wire the button as an input device (gpio-keys overlay) and use \"evdev\"")
+            case "evdev":
+                inputs[input] = .evdev(device: try table.requiredString("device"), code: try table.integer("code", default: 256, in: 0...767),
+                                       debounceMilliseconds: try table.integer("debounce_ms", default: 50, in: 0...2_000))
+            default:
+                inputs[input] = .fifo(path: ConfigPath.resolve(try table.requiredString("path"), against: folder))
             }
-            inputs[input] = .fifo(path: ConfigPath.resolve(try table.requiredString("path"), against: folder))
         }
         let body = try BodyDefinition.load(root, audio: audio, folder: folder)
         try root.finish()

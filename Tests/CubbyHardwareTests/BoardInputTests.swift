@@ -68,3 +68,36 @@ import Testing
         #expect(presses == [.touchPad, .touchPad])
     }
 }
+
+/// A button on an input device: the kernel's events read from a pipe of the same bytes, the same code a
+/// board runs against `/dev/input/eventN`.
+@Suite struct EvdevInputTests {
+    static func event(_ milliseconds: Int, code: UInt16 = 256, value: Int32) -> [UInt8] {
+        EvdevEvents.bytes(.init(milliseconds: milliseconds, type: EvdevEvents.key, code: code, value: value))
+    }
+
+    @Test func eventsAreParsedWholeAndPressesDebounced() {
+        let bytes = Self.event(1_000, value: 1) + Self.event(1_030, value: 0) + Self.event(1_040, value: 1) + Self.event(1_300, value: 1)
+            + Self.event(1_400, code: 257, value: 1) + Self.event(1_500, value: 2) + Array(Self.event(2_000, value: 1).prefix(10))
+        let (events, rest) = EvdevEvents.parse(bytes)
+        #expect(events.count == 6 && rest.count == 10, "a partial event waits for the next read")
+        #expect(events[0] == .init(milliseconds: 1_000, type: 1, code: 256, value: 1))
+        var presses = KeyPresses(code: 256, debounceMilliseconds: 50)
+        #expect(events.map { presses.isPress($0) } == [true, false, false, true, false, false],
+                "a bounce 40 ms later is the same press; another key, a release and a repeat are not presses")
+    }
+
+    @Test func aPressOnTheDeviceReachesTheInbox() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("event-\(UUID().uuidString)").path
+        #expect(mkfifo(path, 0o600) == 0)
+        defer { unlink(path) }
+        let inbox = InputInbox()
+        EvdevInputReader(input: .talkButton, path: path, code: 256, debounceMilliseconds: 50, inbox: inbox,
+                         logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }).start()
+        let writer = FileHandle(forWritingAtPath: path)!
+        writer.write(Data(Self.event(5_000, value: 1) + Self.event(5_100, value: 0)))
+        try writer.close()
+        var iterator = inbox.presses.makeAsyncIterator()
+        #expect(await iterator.next() == .talkButton)
+    }
+}

@@ -5,7 +5,7 @@ import Logging
 /// The simulated board's buttons: a named pipe per control. Each line written to it is one press
 /// (`echo press > talk-button`), so a test, a demo script or a person at a terminal can press the button.
 /// The pipe is created when missing and read on a thread of its own, reopened after each writer leaves.
-public final class FIFOInputReader: @unchecked Sendable {
+public final class FIFOInputReader: BoardInputReader, @unchecked Sendable {
     // @unchecked: immutable after init; the thread owns the file descriptor.
     public let input: BoardInput
     public let path: String

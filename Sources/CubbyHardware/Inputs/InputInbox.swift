@@ -23,3 +23,8 @@ public struct InputInbox: Sendable {
 
     public func post(_ input: BoardInput) { continuation.yield(input) }
 }
+
+/// Reads one of the board's controls on a thread of its own, posting its presses to the inbox.
+public protocol BoardInputReader: Sendable {
+    func start()
+}

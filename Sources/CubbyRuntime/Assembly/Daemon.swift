@@ -40,7 +40,7 @@ public final class Daemon: Sendable {
     let makeWakeEngine: WakeAssembly.Make?
     let logger: Logger
     /// The board's button readers; kept so they live as long as the daemon.
-    let inputReaders: [FIFOInputReader]
+    let inputReaders: [any BoardInputReader]
     /// The simulated board's scripted sensor readings (checked at start); nil when the board has none.
     let sensorTrace: [SensorEvent]?
     let reloads = SerialGate()
@@ -138,11 +138,13 @@ public final class Daemon: Sendable {
         // A toy the parent muted never hears anything, not even before the conversation loop starts.
         parts.capture.setMuted(configuration.muted)
         parts.events = events
-        var readers: [FIFOInputReader] = []
+        var readers: [any BoardInputReader] = []
         for (input, spec) in board.inputs.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
             switch spec {
             case .fifo(let path):
                 readers.append(try FIFOInputReader(input: input, path: path, inbox: parts.inputs, logger: logger))
+            case .evdev(let device, let code, let debounce):
+                readers.append(EvdevInputReader(input: input, path: device, code: code, debounceMilliseconds: debounce, inbox: parts.inputs, logger: logger))
             }
         }
         inputReaders = readers

@@ -6,7 +6,7 @@ import ServiceLifecycle
 /// channel as they come. A press lands at the latest audio the loop has handled, which under load can be
 /// a little behind the microphone (capture may hold up to ten seconds the loop has not taken yet).
 struct BoardInputService: Service {
-    let readers: [FIFOInputReader]
+    let readers: [any BoardInputReader]
     let inputs: InputInbox
     let inbox: AsyncChannel<ConversationEvent>
 
