@@ -1,4 +1,5 @@
 import CubbyCore
+import CubbyHardware
 import CubbyTesting
 @testable import CubbyRuntime
 import Foundation
@@ -151,5 +152,38 @@ import Testing
         let afterSleep = all[asleep...].filter { $0.device == "motion" || ($0.device.hasPrefix("motor.") && $0.state != "stop" && $0.state != "0.0") }
         #expect(afterSleep.isEmpty, "asleep, nothing moves: \(afterSleep.map { "\($0.device) \($0.state)" })")
         #expect(!all.contains { $0.device == "listening_light" })
+    }
+
+    @Test func aRealTouchPadsEventsAreAHugAndTwoTapsAPat() async throws {
+        // The touch pad's input device: a pipe that carries the kernel's event bytes.
+        let touch = FileManager.default.temporaryDirectory.appendingPathComponent("touch-\(UUID().uuidString)").path
+        #expect(mkfifo(touch, 0o600) == 0)
+        let board = try Self.board(trace: "hug.jsonl").replacingOccurrences(of: "trace = \"\(Sandbox.packageRoot)/Hardware/sim/traces/hug.jsonl\"",
+                                                                           with: "touch = \"\(touch)\"\ntouch_code = 330")
+        let sandbox = try Sandbox(cloud: nil, boardExtra: board)
+        defer { sandbox.remove(); unlink(touch) }
+        let input = try sandbox.compose("quiet.wav", [.silence(15)])
+        let daemon = try Daemon(options: DaemonOptions(configurationPath: sandbox.configPath, inputWAV: input, mode: .daemon, trapSignals: false),
+                                environment: [:], logger: Self.logger)
+        let running = Task { try await daemon.run() }
+        func key(_ value: Int32) -> [UInt8] { EvdevEvents.bytes(.init(milliseconds: 0, type: EvdevEvents.key, code: 330, value: value)) }
+        let pad = try #require(FileHandle(forWritingAtPath: touch))
+        try await Task.sleep(for: .milliseconds(500))
+        pad.write(Data(key(1)))
+        try await Task.sleep(for: .milliseconds(1_900))
+        pad.write(Data(key(0)))
+        try await Task.sleep(for: .milliseconds(400))
+        for _ in 0..<2 {
+            pad.write(Data(key(1)))
+            try await Task.sleep(for: .milliseconds(120))
+            pad.write(Data(key(0)))
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        try pad.close()
+        running.cancel()
+        _ = try? await running.value
+        let gestures = try events(sandbox).filter { $0.device == "gesture" }.map(\.state)
+        #expect(gestures == ["hug", "pat"], "\(gestures)")
     }
 }

@@ -46,6 +46,9 @@ public struct BodyDefinition: Sendable, Equatable {
     /// `sensorHz`.
     public var accelerometer: String?
     public var battery: String?
+    /// A touch pad as an input device (`/dev/input/eventN`) and its key code (BTN_TOUCH is 330).
+    public var touch: String?
+    public var touchCode = 330
     public var sensorHz = 50
     /// Where the PWM chips are (tests point it at a fake tree).
     public var pwmRoot = "/sys/class/pwm"
@@ -116,8 +119,10 @@ public struct BodyDefinition: Sendable, Equatable {
         body.sensorTrace = try sensors.string("trace").map { ConfigPath.resolve($0, against: folder) }
         body.accelerometer = try sensors.string("accelerometer")
         body.battery = try sensors.string("battery")
+        body.touch = try sensors.string("touch")
+        body.touchCode = try sensors.integer("touch_code", default: body.touchCode, in: 0...767)
         body.sensorHz = try sensors.integer("rate_hz", default: body.sensorHz, in: 10...200)
-        if body.sensorTrace != nil && (body.accelerometer != nil || body.battery != nil) {
+        if body.sensorTrace != nil && (body.accelerometer != nil || body.battery != nil || body.touch != nil) {
             throw sensors.error("trace", "a board reads a trace (the simulated board) or its sensors, not both")
         }
         body.pwmRoot = try root.section("pwm").string("root", default: body.pwmRoot)

@@ -115,3 +115,47 @@ public final class EvdevInputReader: BoardInputReader, @unchecked Sendable {
         thread.start()
     }
 }
+
+/// A touch pad in the plush as a body sensor: its key's on and off from an input device (a capacitive touch
+/// controller's driver, e.g. an MPR121 as an input device), handed to `changed` as they come. The body
+/// recognises pats and hugs from them.
+public final class EvdevTouchReader: @unchecked Sendable {
+    // @unchecked: immutable after init; the thread owns the file descriptor.
+    public let path: String
+    let code: UInt16
+    private let logger: Logger
+
+    public init(path: String, code: Int, logger: Logger) {
+        self.path = path
+        self.code = UInt16(code)
+        self.logger = logger
+    }
+
+    /// Reads on a thread of its own until the process ends; a device that goes away is reopened.
+    public func start(_ changed: @escaping @Sendable (Bool) -> Void) {
+        let (path, code, logger) = (path, code, logger)
+        let thread = Thread {
+            while true {
+                guard case .success(let fd) = SystemCall.run({ open(path, O_RDONLY) }) else {
+                    logger.error("cannot open the touch sensor; trying again", metadata: ["path": "\(path)"])
+                    sleep(1)
+                    continue
+                }
+                var pending: [UInt8] = []
+                var buffer = [UInt8](repeating: 0, count: EvdevEvents.size * 16)
+                while true {
+                    guard case .success(let count) = SystemCall.run({ read(fd, &buffer, buffer.count) }), count > 0 else { break }
+                    let (events, rest) = EvdevEvents.parse(pending + buffer.prefix(count))
+                    pending = rest
+                    for event in events where event.type == EvdevEvents.key && event.code == code && event.value != 2 {
+                        changed(event.value == 1)
+                    }
+                }
+                close(fd)
+                usleep(100_000)
+            }
+        }
+        thread.name = "cubby-touch"
+        thread.start()
+    }
+}

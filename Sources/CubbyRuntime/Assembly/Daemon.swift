@@ -205,8 +205,9 @@ public final class Daemon: Sendable {
         ]
         let body = board.body
         let source: BodyService.Source? = sensorTrace.map { .trace($0) }
-            ?? (body.accelerometer != nil || body.battery != nil
-                ? .sensors(accelerometer: body.accelerometer.map(IIOAccelerometer.init), battery: body.battery.map(PowerSupplyBattery.init), hz: body.sensorHz)
+            ?? (body.accelerometer != nil || body.battery != nil || body.touch != nil
+                ? .sensors(accelerometer: body.accelerometer.map(IIOAccelerometer.init), battery: body.battery.map(PowerSupplyBattery.init),
+                           touch: body.touch.map { EvdevTouchReader(path: $0, code: body.touchCode, logger: logger) }, hz: body.sensorHz)
                 : nil)
         if options.mode == .daemon, !body.motors.isEmpty || !body.lights.isEmpty, let motion = parts.body {
             services.append(.init(service: IdleLife(motion: motion, activity: parts.activity, live: live, events: parts.events, clock: parts.clock,

@@ -15,7 +15,7 @@ final class BodyService: Service, Sendable {
     /// Where the readings come from: a scripted trace (the simulated board) or the board's own sensors.
     enum Source: Sendable {
         case trace([SensorEvent])
-        case sensors(accelerometer: IIOAccelerometer?, battery: PowerSupplyBattery?, hz: Int)
+        case sensors(accelerometer: IIOAccelerometer?, battery: PowerSupplyBattery?, touch: EvdevTouchReader?, hz: Int)
     }
 
     let body: BodyDefinition
@@ -55,28 +55,37 @@ final class BodyService: Service, Sendable {
                 do { try await clock.sleep(until: start + .milliseconds(event.milliseconds)) } catch { return }
                 handle(event, &state)
             }
-        case .sensors(let accelerometer, let battery, let hz):
-            let period = Duration.milliseconds(1_000 / hz)
-            var tick = 0
-            var failing = false
-            while !Task.isCancelled {
-                let milliseconds = (clock.now - start).milliseconds
-                do {
-                    if let accelerometer {
-                        let (x, y, z) = try accelerometer.read()
-                        handle(SensorEvent(milliseconds: milliseconds, reading: .acceleration(x: x, y: y, z: z)), &state)
+        case .sensors(let accelerometer, let battery, let touch, let hz):
+            // Every reading goes through one stream, in the order it came: the touch pad's thread and the
+            // poller both feed it, and this task alone feeds the recognizer.
+            let (readings, feed) = AsyncStream<SensorEvent.Reading>.makeStream(bufferingPolicy: .bufferingNewest(256))
+            touch?.start { on in feed.yield(.touch(on)) }
+            let clock = clock
+            let logger = logger
+            let poller = Task {
+                let period = Duration.milliseconds(1_000 / hz)
+                var tick = 0
+                var failing = false
+                while !Task.isCancelled {
+                    do {
+                        if let accelerometer {
+                            let (x, y, z) = try accelerometer.read()
+                            feed.yield(.acceleration(x: x, y: y, z: z))
+                        }
+                        // The battery changes slowly: every ten seconds.
+                        if let battery, tick % (hz * 10) == 0 { feed.yield(.battery(percent: try battery.percent())) }
+                        failing = false
+                    } catch {
+                        if !failing { logger.error("a sensor cannot be read; trying on", metadata: ["error": "\(error)"]) }
+                        failing = true
                     }
-                    // The battery changes slowly: every ten seconds.
-                    if let battery, tick % (hz * 10) == 0 {
-                        handle(SensorEvent(milliseconds: milliseconds, reading: .battery(percent: try battery.percent())), &state)
-                    }
-                    failing = false
-                } catch {
-                    if !failing { logger.error("a sensor cannot be read; trying on", metadata: ["error": "\(error)"]) }
-                    failing = true
+                    tick += 1
+                    do { try await clock.sleep(until: start + period * tick) } catch { return }
                 }
-                tick += 1
-                do { try await clock.sleep(until: start + period * tick) } catch { return }
+            }
+            defer { poller.cancel() }
+            for await reading in readings {
+                handle(SensorEvent(milliseconds: (clock.now - start).milliseconds, reading: reading), &state)
             }
         }
     }
