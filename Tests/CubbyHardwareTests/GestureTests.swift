@@ -245,3 +245,18 @@ import Testing
         }
     }
 }
+
+@Suite struct LEDStripTests {
+    @Test func anAPA102StripGetsStartFrameLEDFramesAndEndFrame() throws {
+        let device = FileManager.default.temporaryDirectory.appendingPathComponent("spidev-\(UUID().uuidString)").path
+        FileManager.default.createFile(atPath: device, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: device) }
+        let strip = LightSpec(name: "belly", drive: .spiStrip(device: device, count: 3, red: 0xFF, green: 0xB0, blue: 0x70))
+        try BoardLights(body: BodyDefinition(), log: nil).set(strip, brightness: 50)
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: device)))
+        // Half brightness is 16 of 31; each LED is brightness, blue, green, red.
+        let led: [UInt8] = [0xE0 | 16, 0x70, 0xB0, 0xFF]
+        #expect(bytes == [0, 0, 0, 0] + led + led + led + [0xFF, 0xFF, 0xFF, 0xFF], "\(bytes)")
+        #expect(APA102.frame(count: 1, red: 1, green: 2, blue: 3, brightness: 0)[4] == 0xE0, "off is brightness 0, not a dropped frame")
+    }
+}

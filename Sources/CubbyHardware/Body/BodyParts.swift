@@ -139,9 +139,20 @@ public struct BodyDefinition: Sendable, Equatable {
                 throw lightsTable.error(name, "light names are 1-32 characters of a-z, 0-9 and _ (and not \"listening\": that light is the audio gate's)")
             }
             let table = try lightsTable.section(name)
-            let kind = try table.choice("kind", of: ["pwm", "logged"], default: "pwm")
-            let drive: LightSpec.Drive = kind == "logged" ? .logged
-                : .pwm(chip: try table.integer("pwm_chip", default: 0, in: 0...63), channel: try table.integer("channel", default: 0, in: 0...63))
+            let kind = try table.choice("kind", of: ["pwm", "apa102", "logged"], default: "pwm")
+            let drive: LightSpec.Drive
+            switch kind {
+            case "logged": drive = .logged
+            case "apa102":
+                let colour = try table.string("color", default: "#FFB070")
+                guard colour.count == 7, colour.hasPrefix("#"), let value = UInt32(colour.dropFirst(), radix: 16) else {
+                    throw table.error("color", "\"\(colour.prefix(16))\" is not a colour like \"#FFB070\"")
+                }
+                drive = .spiStrip(device: try table.string("device", default: "/dev/spidev0.0"), count: try table.integer("count", default: 8, in: 1...300),
+                                  red: UInt8(value >> 16 & 0xFF), green: UInt8(value >> 8 & 0xFF), blue: UInt8(value & 0xFF))
+            default:
+                drive = .pwm(chip: try table.integer("pwm_chip", default: 0, in: 0...63), channel: try table.integer("channel", default: 0, in: 0...63))
+            }
             body.lights.append(LightSpec(name: name, drive: drive))
         }
         let patterns = try root.section("light_patterns")

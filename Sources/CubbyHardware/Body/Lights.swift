@@ -1,5 +1,6 @@
 import CubbyCore
 import Foundation
+import SystemPackage
 
 /// A light on the board (`[lights.<name>]`): an LED dimmed by a PWM channel, or logged (the simulated
 /// board). The listening light is not one of these: it is the audio gate's alone.
@@ -7,6 +8,8 @@ public struct LightSpec: Sendable, Equatable {
     public enum Drive: Sendable, Equatable {
         /// An LED on a PWM channel (sysfs `pwmchipN/pwmM`), dimmed by its duty cycle at 1 kHz.
         case pwm(chip: Int, channel: Int)
+        /// An addressable strip of APA102 ("DotStar") LEDs on a spidev device, all in one colour.
+        case spiStrip(device: String, count: Int, red: UInt8, green: UInt8, blue: UInt8)
         case logged
     }
 
@@ -54,6 +57,8 @@ public struct BoardLights: LightDriver {
         switch light.drive {
         case .logged:
             log?.record("light.\(light.name)", "\(level)")
+        case .spiStrip(let device, let count, let red, let green, let blue):
+            try APA102.write(APA102.frame(count: count, red: red, green: green, blue: blue, brightness: level), to: device)
         case .pwm(let chip, let channel):
             let servos = SysfsPWMServos(root: root)
             let folder = "\(root)/pwmchip\(chip)/pwm\(channel)"
@@ -61,6 +66,29 @@ public struct BoardLights: LightDriver {
             try servos.write("\(Self.periodNanoseconds)", to: folder + "/period")
             try servos.write("\(Self.periodNanoseconds / 100 * level)", to: folder + "/duty_cycle")
             try servos.write(level > 0 ? "1" : "0", to: folder + "/enable")
+        }
+    }
+}
+
+/// APA102 ("DotStar") LEDs over SPI: a start frame of 32 zero bits, then per LED 0xE0 | 5-bit global
+/// brightness, blue, green, red, then an end frame of at least half a bit per LED. Written to a spidev
+/// device (`/dev/spidev0.0`) as plain bytes; tests write to a file and read the same bytes back.
+public enum APA102 {
+    public static func frame(count: Int, red: UInt8, green: UInt8, blue: UInt8, brightness percent: Int) -> [UInt8] {
+        let level = UInt8((min(max(percent, 0), 100) * 31 + 50) / 100)
+        var bytes = [UInt8](repeating: 0, count: 4)
+        for _ in 0..<count { bytes += [0xE0 | level, blue, green, red] }
+        bytes += [UInt8](repeating: 0xFF, count: max(4, (count + 15) / 16))
+        return bytes
+    }
+
+    static func write(_ bytes: [UInt8], to device: String) throws(CubbyError) {
+        do {
+            let descriptor = try FileDescriptor.open(FilePath(device), .writeOnly)
+            defer { try? descriptor.close() }
+            _ = try descriptor.writeAll(bytes)
+        } catch {
+            throw CubbyError(.io, "could not write to the LED strip", context: device, underlying: error)
         }
     }
 }
