@@ -42,6 +42,7 @@ let package = Package(
         .systemLibrary(name: "CSpeexDSP", pkgConfig: "speexdsp", providers: [.apt(["libspeexdsp-dev"])]),
         .systemLibrary(name: "CBLAS", providers: [.apt(["libopenblas-serial-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CGPIOD", pkgConfig: "libgpiod", providers: [.apt(["libgpiod-dev"])]),
 
         // MARK: Domain
         .target(
@@ -149,7 +150,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .target(
             name: "CubbyHardware",
-            dependencies: ["CubbyCore", "CubbyAudio", .product(name: "SystemPackage", package: "swift-system")],
+            dependencies: ["CubbyCore", "CubbyAudio", "CGPIOD", .product(name: "SystemPackage", package: "swift-system")],
             swiftSettings: swiftSettings),
         // The toy's body as behaviour: gestures recognised from raw sensor readings, sensor traces for the
         // simulated board, and the motion limits nothing overrides.

@@ -19,6 +19,8 @@ public enum InputSpec: Sendable, Equatable {
     case fifo(path: String)
     /// A key on an input device (`/dev/input/eventN`): EV_KEY `code` (BTN_0 is 256), debounced.
     case evdev(device: String, code: Int, debounceMilliseconds: Int)
+    /// A button on a GPIO line through libgpiod, debounced.
+    case gpio(chip: String, line: Int, activeLow: Bool, debounceMilliseconds: Int)
 }
 
 /// A board described as data (`Hardware/NAME/board.toml`): what it has and how to reach it.
@@ -65,7 +67,10 @@ public struct BoardDefinition: Sendable, Equatable {
             let kind = try table.choice("kind", of: ["fifo", "evdev", "gpio"], default: "fifo")
             switch kind {
             case "gpio":
-                throw table.error("kind", "\"gpio\" inputs (libgpiod) are not in this build yet; wire the button as an input device (gpio-keys overlay) and use \"evdev\"")
+                guard table.contains("line") else { throw table.error("line", "is required: the line's offset on the GPIO chip, e.g. 17") }
+                inputs[input] = .gpio(chip: try table.string("chip", default: "gpiochip0"), line: try table.integer("line", default: -1, in: 0...1023),
+                                      activeLow: try table.boolean("active_low", default: true),
+                                      debounceMilliseconds: try table.integer("debounce_ms", default: 50, in: 0...2_000))
             case "evdev":
                 inputs[input] = .evdev(device: try table.requiredString("device"), code: try table.integer("code", default: 256, in: 0...767),
                                        debounceMilliseconds: try table.integer("debounce_ms", default: 50, in: 0...2_000))

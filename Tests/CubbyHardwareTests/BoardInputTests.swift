@@ -14,7 +14,8 @@ import Testing
     }
 
     @Test(arguments: [
-        ("[inputs.talk_button]\nkind = \"gpio\"\npath = \"x\"", "[inputs.talk_button] kind", "libgpiod"),
+        ("[inputs.talk_button]\nkind = \"gpio\"\nchip = \"gpiochip0\"", "[inputs.talk_button] line", "is required"),
+        ("[inputs.talk_button]\nkind = \"gpio\"\nline = 5000", "[inputs.talk_button] line", "between 0 and 1023"),
         ("[inputs.touch_pad]\nkind = \"fifo\"", "[inputs.touch_pad] path", "required"),
         ("[audio.front_end]\nnoise_suppression_db = 5", "[audio.front_end] noise_suppression_db", "between -60 and 0"),
         ("[audio.front_end]\necho_tail_ms = 5000", "[audio.front_end] echo_tail_ms", "between 20 and 1000"),
@@ -99,5 +100,45 @@ import Testing
         try writer.close()
         var iterator = inbox.presses.makeAsyncIterator()
         #expect(await iterator.next() == .talkButton)
+    }
+}
+
+
+/// A button on a GPIO line: debounced edges from a scripted line (the same reader a board runs on
+/// libgpiod), and libgpiod's own refusal of a chip that is not there.
+@Suite struct GPIOInputTests {
+    final class ScriptedLine: GPIOInputLine, @unchecked Sendable {
+        private let lock = NSLock()
+        private var edges: [GPIOEdge]
+        init(_ edges: [GPIOEdge]) { self.edges = edges }
+        func nextEdge(timeoutMilliseconds: Int) throws(CubbyError) -> GPIOEdge? {
+            let next = lock.withLock { edges.isEmpty ? nil : edges.removeFirst() }
+            if next == nil { usleep(UInt32(timeoutMilliseconds) * 1_000) }
+            return next
+        }
+    }
+
+    @Test func anActiveLowButtonsBouncesAreOnePress() {
+        var button = GPIOButton(activeLow: true, debounceMilliseconds: 30)
+        let edges = [GPIOEdge(high: false, milliseconds: 100), GPIOEdge(high: true, milliseconds: 104), GPIOEdge(high: false, milliseconds: 109),
+                     GPIOEdge(high: true, milliseconds: 300), GPIOEdge(high: false, milliseconds: 600), GPIOEdge(high: false, milliseconds: 900)]
+        #expect(edges.map { button.isPress($0) } == [true, false, false, false, true, false],
+                "the bounce within 30 ms is ignored, a release is not a press, and a second low without a release is not a new press")
+    }
+
+    @Test func pressesOnTheLineReachTheInbox() async {
+        let inbox = InputInbox()
+        let line = ScriptedLine([GPIOEdge(high: false, milliseconds: 10), GPIOEdge(high: true, milliseconds: 12), GPIOEdge(high: true, milliseconds: 200),
+                                 GPIOEdge(high: false, milliseconds: 400)])
+        GPIOInputReader(input: .touchPad, line: line, activeLow: true, debounceMilliseconds: 20, inbox: inbox).start()
+        var presses = inbox.presses.makeAsyncIterator()
+        #expect(await presses.next() == .touchPad)
+        #expect(await presses.next() == .touchPad)
+    }
+
+    @Test func aChipThatIsNotThereIsNamedInTheError() {
+        #expect { _ = try LibGPIOLine(chip: "gpiochip-not-here", offset: 17, direction: .input) } throws: { error in
+            "\(error)".contains("gpiochip-not-here") && "\(error)".contains("GPIO chip")
+        }
     }
 }

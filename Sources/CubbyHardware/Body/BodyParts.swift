@@ -139,10 +139,13 @@ public struct BodyDefinition: Sendable, Equatable {
                 throw lightsTable.error(name, "light names are 1-32 characters of a-z, 0-9 and _ (and not \"listening\": that light is the audio gate's)")
             }
             let table = try lightsTable.section(name)
-            let kind = try table.choice("kind", of: ["pwm", "apa102", "logged"], default: "pwm")
+            let kind = try table.choice("kind", of: ["pwm", "gpio", "apa102", "logged"], default: "pwm")
             let drive: LightSpec.Drive
             switch kind {
             case "logged": drive = .logged
+            case "gpio":
+                guard table.contains("line") else { throw table.error("line", "is required: the LED's line on the GPIO chip") }
+                drive = .gpio(chip: try table.string("chip", default: "gpiochip0"), line: try table.integer("line", default: 0, in: 0...1023))
             case "apa102":
                 let colour = try table.string("color", default: "#FFB070")
                 guard colour.count == 7, colour.hasPrefix("#"), let value = UInt32(colour.dropFirst(), radix: 16) else {

@@ -8,6 +8,8 @@ public struct LightSpec: Sendable, Equatable {
     public enum Drive: Sendable, Equatable {
         /// An LED on a PWM channel (sysfs `pwmchipN/pwmM`), dimmed by its duty cycle at 1 kHz.
         case pwm(chip: Int, channel: Int)
+        /// An LED on a GPIO line through libgpiod: on at any brightness above zero.
+        case gpio(chip: String, line: Int)
         /// An addressable strip of APA102 ("DotStar") LEDs on a spidev device, all in one colour.
         case spiStrip(device: String, count: Int, red: UInt8, green: UInt8, blue: UInt8)
         case logged
@@ -46,10 +48,27 @@ public struct BoardLights: LightDriver {
     let root: String
     let log: BoardEventLog?
     static let periodNanoseconds = 1_000_000
+    /// GPIO lines are requested once, at the first change, and kept.
+    private let lines = GPIOLines()
 
     public init(body: BodyDefinition, log: BoardEventLog?) {
         root = body.pwmRoot
         self.log = log
+    }
+
+    final class GPIOLines: @unchecked Sendable {
+        // @unchecked: `opened` only under `lock`.
+        private let lock = NSLock()
+        private var opened: [String: LibGPIOLine] = [:]
+
+        func line(chip: String, offset: Int) throws(CubbyError) -> LibGPIOLine {
+            lock.lock()
+            defer { lock.unlock() }
+            if let line = opened["\(chip):\(offset)"] { return line }
+            let line = try LibGPIOLine(chip: chip, offset: offset, direction: .output)
+            opened["\(chip):\(offset)"] = line
+            return line
+        }
     }
 
     public func set(_ light: LightSpec, brightness: Int) throws(CubbyError) {
@@ -57,6 +76,8 @@ public struct BoardLights: LightDriver {
         switch light.drive {
         case .logged:
             log?.record("light.\(light.name)", "\(level)")
+        case .gpio(let chip, let line):
+            try lines.line(chip: chip, offset: line).set(level > 0)
         case .spiStrip(let device, let count, let red, let green, let blue):
             try APA102.write(APA102.frame(count: count, red: red, green: green, blue: blue, brightness: level), to: device)
         case .pwm(let chip, let channel):

@@ -145,6 +145,9 @@ public final class Daemon: Sendable {
                 readers.append(try FIFOInputReader(input: input, path: path, inbox: parts.inputs, logger: logger))
             case .evdev(let device, let code, let debounce):
                 readers.append(EvdevInputReader(input: input, path: device, code: code, debounceMilliseconds: debounce, inbox: parts.inputs, logger: logger))
+            case .gpio(let chip, let line, let activeLow, let debounce):
+                readers.append(GPIOInputReader(input: input, line: try LibGPIOLine(chip: chip, offset: line, direction: .input), activeLow: activeLow,
+                                               debounceMilliseconds: debounce, inbox: parts.inputs))
             }
         }
         inputReaders = readers
