@@ -13,7 +13,7 @@ struct HardwareCommand: ParsableCommand {
 
     struct Test: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Move each motor to its limits and back to rest, and read each sensor once.",
+            abstract: "Move each motor to its limits and back to rest, light each light, and read each sensor once.",
             discussion: "Stop cubbyd first (systemctl stop cubbyd): the daemon and this test must not drive the same motors.")
         @OptionGroup var options: ConfigOption
 
@@ -52,6 +52,20 @@ struct HardwareCommand: ParsableCommand {
                 } catch {
                     failures += 1
                     print("motor \(motor.name): FAILED — \(error)")
+                }
+            }
+            let lights = BoardLights(body: body, log: log)
+            if body.lights.isEmpty { print("lights: none") }
+            for light in body.lights {
+                do {
+                    for level in [100, 30, 0] {
+                        try lights.set(light, brightness: level)
+                        usleep(UInt32(max(0, min(hold, 10_000)) * 1_000))
+                    }
+                    print("light \(light.name): full, dim, off — ok (did it light?)")
+                } catch {
+                    failures += 1
+                    print("light \(light.name): FAILED — \(error)")
                 }
             }
             if let path = body.accelerometer {

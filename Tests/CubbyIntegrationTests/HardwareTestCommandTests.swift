@@ -11,7 +11,8 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let pwm = folder + "/pwm", accel = folder + "/iio:device0", battery = folder + "/battery"
         try FileManager.default.createDirectory(atPath: pwm + "/pwmchip0/pwm0", withIntermediateDirectories: true)
-        for file in ["export", "pwm0/period", "pwm0/duty_cycle", "pwm0/enable"] { FileManager.default.createFile(atPath: pwm + "/pwmchip0/" + file, contents: nil) }
+        try FileManager.default.createDirectory(atPath: pwm + "/pwmchip0/pwm1", withIntermediateDirectories: true)
+        for file in ["export", "pwm0/period", "pwm0/duty_cycle", "pwm0/enable", "pwm1/period", "pwm1/duty_cycle", "pwm1/enable"] { FileManager.default.createFile(atPath: pwm + "/pwmchip0/" + file, contents: nil) }
         for directory in [accel, battery] { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         for (file, value) in [("in_accel_scale", "0.01"), ("in_accel_x_raw", "0"), ("in_accel_y_raw", "0"), ("in_accel_z_raw", "981")] {
             try value.write(toFile: accel + "/" + file, atomically: true, encoding: .utf8)
@@ -28,6 +29,10 @@ import Testing
             kind = "servo"
             angle_limits = [-30, 30]
             pulse_us = [1000, 2000]
+            [lights.cheeks]
+            kind = "pwm"
+            pwm_chip = 0
+            channel = 1
             [pwm]
             root = "\(pwm)"
             [sensors]
@@ -39,6 +44,8 @@ import Testing
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         #expect(result.stdout.contains("motor head: moved to -30°, 30° and rest 0° — ok"))
         #expect(result.stdout.contains("accelerometer: x 0.00 y 0.00 z 9.81"))
+        #expect(result.stdout.contains("light cheeks: full, dim, off — ok"))
+        #expect(try String(contentsOfFile: pwm + "/pwmchip0/pwm1/enable", encoding: .utf8) == "0\n", "the light is left off")
         #expect(result.stdout.contains("battery: 64 %") && result.stdout.contains("speaker: at most 75 of 100"))
         // Back at rest (1500 µs), and let go.
         #expect(try String(contentsOfFile: pwm + "/pwmchip0/pwm0/duty_cycle", encoding: .utf8) == "1500000\n")

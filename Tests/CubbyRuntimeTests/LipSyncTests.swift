@@ -58,4 +58,26 @@ import Testing
         #expect(moves.suffix(2).map(\.angle) == [0, nil])
         #expect(moves.count < (2 * speech.samples.count + pause.count) / (rate / 50), "moves only when the mouth moves a step, not every block")
     }
+
+    final class RecordingLights: LightDriver {
+        let levels = Mutex<[Int]>([])
+        func set(_ light: LightSpec, brightness: Int) throws(CubbyError) { levels.withLock { $0.append(brightness) } }
+    }
+
+    @Test func aMouthLightGlowsWithTheVoiceAndGoesDarkAtTheEnd() async throws {
+        let speech = try EspeakSynthesizer().synthesizeNow("Good night, little star.", voice: VoiceSettings())
+        let lights = RecordingLights()
+        let follower = LipSyncLight(light: LightSpec(name: "cheeks", drive: .logged), driver: lights,
+                                    logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("glow-\(UUID().uuidString).wav").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let speaker = SpeakerQueue(writer: try WAVFileWriter(path: path, sampleRate: speech.sampleRate), onBlock: { follower.hear($0) })
+        try speaker.enqueue(speech.samples)
+        try await speaker.waitUntilIdle()
+        try speaker.close()
+        let levels = lights.levels.withLock { $0 }
+        #expect(levels.contains { $0 >= 50 }, "bright with the voice: \(levels)")
+        #expect(levels.allSatisfy { $0 % 10 == 0 && (0...100).contains($0) })
+        #expect(levels.last == 0, "dark once the toy stops speaking")
+    }
 }

@@ -57,6 +57,8 @@ public struct BodyDefinition: Sendable, Equatable {
     /// A motor that follows the toy's voice (lip-sync), and how far past rest it opens at full voice.
     public var mouth: String?
     public var mouthOpenDegrees = 20.0
+    /// A light that follows the toy's voice instead of (or with) a mouth motor.
+    public var mouthLight: String?
     /// How often the idle toy stirs (plays its `idle` motion), in minutes; 0 never.
     public var idleStirMinutes = 3
 
@@ -107,14 +109,18 @@ public struct BodyDefinition: Sendable, Equatable {
             }
             body.motions[name] = parsed
         }
+        try loadLights(root, into: &body)
         let lipSync = try root.section("body")
         if let mouth = try lipSync.string("mouth") {
             guard body.motors.contains(where: { $0.name == mouth }) else { throw lipSync.error("mouth", "\"\(mouth.prefix(32))\" is not a motor of [motors]") }
             body.mouth = mouth
         }
         body.mouthOpenDegrees = Double(try lipSync.integer("mouth_open", default: 20, in: -90...90))
+        if let light = try lipSync.string("mouth_light") {
+            guard body.lights.contains(where: { $0.name == light }) else { throw lipSync.error("mouth_light", "\"\(light.prefix(32))\" is not a light of [lights]") }
+            body.mouthLight = light
+        }
         body.idleStirMinutes = try lipSync.integer("idle_stir_minutes", default: 3, in: 0...240)
-        try loadLights(root, into: &body)
         let sensors = try root.section("sensors")
         body.sensorTrace = try sensors.string("trace").map { ConfigPath.resolve($0, against: folder) }
         body.accelerometer = try sensors.string("accelerometer")

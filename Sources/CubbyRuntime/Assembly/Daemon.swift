@@ -120,11 +120,22 @@ public final class Daemon: Sendable {
         // One set of motors for touch reactions, the model's emotions and lip-sync, behind one motion guard.
         let body = BodyMotion(body: board.body, driver: BoardMotors(body: board.body, log: events), lights: BoardLights(body: board.body, log: events),
                               clock: options.clock, logger: logger)
-        var onBlock: (@Sendable ([Int16]?) -> Void)?
+        var followers: [@Sendable ([Int16]?) -> Void] = []
         if let name = board.body.mouth, let mouth = board.body.motors.first(where: { $0.name == name }) {
             let follower = LipSync(mouth: mouth, openDegrees: board.body.mouthOpenDegrees, driver: BoardMotors(body: board.body, log: events),
                                    mayMove: { body.mayMove }, logger: logger)
-            onBlock = { follower.hear($0) }
+            followers.append { follower.hear($0) }
+        }
+        if let name = board.body.mouthLight, let light = board.body.lights.first(where: { $0.name == name }) {
+            let follower = LipSyncLight(light: light, driver: BoardLights(body: board.body, log: events), logger: logger)
+            followers.append { follower.hear($0) }
+        }
+        var onBlock: (@Sendable ([Int16]?) -> Void)?
+        if !followers.isEmpty {
+            let hearing = followers
+            onBlock = { (block: [Int16]?) in
+                for follower in hearing { follower(block) }
+            }
         }
         var parts = ConversationService.Parts(
             capture: CaptureThread(reader: reader, paced: paced, frontEnd: frontEnd),

@@ -65,3 +65,29 @@ final class LipSync: Sendable {
         }
     }
 }
+
+/// A light that follows the loudness of the toy's voice (a glowing mouth or cheeks), in steps of a tenth,
+/// dark in silence and when the speaker pauses.
+final class LipSyncLight: Sendable {
+    let light: LightSpec
+    let driver: any LightDriver
+    let logger: Logger
+    private let last = Mutex<Int?>(nil)
+
+    init(light: LightSpec, driver: any LightDriver, logger: Logger) {
+        self.light = light
+        self.driver = driver
+        self.logger = logger
+    }
+
+    func hear(_ block: [Int16]?) {
+        let level = block.map { Int((LipSync.opening(for: $0) * 10).rounded()) * 10 } ?? 0
+        let changed = last.withLock { previous -> Bool in
+            guard previous != level else { return false }
+            previous = level
+            return true
+        }
+        guard changed else { return }
+        do { try driver.set(light, brightness: level) } catch { logger.error("the mouth light did not change", metadata: ["error": "\(error)"]) }
+    }
+}
