@@ -88,26 +88,10 @@ public struct BodyDefinition: Sendable, Equatable {
             body.motors.append(MotorSpec(limits: MotorLimits(name: name, angles: Double(angles[0])...Double(angles[1]), rest: Double(rest), maximumRunMilliseconds: run),
                                          drive: drive, pulseMicroseconds: pulses[0]...pulses[1]))
         }
-        let motionsTable = try root.section("motions")
-        for name in motionsTable.values.keys.sorted() {
-            // The names a persona's expressions use ("hug-squeeze").
-            guard (1...32).contains(name.count), name.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_" || $0 == "-") }) else {
-                throw motionsTable.error(name, "motion names are 1-32 characters of a-z, 0-9, - and _")
-            }
-            let table = try motionsTable.section(name)
-            guard let steps = try table.strings("steps"), !steps.isEmpty, steps.count <= 64 else {
-                throw table.error("steps", "1-64 steps like \"head 20 150\" (motor, degrees, milliseconds)")
-            }
-            var parsed: [MotionStep] = []
-            for step in steps {
-                let parts = step.split(separator: " ")
-                guard parts.count == 3, let angle = Double(parts[1]), let milliseconds = Int(parts[2]), (0...10_000).contains(milliseconds),
-                      body.motors.contains(where: { $0.name == String(parts[0]) }) else {
-                    throw table.error("steps", "\"\(step.prefix(40))\" must be \"MOTOR DEGREES MILLISECONDS\" with a motor of [motors]")
-                }
-                parsed.append(MotionStep(motor: String(parts[0]), angle: angle, milliseconds: milliseconds))
-            }
-            body.motions[name] = parsed
+        let motorNames = Set(body.motors.map(\.name))
+        for (name, steps) in try sequences(try root.section("motions"), kind: "motion", step: "MOTOR DEGREES MILLISECONDS", example: "head 20 150",
+                                           parts: motorNames, values: -360...360, valueProblem: "a motor of [motors]") {
+            body.motions[name] = steps.map { MotionStep(motor: $0.part, angle: $0.value, milliseconds: $0.milliseconds) }
         }
         try loadLights(root, into: &body)
         let lipSync = try root.section("body")
@@ -164,25 +148,38 @@ public struct BodyDefinition: Sendable, Equatable {
             }
             body.lights.append(LightSpec(name: name, drive: drive))
         }
-        let patterns = try root.section("light_patterns")
-        for name in patterns.values.keys.sorted() {
-            guard (1...32).contains(name.count), name.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_" || $0 == "-") }) else {
-                throw patterns.error(name, "pattern names are 1-32 characters of a-z, 0-9, - and _")
-            }
-            let table = try patterns.section(name)
-            guard let steps = try table.strings("steps"), !steps.isEmpty, steps.count <= 64 else {
-                throw table.error("steps", "1-64 steps like \"cheeks 80 300\" (light, percent, milliseconds)")
-            }
-            var parsed: [LightStep] = []
-            for step in steps {
-                let parts = step.split(separator: " ")
-                guard parts.count == 3, let level = Int(parts[1]), (0...100).contains(level), let milliseconds = Int(parts[2]), (0...10_000).contains(milliseconds),
-                      body.lights.contains(where: { $0.name == String(parts[0]) }) else {
-                    throw table.error("steps", "\"\(step.prefix(40))\" must be \"LIGHT PERCENT MILLISECONDS\" with a light of [lights] and 0-100 percent")
-                }
-                parsed.append(LightStep(light: String(parts[0]), brightness: level, milliseconds: milliseconds))
-            }
-            body.lightPatterns[name] = parsed
+        let lightNames = Set(body.lights.map(\.name))
+        for (name, steps) in try sequences(try root.section("light_patterns"), kind: "pattern", step: "LIGHT PERCENT MILLISECONDS", example: "cheeks 80 300",
+                                           parts: lightNames, values: 0...100, valueProblem: "a light of [lights] and 0-100 percent") {
+            body.lightPatterns[name] = steps.map { LightStep(light: $0.part, brightness: Int($0.value), milliseconds: $0.milliseconds) }
         }
+    }
+
+    /// `[<table>.<name>] steps = ["PART VALUE MILLISECONDS", …]`: the named sequences of a table (motions,
+    /// light patterns), each step naming a known part, with a value in range and 0-10000 ms.
+    private static func sequences(_ table: TOMLSection, kind: String, step format: String, example: String, parts: Set<String>,
+                                  values: ClosedRange<Double>, valueProblem: String) throws(CubbyError) -> [(String, [(part: String, value: Double, milliseconds: Int)])] {
+        var result: [(String, [(part: String, value: Double, milliseconds: Int)])] = []
+        for name in table.values.keys.sorted() {
+            // The names a persona's expressions use ("hug-squeeze", "warm-glow").
+            guard (1...32).contains(name.count), name.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_" || $0 == "-") }) else {
+                throw table.error(name, "\(kind) names are 1-32 characters of a-z, 0-9, - and _")
+            }
+            let sequence = try table.section(name)
+            guard let steps = try sequence.strings("steps"), !steps.isEmpty, steps.count <= 64 else {
+                throw sequence.error("steps", "1-64 steps like \"\(example)\" (\(format.lowercased()))")
+            }
+            var parsed: [(part: String, value: Double, milliseconds: Int)] = []
+            for step in steps {
+                let fields = step.split(separator: " ")
+                guard fields.count == 3, let value = Double(fields[1]), values.contains(value), let milliseconds = Int(fields[2]),
+                      (0...10_000).contains(milliseconds), parts.contains(String(fields[0])) else {
+                    throw sequence.error("steps", "\"\(step.prefix(40))\" must be \"\(format)\" with \(valueProblem)")
+                }
+                parsed.append((String(fields[0]), value, milliseconds))
+            }
+            result.append((name, parsed))
+        }
+        return result
     }
 }

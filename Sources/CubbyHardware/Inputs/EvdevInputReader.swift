@@ -1,6 +1,7 @@
 import CubbyCore
 import Foundation
 import Logging
+import Synchronization
 
 /// The kernel's input events (`struct input_event` on a 64-bit board: a timeval, then type, code and
 /// value), read from `/dev/input/eventN`, or from any file or pipe of the same bytes in tests.
@@ -48,6 +49,34 @@ public enum EvdevEvents {
     }
 }
 
+extension EvdevEvents {
+    /// Reads `path` on a thread of its own until the process ends, handing each whole event to `each`; a
+    /// device that goes away (or a pipe whose writer left) is opened again.
+    static func follow(_ path: String, thread name: String, logger: Logger, _ each: @escaping @Sendable (Event) -> Void) {
+        let thread = Thread {
+            while true {
+                guard case .success(let fd) = SystemCall.run({ open(path, O_RDONLY) }) else {
+                    logger.error("cannot open the input device; trying again", metadata: ["path": "\(path)"])
+                    sleep(1)
+                    continue
+                }
+                var pending: [UInt8] = []
+                var buffer = [UInt8](repeating: 0, count: size * 16)
+                while true {
+                    guard case .success(let count) = SystemCall.run({ read(fd, &buffer, buffer.count) }), count > 0 else { break }
+                    let (events, rest) = parse(pending + buffer.prefix(count))
+                    pending = rest
+                    events.forEach(each)
+                }
+                close(fd)
+                usleep(100_000)
+            }
+        }
+        thread.name = name
+        thread.start()
+    }
+}
+
 /// Presses of one key, debounced: a press within `debounceMilliseconds` of the last counts once.
 public struct KeyPresses: Sendable {
     public let code: UInt16
@@ -89,30 +118,11 @@ public final class EvdevInputReader: BoardInputReader, @unchecked Sendable {
     }
 
     public func start() {
-        let (path, input, inbox, logger, code, debounce) = (path, input, inbox, logger, code, debounceMilliseconds)
-        let thread = Thread {
-            var presses = KeyPresses(code: code, debounceMilliseconds: debounce)
-            while true {
-                guard case .success(let fd) = SystemCall.run({ open(path, O_RDONLY) }) else {
-                    logger.error("cannot open the input device; trying again", metadata: ["input": "\(input.rawValue)", "path": "\(path)"])
-                    sleep(1)
-                    continue
-                }
-                var pending: [UInt8] = []
-                var buffer = [UInt8](repeating: 0, count: EvdevEvents.size * 16)
-                while true {
-                    guard case .success(let count) = SystemCall.run({ read(fd, &buffer, buffer.count) }), count > 0 else { break }
-                    let (events, rest) = EvdevEvents.parse(pending + buffer.prefix(count))
-                    pending = rest
-                    for event in events where presses.isPress(event) { inbox.post(input) }
-                }
-                close(fd)
-                // A pipe's writer left, or the device went away: look again shortly.
-                usleep(100_000)
-            }
+        let (input, inbox) = (input, inbox)
+        let presses = Mutex(KeyPresses(code: code, debounceMilliseconds: debounceMilliseconds))
+        EvdevEvents.follow(path, thread: "cubby-evdev-\(input.rawValue)", logger: logger) { event in
+            if presses.withLock({ $0.isPress(event) }) { inbox.post(input) }
         }
-        thread.name = "cubby-evdev-\(input.rawValue)"
-        thread.start()
     }
 }
 
@@ -133,29 +143,9 @@ public final class EvdevTouchReader: @unchecked Sendable {
 
     /// Reads on a thread of its own until the process ends; a device that goes away is reopened.
     public func start(_ changed: @escaping @Sendable (Bool) -> Void) {
-        let (path, code, logger) = (path, code, logger)
-        let thread = Thread {
-            while true {
-                guard case .success(let fd) = SystemCall.run({ open(path, O_RDONLY) }) else {
-                    logger.error("cannot open the touch sensor; trying again", metadata: ["path": "\(path)"])
-                    sleep(1)
-                    continue
-                }
-                var pending: [UInt8] = []
-                var buffer = [UInt8](repeating: 0, count: EvdevEvents.size * 16)
-                while true {
-                    guard case .success(let count) = SystemCall.run({ read(fd, &buffer, buffer.count) }), count > 0 else { break }
-                    let (events, rest) = EvdevEvents.parse(pending + buffer.prefix(count))
-                    pending = rest
-                    for event in events where event.type == EvdevEvents.key && event.code == code && event.value != 2 {
-                        changed(event.value == 1)
-                    }
-                }
-                close(fd)
-                usleep(100_000)
-            }
+        let code = code
+        EvdevEvents.follow(path, thread: "cubby-touch", logger: logger) { event in
+            if event.type == EvdevEvents.key && event.code == code && event.value != 2 { changed(event.value == 1) }
         }
-        thread.name = "cubby-touch"
-        thread.start()
     }
 }
