@@ -1,3 +1,4 @@
+import CubbyAudio
 import CubbyCore
 import CubbyHardware
 import CubbyTesting
@@ -67,6 +68,8 @@ import Testing
         // The warm glow on the board's cheeks, step by step.
         #expect(reaction.filter { $0.device == "light.cheeks" }.prefix(2).map(\.state) == ["40", "80"])
         #expect(!events.contains { $0.device == "listening_light" }, "a hug never lights the listening light")
+        // The purr from teddy's pack was played on the speaker (the toy was idle).
+        #expect(SignalLevel.rmsDBFS(try sandbox.outputAudio().samples) > -60, "the reaction's sound was heard")
         #expect(!events.contains { $0.device == "gesture" && $0.state == "pat" }, "a hug is not also a pat")
     }
 
@@ -88,9 +91,9 @@ import Testing
         var script = FakeOpenAIScript.fixed(heard: "why is the sky blue", reply: ["Because sunlight scatters!"])
         script.toolCalls = [.init(name: "self_express", arguments: #"{"emotion": "happy"}"#)]
         let server = try await FakeOpenAIServer(script: script)
-        // The sim board's body, with a hostile twist: wiggle asks the arms for 400 degrees.
+        // The sim board's body, with a hostile twist: wiggle asks the arms for 170 degrees.
         let board = try Self.board(trace: "hug.jsonl").replacingOccurrences(of: "steps = [\"arms 40 150\", \"arms 10 150\", \"arms 40 150\"]",
-                                                                           with: "steps = [\"arms 400 150\", \"arms 10 150\"]")
+                                                                           with: "steps = [\"arms 170 150\", \"arms 10 150\"]")
         let sandbox = try Sandbox(cloud: server.baseURL, boardExtra: board.replacingOccurrences(of: "[sensors]", with: "[unused]").components(separatedBy: "[unused]")[0])
             .afterFirstUse()
         defer { sandbox.remove() }
@@ -102,8 +105,8 @@ import Testing
         let events = try events(sandbox)
         #expect(events.contains { $0.device == "expression" && $0.state == "happy" } && events.contains { $0.device == "motion" && $0.state == "wiggle" })
         let arms = events.filter { $0.device == "motor.arms" }.map(\.state)
-        #expect(arms.first == "90.0", "400 degrees clamped to the arms' 90: \(arms)")
-        #expect(!arms.contains("400.0"))
+        #expect(arms.first == "90.0", "170 degrees clamped to the arms' 90: \(arms)")
+        #expect(!arms.contains("170.0"))
     }
 
     @Test func idleTheToyBreathesAndStirsAndInQuietHoursItSleepsStill() async throws {
@@ -185,5 +188,36 @@ import Testing
         _ = try? await running.value
         let gestures = try events(sandbox).filter { $0.device == "gesture" }.map(\.state)
         #expect(gestures == ["hug", "pat"], "\(gestures)")
+    }
+
+    @Test func aLowBatteryHalvesMotionAndAlertsTheParents() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("trace-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        // The battery drops to 12 %, then the child pats the toy: teddy nuzzles at half the swing.
+        try """
+            {"ms": 0, "battery": 12}
+            {"ms": 300, "touch": true}
+            {"ms": 400, "touch": false}
+            {"ms": 600, "touch": true}
+            {"ms": 700, "touch": false}
+            """.write(toFile: folder + "/low.jsonl", atomically: true, encoding: .utf8)
+        let board = try Self.board(trace: "hug.jsonl").replacingOccurrences(of: "\(Sandbox.packageRoot)/Hardware/sim/traces/hug.jsonl", with: folder + "/low.jsonl")
+        let sandbox = try Sandbox(cloud: nil, boardExtra: board)
+        defer { sandbox.remove() }
+        let input = try sandbox.compose("quiet.wav", [.silence(15)])
+        let daemon = try Daemon(options: DaemonOptions(configurationPath: sandbox.configPath, inputWAV: input, mode: .daemon, trapSignals: false),
+                                environment: [:], logger: Self.logger)
+        let running = Task { try await daemon.run() }
+        let deadline = ContinuousClock.now + .seconds(20)
+        while try !events(sandbox).contains(where: { $0.device == "motor.head" }) && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        try await Task.sleep(for: .milliseconds(300))
+        running.cancel()
+        _ = try? await running.value
+        let head = try events(sandbox).filter { $0.device == "motor.head" }.map(\.state)
+        #expect(head.first == "7.5", "nuzzle's 15° halved on a low battery: \(head)")
+        let alerts = try sandbox.rows("SELECT category, excerpt FROM alert")
+        #expect(alerts.count == 1 && alerts.first?["category"] as String? == "battery_low", "the parents are told once")
+        #expect((alerts.first?["excerpt"] as String?)?.contains("12 %") == true)
     }
 }

@@ -229,8 +229,27 @@ public final class Daemon: Sendable {
                                   serviceName: "idle"))
         }
         if options.mode == .daemon, let source, let motion = parts.body {
-            services.append(.init(service: BodyService(body: board.body, source: source, live: live, events: parts.events,
-                                                       motion: motion, audit: parts.database.audit, clock: parts.clock, logger: logger),
+            let (database, clock, live, logger, speaker, activity) = (parts.database, parts.clock, live, logger, parts.speaker, parts.activity)
+            let alert: @Sendable (AlertRecord) -> Void = { record in
+                do { _ = try database.alerts.raise(record) } catch { logger.error("could not store the alert", metadata: ["error": "\(error)"]) }
+                let settings = live.current.configuration.parents
+                if let command = settings.alertCommand {
+                    AlertHook(command: command, timeoutSeconds: settings.alertCommandTimeoutSeconds, logger: logger).run(for: record)
+                }
+            }
+            // A reaction's sound plays only when the toy is not talking: it never talks over itself or the child.
+            let playSound: @Sendable (String) -> Void = { file in
+                guard !activity.isOpen, !speaker.isPlaying else { return }
+                let path = live.current.persona.sourcePath + "/" + file
+                do {
+                    let audio = try WAVAudio.read(contentsOf: path)
+                    try speaker.enqueue(try Resampler.convert(audio.mono(), from: audio.format.sampleRate, to: speaker.format.sampleRate))
+                } catch {
+                    logger.error("could not play the reaction's sound", metadata: ["file": "\(path)", "error": "\(error)"])
+                }
+            }
+            services.append(.init(service: BodyService(body: board.body, source: source, live: live, events: parts.events, motion: motion,
+                                                       audit: parts.database.audit, alert: alert, playSound: playSound, clock: clock, logger: logger),
                                   serviceName: "body"))
         }
         if options.mode == .daemon {

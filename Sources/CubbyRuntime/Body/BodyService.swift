@@ -24,11 +24,18 @@ final class BodyService: Service, Sendable {
     let events: BoardEventLog?
     let motion: BodyMotion
     let audit: AuditLog
+    /// Raises the parents' alert (stored, and the alert command run) for a low battery.
+    let alert: @Sendable (AlertRecord) -> Void
+    /// Plays a sound of the persona's pack (a purr), unless the toy is talking.
+    let playSound: @Sendable (String) -> Void
     let clock: any CubbyClock
     let logger: Logger
 
     init(body: BodyDefinition, source: Source, live: LiveSettings, events: BoardEventLog?, motion: BodyMotion, audit: AuditLog,
+         alert: @escaping @Sendable (AlertRecord) -> Void = { _ in }, playSound: @escaping @Sendable (String) -> Void = { _ in },
          clock: any CubbyClock, logger: Logger) {
+        self.alert = alert
+        self.playSound = playSound
         self.body = body
         self.source = source
         self.live = live
@@ -102,6 +109,8 @@ final class BodyService: Service, Sendable {
                 state.warnedLowBattery = true
                 logger.warning("the battery is low; the toy moves less", metadata: ["percent": "\(percent)"])
                 try? audit.record("battery.low", "\(percent) %: the toy moves less until it is charged", at: clock.date)
+                alert(AlertRecord(conversationID: nil, raisedAt: clock.date, category: "battery_low",
+                                  excerpt: "The toy's battery is at \(percent) %: please charge it. It moves less until then.", rules: []))
             } else if !low {
                 state.warnedLowBattery = false
             }
@@ -128,6 +137,9 @@ final class BodyService: Service, Sendable {
             events?.record("motion", name)
             motion.perform(name)
         }
-        if let sound = reaction.sound { events?.record("sound", sound) }
+        if let sound = reaction.sound {
+            events?.record("sound", sound)
+            playSound(sound)
+        }
     }
 }
