@@ -43,6 +43,9 @@ public struct GestureRecognizer: Sendable {
     private var restingSince: Int?
     private var held = false
     private var liftSince: Int?
+    /// When the toy last stopped resting (after resting long enough): a lift must follow soon after.
+    private var restEnded: Int?
+    private var fellAt: Int?
 
     public init(thresholds: Thresholds = Thresholds()) {
         self.thresholds = thresholds
@@ -97,6 +100,7 @@ public struct GestureRecognizer: Sendable {
             if let since = freeFallSince, !fallReported, now - since >= thresholds.fallMilliseconds {
                 fallReported = true
                 held = false
+                fellAt = now
                 found.append(.fall)
             }
         } else {
@@ -116,9 +120,11 @@ public struct GestureRecognizer: Sendable {
 
         // Resting, lifting, putting down.
         let still = abs(magnitude - Self.gravity) <= thresholds.restTolerance
+        let wasRested = restingSince.map { now - $0 >= thresholds.restMilliseconds } ?? false
         if still {
             if restingSince == nil { restingSince = now }
         } else {
+            if wasRested { restEnded = now }
             restingSince = nil
         }
         let rested = restingSince.map { now - $0 >= thresholds.restMilliseconds } ?? false
@@ -129,15 +135,19 @@ public struct GestureRecognizer: Sendable {
                 found.append(.putDown)
             }
         }
-        // An upward push along gravity's axis, from rest: the toy is picked up.
-        if !held, magnitude - Self.gravity >= thresholds.lift, abs(magnitude - Self.gravity) < thresholds.shakeJolt {
+        // An upward push along gravity's axis, straight from rest (a landing's bounce is not one, nor is
+        // anything in the half second after a fall): the toy is picked up.
+        let fromRest = rested || (restEnded.map { now - $0 <= 300 } ?? false)
+        let afterFall = fellAt.map { now - $0 < 500 } ?? false
+        if !held, !afterFall, magnitude - Self.gravity >= thresholds.lift, abs(magnitude - Self.gravity) < thresholds.shakeJolt, fromRest || liftSince != nil {
             if liftSince == nil { liftSince = now }
             if let since = liftSince, now - since >= thresholds.liftMilliseconds {
                 held = true
                 liftSince = nil
+                restEnded = nil
                 found.append(.pickUp)
             }
-        } else if magnitude - Self.gravity < thresholds.lift {
+        } else {
             liftSince = nil
         }
         return found

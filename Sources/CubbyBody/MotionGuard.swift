@@ -3,7 +3,7 @@ import Foundation
 
 /// The safety limits on the toy's body that nothing overrides: every step is clamped to its motor's
 /// angles, a motion stops once it has run a motor for its longest run, a fall stops every motor at once
-/// (and until the toy rests again), and a low battery halves how far the toy moves.
+/// (and until the toy is picked up or put down), and a low battery halves how far the toy moves.
 public struct MotionGuard: Sendable {
     public let motors: [String: MotorLimits]
     /// Below this charge the toy moves half as far.
@@ -36,7 +36,7 @@ public struct MotionGuard: Sendable {
 
     /// The toy fell: every motor stops now, and no motion runs until it rests again.
     public mutating func fell() { fallen = true }
-    /// The toy is at rest again (put down, or still after the fall).
+    /// The toy is in a child's hands or set down again (a pick-up or a put-down).
     public mutating func rested() { fallen = false }
     public mutating func battery(_ percent: Int) { batteryPercent = percent }
 }

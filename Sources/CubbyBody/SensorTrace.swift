@@ -19,6 +19,8 @@ public enum SensorTrace {
     }
 
     public static let largestFile = 16 * 1024 * 1024
+    /// A trace is at most a day long.
+    public static let longestMilliseconds = 86_400_000
 
     public static func load(path: String) throws(CubbyError) -> [SensorEvent] {
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -39,8 +41,8 @@ public enum SensorTrace {
                 throw CubbyError(.invalidConfiguration, "not a JSON object with \"ms\" and one of \"touch\" (true/false), \"accel\" ([x, y, z]) or \"battery\" (0-100)", context: place)
             }
             let milliseconds = object.ms
-            guard milliseconds >= 0 else {
-                throw CubbyError(.invalidConfiguration, "\"ms\" must be a whole number of milliseconds, 0 or more", context: place)
+            guard (0...Self.longestMilliseconds).contains(milliseconds) else {
+                throw CubbyError(.invalidConfiguration, "\"ms\" must be a whole number of milliseconds, 0 to 86400000 (a day)", context: place)
             }
             if let previous = events.last, milliseconds < previous.milliseconds {
                 throw CubbyError(.invalidConfiguration, "events must be in time order (\(milliseconds) ms after \(previous.milliseconds) ms)", context: place)

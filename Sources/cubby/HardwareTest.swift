@@ -27,7 +27,8 @@ struct HardwareCommand: ParsableCommand {
         var force = false
 
         func run() throws {
-            let configuration = board == nil ? try loadConfiguration(options) : nil
+            // With --board the configuration is still read when it is there: its socket says whether cubbyd runs.
+            let configuration = board == nil ? try loadConfiguration(options) : try? ConfigurationLoader.load(path: options.config)
             let folder = board ?? configuration!.boardFolder
             let definition: BoardDefinition
             do { definition = try BoardDefinition.load(folder: folder) } catch { throw ValidationError("\(error)") }
@@ -51,6 +52,8 @@ struct HardwareCommand: ParsableCommand {
                     print("motor \(motor.name): moved to \(Int(limits.angles.lowerBound))°, \(Int(limits.angles.upperBound))° and rest \(Int(limits.rest))° — ok (did it move smoothly?)")
                 } catch {
                     failures += 1
+                    // Never left driven after a failure.
+                    try? motors.stop(motor)
                     print("motor \(motor.name): FAILED — \(error)")
                 }
             }
@@ -84,8 +87,9 @@ struct HardwareCommand: ParsableCommand {
                     print("battery: FAILED — \(error)")
                 }
             }
+            if let touch = body.touch { print("touch pad: \(touch) (touch it while cubbyd runs: the log says pat or hug)") }
             if let trace = body.sensorTrace { print("sensors: simulated, replayed from \(trace)") }
-            if body.accelerometer == nil && body.battery == nil && body.sensorTrace == nil { print("sensors: none") }
+            if body.accelerometer == nil && body.battery == nil && body.sensorTrace == nil && body.touch == nil { print("sensors: none") }
             print("speaker: at most \(body.maximumVolume) of 100")
             if failures > 0 {
                 print("\(failures) part\(failures == 1 ? "" : "s") failed")

@@ -126,6 +126,12 @@ import Testing
                 "the bounce within 30 ms is ignored, a release is not a press, and a second low without a release is not a new press")
     }
 
+    @Test func aQuickTapsReleaseInsideTheDebounceStillCounts() {
+        var button = GPIOButton(activeLow: true, debounceMilliseconds: 30)
+        let edges = [GPIOEdge(high: false, milliseconds: 100), GPIOEdge(high: true, milliseconds: 110), GPIOEdge(high: false, milliseconds: 200)]
+        #expect(edges.map { button.isPress($0) } == [true, false, true], "released within 30 ms, then pressed again: two presses")
+    }
+
     @Test func pressesOnTheLineReachTheInbox() async {
         let inbox = InputInbox()
         let line = ScriptedLine([GPIOEdge(high: false, milliseconds: 10), GPIOEdge(high: true, milliseconds: 12), GPIOEdge(high: true, milliseconds: 200),

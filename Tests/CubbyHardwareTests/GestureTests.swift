@@ -84,6 +84,14 @@ import Testing
         putDown.still(1_200)
         #expect(gestures(putDown) == [.pickUp, .putDown])
 
+        var landing = Trace()
+        landing.still(1_000)
+        landing.motion(300) { _ in 0.4 }
+        landing.motion(40) { _ in 30 }
+        landing.motion(200) { _ in GestureRecognizer.gravity + 4 }
+        landing.still(1_000)
+        #expect(gestures(landing) == [.fall], "a landing's bounce is not a pick-up: the toy stays still after a fall")
+
         var bump = Trace()
         bump.still(1_000)
         bump.motion(40) { _ in GestureRecognizer.gravity + 3 }

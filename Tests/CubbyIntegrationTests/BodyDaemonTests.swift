@@ -6,6 +6,7 @@ import CubbyTesting
 import Foundation
 import Logging
 import CubbyTestSupport
+import Synchronization
 import Testing
 
 /// The body in the running daemon on the simulated board: a scripted hug during idle gets the persona's
@@ -41,10 +42,16 @@ import Testing
         let input = try sandbox.compose("quiet.wav", [.silence(15)])
         let daemon = try Daemon(options: DaemonOptions(configurationPath: sandbox.configPath, inputWAV: input, mode: .daemon, trapSignals: false),
                                 environment: [:], logger: Self.logger)
-        let running = Task { try await daemon.run() }
+        let stopped = Mutex(false)
+        let running = Task {
+            defer { stopped.withLock { $0 = true } }
+            try await daemon.run()
+        }
         let deadline = ContinuousClock.now + .seconds(30)
         while try !done(events(sandbox)) && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
-        try await Task.sleep(for: .milliseconds(600))
+        // Past the trace's end (both traces are under 4 s): the daemon goes on.
+        try await Task.sleep(for: .milliseconds(2_000))
+        #expect(!stopped.withLock { $0 }, "the daemon still runs after the sensor trace ended")
         running.cancel()
         _ = try? await running.value
         return (sandbox, try events(sandbox))

@@ -247,6 +247,7 @@ public final class SpeakerQueue: @unchecked Sendable {
             }
             return (offset, nil, false)
         } catch {
+            onBlock?(nil)
             return (offset, error, false)
         }
     }

@@ -92,8 +92,9 @@ public struct GPIOButton: Sendable {
 
     /// Whether `edge` is a new press.
     public mutating func isPress(_ edge: GPIOEdge) -> Bool {
-        if let last = lastAccepted, edge.milliseconds - last < debounceMilliseconds { return false }
         let active = edge.high != activeLow
+        // Only presses are debounced: a release always counts, so a quick tap is never left "pressed".
+        if active, let last = lastAccepted, edge.milliseconds - last < debounceMilliseconds { return false }
         guard active != pressed else { return false }
         pressed = active
         lastAccepted = edge.milliseconds

@@ -21,6 +21,7 @@ public enum EvdevEvents {
     }
 
     /// EV_KEY: a key or button (BTN_0 is 256); value 1 pressed, 0 released, 2 held.
+    /// The layout is a 64-bit kernel's (arm64, x86-64): a 64-bit board OS is required.
     public static let key: UInt16 = 1
     public static let size = 24
 
@@ -34,7 +35,9 @@ public enum EvdevEvents {
             return value
         }
         while offset + size <= bytes.count {
-            let seconds = Int(integer(offset, Int64.self)), microseconds = Int(integer(offset + 8, Int64.self))
+            // Garbage (a file that is not an input device) must not trap: the time is clamped.
+            let seconds = Int(clamping: integer(offset, Int64.self)).clamped(to: 0...Int(Int32.max))
+            let microseconds = Int(clamping: integer(offset + 8, Int64.self)).clamped(to: 0...999_999)
             events.append(Event(milliseconds: seconds * 1000 + microseconds / 1000, type: integer(offset + 16, UInt16.self),
                                 code: integer(offset + 18, UInt16.self), value: integer(offset + 20, Int32.self)))
             offset += size
@@ -54,12 +57,18 @@ extension EvdevEvents {
     /// device that goes away (or a pipe whose writer left) is opened again.
     static func follow(_ path: String, thread name: String, logger: Logger, _ each: @escaping @Sendable (Event) -> Void) {
         let thread = Thread {
+            var complained = false
             while true {
                 guard case .success(let fd) = SystemCall.run({ open(path, O_RDONLY) }) else {
-                    logger.error("cannot open the input device; trying again", metadata: ["path": "\(path)"])
+                    // Said once, not every second: the device may be unplugged for a long time.
+                    if !complained { logger.error("cannot open the input device; trying again every second", metadata: ["path": "\(path)"]) }
+                    complained = true
                     sleep(1)
                     continue
                 }
+                complained = false
+                var status = stat()
+                let regularFile = fstat(fd, &status) == 0 && status.st_mode & S_IFMT == S_IFREG
                 var pending: [UInt8] = []
                 var buffer = [UInt8](repeating: 0, count: size * 16)
                 while true {
@@ -69,6 +78,11 @@ extension EvdevEvents {
                     events.forEach(each)
                 }
                 close(fd)
+                // A plain file is read once (replaying it would repeat its presses); a device or pipe again.
+                if regularFile {
+                    logger.error("the input is a plain file, not an input device; read once", metadata: ["path": "\(path)"])
+                    return
+                }
                 usleep(100_000)
             }
         }
@@ -148,4 +162,8 @@ public final class EvdevTouchReader: @unchecked Sendable {
             if event.type == EvdevEvents.key && event.code == code && event.value != 2 { changed(event.value == 1) }
         }
     }
+}
+
+extension Int {
+    func clamped(to range: ClosedRange<Int>) -> Int { Swift.min(Swift.max(self, range.lowerBound), range.upperBound) }
 }

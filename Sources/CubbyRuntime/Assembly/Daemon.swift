@@ -123,7 +123,7 @@ public final class Daemon: Sendable {
         var followers: [@Sendable ([Int16]?) -> Void] = []
         if let name = board.body.mouth, let mouth = board.body.motors.first(where: { $0.name == name }) {
             let follower = LipSync(mouth: mouth, openDegrees: board.body.mouthOpenDegrees, driver: BoardMotors(body: board.body, log: events),
-                                   mayMove: { body.mayMove }, logger: logger)
+                                   guarded: { limits, angle, move in body.whileUpright(limits, angle: angle, move) }, logger: logger)
             followers.append { follower.hear($0) }
         }
         if let name = board.body.mouthLight, let light = board.body.lights.first(where: { $0.name == name }) {
@@ -241,11 +241,16 @@ public final class Daemon: Sendable {
             let playSound: @Sendable (String) -> Void = { file in
                 guard !activity.isOpen, !speaker.isPlaying else { return }
                 let path = live.current.persona.sourcePath + "/" + file
-                do {
-                    let audio = try WAVAudio.read(contentsOf: path)
-                    try speaker.enqueue(try Resampler.convert(audio.mono(), from: audio.format.sampleRate, to: speaker.format.sampleRate))
-                } catch {
-                    logger.error("could not play the reaction's sound", metadata: ["file": "\(path)", "error": "\(error)"])
+                // Read and resampled off the body's task: a fall right after must not wait for a file.
+                Task.detached(priority: .utility) {
+                    do {
+                        let audio = try WAVAudio.read(contentsOf: path)
+                        let samples = try Resampler.convert(audio.mono(), from: audio.format.sampleRate, to: speaker.format.sampleRate)
+                        guard !activity.isOpen else { return }
+                        try speaker.enqueue(samples)
+                    } catch {
+                        logger.error("could not play the reaction's sound", metadata: ["file": "\(path)", "error": "\(error)"])
+                    }
                 }
             }
             services.append(.init(service: BodyService(body: board.body, source: source, live: live, events: parts.events, motion: motion,

@@ -46,15 +46,32 @@ final class BodyMotion: Sendable {
     /// Plays a named motion of the board's, within the limits; a name the board does not have does nothing.
     func perform(_ motion: String) {
         guard let steps = body.motions[motion] else { return }
-        let allowed = limits.withLock { $0.allowed(steps) }
-        guard !allowed.isEmpty else { return }
-        player.play(allowed)
+        // Checked and started under the guard's lock: a fall either comes first (nothing starts) or after
+        // (it stops what started).
+        limits.withLock { guardRail in
+            let allowed = guardRail.allowed(steps)
+            guard !allowed.isEmpty else { return }
+            player.play(allowed)
+        }
     }
 
     /// A fall: every motor stops now, and nothing moves until the toy is picked up or put down.
     func fell() {
-        limits.withLock { $0.fell() }
-        player.stopAll()
+        limits.withLock { guardRail in
+            guardRail.fell()
+            player.stopAll()
+        }
+    }
+
+    /// Runs `move` (lip-sync's) under the guard's lock unless the toy has fallen, with the angle the guard
+    /// allows: halved toward rest on a low battery.
+    func whileUpright(_ motor: MotorLimits, angle: Double, _ move: (Double) -> Void) {
+        limits.withLock { guardRail in
+            guard !guardRail.fallen else { return }
+            var allowed = min(max(angle, motor.angles.lowerBound), motor.angles.upperBound)
+            if let battery = guardRail.batteryPercent, battery < guardRail.lowBatteryPercent { allowed = motor.rest + (allowed - motor.rest) / 2 }
+            move(allowed)
+        }
     }
 
     func rested() { limits.withLock { $0.rested() } }

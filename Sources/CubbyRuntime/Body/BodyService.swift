@@ -50,6 +50,8 @@ final class BodyService: Service, Sendable {
         events?.record("sensors", "started")
         await cancelWhenGracefulShutdown { await self.read() }
         motion.stopAll()
+        // A trace ends; the daemon does not: the body waits to be stopped with everything else.
+        try? await gracefulShutdown()
     }
 
     /// Each reading at its moment, through the recognizer, until the trace ends or the daemon stops.
@@ -65,26 +67,37 @@ final class BodyService: Service, Sendable {
         case .sensors(let accelerometer, let battery, let touch, let hz):
             // Every reading goes through one stream, in the order it came: the touch pad's thread and the
             // poller both feed it, and this task alone feeds the recognizer.
-            let (readings, feed) = AsyncStream<SensorEvent.Reading>.makeStream(bufferingPolicy: .bufferingNewest(256))
+            // nil is a tick: time passing with no reading (a touch held long enough is a hug).
+            let (readings, feed) = AsyncStream<SensorEvent.Reading?>.makeStream(bufferingPolicy: .bufferingNewest(256))
             touch?.start { on in feed.yield(.touch(on)) }
             let clock = clock
             let logger = logger
             let poller = Task {
                 let period = Duration.milliseconds(1_000 / hz)
                 var tick = 0
-                var failing = false
+                var failing = (accelerometer: false, battery: false)
                 while !Task.isCancelled {
-                    do {
-                        if let accelerometer {
+                    if let accelerometer {
+                        do {
                             let (x, y, z) = try accelerometer.read()
                             feed.yield(.acceleration(x: x, y: y, z: z))
+                            failing.accelerometer = false
+                        } catch {
+                            if !failing.accelerometer { logger.error("the accelerometer cannot be read; trying on", metadata: ["error": "\(error)"]) }
+                            failing.accelerometer = true
                         }
-                        // The battery changes slowly: every ten seconds.
-                        if let battery, tick % (hz * 10) == 0 { feed.yield(.battery(percent: try battery.percent())) }
-                        failing = false
-                    } catch {
-                        if !failing { logger.error("a sensor cannot be read; trying on", metadata: ["error": "\(error)"]) }
-                        failing = true
+                    } else {
+                        feed.yield(nil)
+                    }
+                    // The battery changes slowly: every ten seconds, read on its own so a dead accelerometer never hides it.
+                    if let battery, tick % (hz * 10) == 0 {
+                        do {
+                            feed.yield(.battery(percent: try battery.percent()))
+                            failing.battery = false
+                        } catch {
+                            if !failing.battery { logger.error("the battery cannot be read; trying on", metadata: ["error": "\(error)"]) }
+                            failing.battery = true
+                        }
                     }
                     tick += 1
                     do { try await clock.sleep(until: start + period * tick) } catch { return }
@@ -92,10 +105,18 @@ final class BodyService: Service, Sendable {
             }
             defer { poller.cancel() }
             for await reading in readings {
-                handle(SensorEvent(milliseconds: (clock.now - start).milliseconds, reading: reading), &state)
+                let milliseconds = (clock.now - start).milliseconds
+                guard let reading else {
+                    for gesture in state.recognizer.tick(at: milliseconds) { react(to: gesture) }
+                    continue
+                }
+                handle(SensorEvent(milliseconds: milliseconds, reading: reading), &state)
             }
         }
     }
+
+    /// The charge at which a low battery counts as charged again.
+    static let batteryRecovered = 25
 
     struct ReadingState {
         var recognizer = GestureRecognizer()
@@ -111,7 +132,8 @@ final class BodyService: Service, Sendable {
                 try? audit.record("battery.low", "\(percent) %: the toy moves less until it is charged", at: clock.date)
                 alert(AlertRecord(conversationID: nil, raisedAt: clock.date, category: "battery_low",
                                   excerpt: "The toy's battery is at \(percent) %: please charge it. It moves less until then.", rules: []))
-            } else if !low {
+            } else if percent >= BodyService.batteryRecovered {
+                // Warned again only after a real charge: a gauge wavering around the mark alerts once.
                 state.warnedLowBattery = false
             }
         }

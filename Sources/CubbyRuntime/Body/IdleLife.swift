@@ -68,6 +68,8 @@ final class IdleLife: Service, Sendable {
                 logger.debug("idle life", metadata: ["mood": "\(mood.rawValue)"])
                 lastStir = clock.now
             }
+            // The mood's pattern again each look: breathing goes on, and a reaction's glow gives way to it.
+            if mood != .talking, mood == current { motion.show(mood.rawValue) }
             if mood == .idle, stirEvery > .zero, clock.now - lastStir >= stirEvery {
                 lastStir = clock.now
                 events?.record("motion", "idle")

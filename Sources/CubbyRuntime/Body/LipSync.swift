@@ -12,22 +12,19 @@ final class LipSync: Sendable {
     let mouth: MotorSpec
     let openDegrees: Double
     let driver: any MotorDriver
-    let mayMove: @Sendable () -> Bool
+    /// Moves under the motion guard: not after a fall, less on a low battery (`BodyMotion.whileUpright`).
+    let guarded: @Sendable (MotorLimits, Double, (Double) -> Void) -> Void
     let logger: Logger
     /// The mouth moves in steps this big, so the log (and the servo) is not flooded with tiny moves.
     static let step = 5.0
-    private struct State {
-        var angle: Double?
-        var letGo = true
-    }
+    private let last = Mutex<Double?>(nil)
 
-    private let state = Mutex(State())
-
-    init(mouth: MotorSpec, openDegrees: Double, driver: any MotorDriver, mayMove: @escaping @Sendable () -> Bool, logger: Logger) {
+    init(mouth: MotorSpec, openDegrees: Double, driver: any MotorDriver,
+         guarded: @escaping @Sendable (MotorLimits, Double, (Double) -> Void) -> Void, logger: Logger) {
         self.mouth = mouth
         self.openDegrees = openDegrees
         self.driver = driver
-        self.mayMove = mayMove
+        self.guarded = guarded
         self.logger = logger
     }
 
@@ -36,32 +33,25 @@ final class LipSync: Sendable {
         min(1, max(0, (SignalLevel.rmsDBFS(block) + 45) / 30))
     }
 
-    /// The angle for a block (nil: the speaker paused), clamped to the motor's limits and on a whole step.
+    /// The angle for a block (nil: the speaker paused), on a whole step from rest.
     func angle(for block: [Int16]?) -> Double {
         let limits = mouth.limits
         guard let block else { return limits.rest }
         let target = limits.rest + openDegrees * Self.opening(for: block)
-        let stepped = limits.rest + ((target - limits.rest) / Self.step).rounded() * Self.step
-        return min(max(stepped, limits.angles.lowerBound), limits.angles.upperBound)
+        return limits.rest + ((target - limits.rest) / Self.step).rounded() * Self.step
     }
 
+    /// Follows one block; the mouth shuts (and holds at rest) when the speaker pauses.
     func hear(_ block: [Int16]?) {
-        guard mayMove() else { return }
-        let angle = angle(for: block)
-        // What to do, decided under the lock; done after it.
-        let (move, letGo) = state.withLock { state -> (Bool, Bool) in
-            let move = state.angle != angle && !(state.letGo && angle == mouth.limits.rest && block != nil)
-            if move { state.angle = angle }
-            if block != nil, move { state.letGo = false }
-            let letGo = block == nil && !state.letGo
-            if letGo { state.letGo = true }
-            return (move, letGo)
-        }
-        do {
-            if move { try driver.move(mouth, to: angle) }
-            if letGo { try driver.stop(mouth) }
-        } catch {
-            logger.error("the mouth did not move", metadata: ["error": "\(error)"])
+        let wanted = angle(for: block)
+        guarded(mouth.limits, wanted) { allowed in
+            let moved = last.withLock { previous -> Bool in
+                guard previous != allowed, !(previous == nil && allowed == mouth.limits.rest) else { return false }
+                previous = allowed
+                return true
+            }
+            guard moved else { return }
+            do { try driver.move(mouth, to: allowed) } catch { logger.error("the mouth did not move", metadata: ["error": "\(error)"]) }
         }
     }
 }
