@@ -25,13 +25,20 @@ public struct MotionGuard: Sendable {
             guard let motor = motors[step.motor], step.angle.isFinite else { continue }
             let used = ran[step.motor, default: 0]
             guard used < motor.maximumRunMilliseconds else { continue }
-            var angle = min(max(step.angle, motor.angles.lowerBound), motor.angles.upperBound)
-            if let battery = batteryPercent, battery < lowBatteryPercent { angle = motor.rest + (angle - motor.rest) / 2 }
+            let angle = self.angle(step.angle, for: motor)
             let milliseconds = min(max(step.milliseconds, 0), motor.maximumRunMilliseconds - used)
             ran[step.motor] = used + milliseconds
             result.append(MotionStep(motor: step.motor, angle: angle, milliseconds: milliseconds))
         }
         return result
+    }
+
+    /// The angle `motor` may take for a wanted one: within its limits, and halfway back to rest on a low
+    /// battery. Every move goes through it: motions here, lip-sync through `BodyMotion`.
+    public func angle(_ wanted: Double, for motor: MotorLimits) -> Double {
+        let clamped = min(max(wanted, motor.angles.lowerBound), motor.angles.upperBound)
+        guard let battery = batteryPercent, battery < lowBatteryPercent else { return clamped }
+        return motor.rest + (clamped - motor.rest) / 2
     }
 
     /// The toy fell: every motor stops now, and no motion runs until it rests again.

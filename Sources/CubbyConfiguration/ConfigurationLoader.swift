@@ -160,7 +160,7 @@ public enum ConfigurationLoader {
     private static func decodeScenes(_ table: TOMLSection) throws(CubbyError) -> SceneSettings {
         var settings = SceneSettings()
         if let allowed = try table.strings("allowed") {
-            for name in allowed where !((1...32).contains(name.count) && name.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_") })) {
+            for name in allowed where !NameCheck.isName(name) {
                 throw table.error("allowed", "\"\(name.prefix(32))\" is not a scene name (chat, story, bedtime, morning, learning_game, or a persona's own)")
             }
             settings.allowed = allowed

@@ -170,7 +170,7 @@ public enum PersonaPackLoader {
         var scenes: [String: PersonaScene] = [:]
         guard table.values.count <= maximumScenes else { throw table.error(table.values.keys.sorted()[0], "at most \(maximumScenes) scenes") }
         for id in table.values.keys.sorted() {
-            guard (1...32).contains(id.count), id.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_") }) else {
+            guard NameCheck.isName(id) else {
                 throw table.error(id, "scene names are 1-32 characters of a-z, 0-9 and _")
             }
             guard !PersonaScene.builtInSceneIDs.contains(id) else {
@@ -196,7 +196,7 @@ public enum PersonaPackLoader {
             var cues: [String: String] = [:]
             for key in ["light", "motion"] {
                 guard let value = try scene.string(key) else { continue }
-                guard (1...32).contains(value.count), value.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+                guard NameCheck.isCue(value) else {
                     throw scene.error(key, "\"\(value.prefix(32))\" must be 1-32 characters of a-z, 0-9, - and _")
                 }
                 cues[key] = value
@@ -295,7 +295,7 @@ public enum PersonaPackLoader {
         var expression = PersonaExpression()
         for key in ["motion", "light"] {
             guard let value = try table.string(key) else { continue }
-            guard (1...32).contains(value.count), value.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+            guard NameCheck.isCue(value) else {
                 throw table.error(key, "\"\(value.prefix(32))\" must be 1-32 characters of a-z, 0-9, - and _")
             }
             if key == "motion" { expression.motion = value } else { expression.light = value }

@@ -38,7 +38,12 @@ import Testing
 
     /// Runs the daemon in a quiet room until `done` holds for the board's events.
     func run(trace: String, until done: @escaping ([Event]) -> Bool) async throws -> (Sandbox, [Event]) {
-        let sandbox = try Sandbox(cloud: nil, boardExtra: try Self.board(trace: trace))
+        try await run(board: try Self.board(trace: trace), until: done)
+    }
+
+    /// Runs the daemon on a board with this body until `done` holds for its events, and a while after.
+    func run(board: String, until done: @escaping ([Event]) -> Bool) async throws -> (Sandbox, [Event]) {
+        let sandbox = try Sandbox(cloud: nil, boardExtra: board)
         let input = try sandbox.compose("quiet.wav", [.silence(15)])
         let daemon = try Daemon(options: DaemonOptions(configurationPath: sandbox.configPath, inputWAV: input, mode: .daemon, trapSignals: false),
                                 environment: [:], logger: Self.logger)
@@ -49,7 +54,7 @@ import Testing
         }
         let deadline = ContinuousClock.now + .seconds(30)
         while try !done(events(sandbox)) && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
-        // Past the trace's end (both traces are under 4 s): the daemon goes on.
+        // Past the trace's end (every trace here is under 4 s): the daemon goes on.
         try await Task.sleep(for: .milliseconds(2_000))
         #expect(!stopped.withLock { $0 }, "the daemon still runs after the sensor trace ended")
         running.cancel()
@@ -210,18 +215,9 @@ import Testing
             {"ms": 700, "touch": false}
             """.write(toFile: folder + "/low.jsonl", atomically: true, encoding: .utf8)
         let board = try Self.board(trace: "hug.jsonl").replacingOccurrences(of: "\(Sandbox.packageRoot)/Hardware/sim/traces/hug.jsonl", with: folder + "/low.jsonl")
-        let sandbox = try Sandbox(cloud: nil, boardExtra: board)
+        let (sandbox, events) = try await run(board: board) { $0.contains { $0.device == "motor.head" } }
         defer { sandbox.remove() }
-        let input = try sandbox.compose("quiet.wav", [.silence(15)])
-        let daemon = try Daemon(options: DaemonOptions(configurationPath: sandbox.configPath, inputWAV: input, mode: .daemon, trapSignals: false),
-                                environment: [:], logger: Self.logger)
-        let running = Task { try await daemon.run() }
-        let deadline = ContinuousClock.now + .seconds(20)
-        while try !events(sandbox).contains(where: { $0.device == "motor.head" }) && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
-        try await Task.sleep(for: .milliseconds(300))
-        running.cancel()
-        _ = try? await running.value
-        let head = try events(sandbox).filter { $0.device == "motor.head" }.map(\.state)
+        let head = events.filter { $0.device == "motor.head" }.map(\.state)
         #expect(head.first == "7.5", "nuzzle's 15° halved on a low battery: \(head)")
         let alerts = try sandbox.rows("SELECT category, excerpt FROM alert")
         #expect(alerts.count == 1 && alerts.first?["category"] as String? == "battery_low", "the parents are told once")

@@ -70,7 +70,7 @@ public struct BodyDefinition: Sendable, Equatable {
         guard motorsTable.values.count <= 16 else { throw motorsTable.error(motorsTable.values.keys.sorted()[0], "at most 16 motors") }
         for name in motorsTable.values.keys.sorted() {
             let table = try motorsTable.section(name)
-            guard (1...32).contains(name.count), name.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_") }) else {
+            guard NameCheck.isName(name) else {
                 throw motorsTable.error(name, "motor names are 1-32 characters of a-z, 0-9 and _")
             }
             let kind = try table.choice("kind", of: ["servo", "logged"], default: "servo")
@@ -125,7 +125,7 @@ public struct BodyDefinition: Sendable, Equatable {
         let lightsTable = try root.section("lights")
         guard lightsTable.values.count <= 16 else { throw lightsTable.error(lightsTable.values.keys.sorted()[0], "at most 16 lights") }
         for name in lightsTable.values.keys.sorted() {
-            guard (1...32).contains(name.count), name.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_") }), name != "listening" else {
+            guard NameCheck.isName(name), name != "listening" else {
                 throw lightsTable.error(name, "light names are 1-32 characters of a-z, 0-9 and _ (and not \"listening\": that light is the audio gate's)")
             }
             let table = try lightsTable.section(name)
@@ -162,7 +162,7 @@ public struct BodyDefinition: Sendable, Equatable {
         var result: [(String, [(part: String, value: Double, milliseconds: Int)])] = []
         for name in table.values.keys.sorted() {
             // The names a persona's expressions use ("hug-squeeze", "warm-glow").
-            guard (1...32).contains(name.count), name.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_" || $0 == "-") }) else {
+            guard NameCheck.isCue(name) else {
                 throw table.error(name, "\(kind) names are 1-32 characters of a-z, 0-9, - and _")
             }
             let sequence = try table.section(name)

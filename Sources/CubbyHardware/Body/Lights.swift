@@ -81,12 +81,8 @@ public struct BoardLights: LightDriver {
         case .spiStrip(let device, let count, let red, let green, let blue):
             try APA102.write(APA102.frame(count: count, red: red, green: green, blue: blue, brightness: level), to: device)
         case .pwm(let chip, let channel):
-            let servos = SysfsPWMServos(root: root)
-            let folder = "\(root)/pwmchip\(chip)/pwm\(channel)"
-            if !FileManager.default.fileExists(atPath: folder) { try servos.write("\(channel)", to: "\(root)/pwmchip\(chip)/export") }
-            try servos.write("\(Self.periodNanoseconds)", to: folder + "/period")
-            try servos.write("\(Self.periodNanoseconds / 100 * level)", to: folder + "/duty_cycle")
-            try servos.write(level > 0 ? "1" : "0", to: folder + "/enable")
+            try SysfsPWM(root: root, chip: chip, channel: channel)
+                .drive(periodNanoseconds: Self.periodNanoseconds, dutyNanoseconds: Self.periodNanoseconds / 100 * level, enabled: level > 0)
         }
     }
 }

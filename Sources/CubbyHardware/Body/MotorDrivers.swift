@@ -20,28 +20,49 @@ public struct SysfsPWMServos: MotorDriver {
         self.root = root
     }
 
-    func channel(_ motor: MotorSpec) throws(CubbyError) -> String {
+    func channel(_ motor: MotorSpec) throws(CubbyError) -> SysfsPWM {
         guard case .pwmServo(let chip, let channel) = motor.drive else { throw CubbyError(.invalidConfiguration, "\(motor.name) is not a PWM servo") }
+        return SysfsPWM(root: root, chip: chip, channel: channel)
+    }
+
+    public func move(_ motor: MotorSpec, to angle: Double) throws(CubbyError) {
+        try channel(motor).drive(periodNanoseconds: Self.periodNanoseconds, dutyNanoseconds: motor.pulse(for: angle) * 1_000, enabled: true)
+    }
+
+    public func stop(_ motor: MotorSpec) throws(CubbyError) {
+        try channel(motor).disable()
+    }
+}
+
+/// One PWM channel through sysfs (`<root>/pwmchipN/pwmM`), exported when the kernel has not yet made its
+/// folder. Servos and dimmed LEDs both drive it: period, then duty cycle, then enable, in nanoseconds.
+struct SysfsPWM {
+    let root: String
+    let chip: Int
+    let channel: Int
+
+    /// The channel's folder, exported first if it is not there.
+    func folder() throws(CubbyError) -> String {
         let folder = "\(root)/pwmchip\(chip)/pwm\(channel)"
         if !FileManager.default.fileExists(atPath: folder) {
-            try write("\(channel)", to: "\(root)/pwmchip\(chip)/export")
+            try Self.write("\(channel)", to: "\(root)/pwmchip\(chip)/export")
         }
         return folder
     }
 
-    public func move(_ motor: MotorSpec, to angle: Double) throws(CubbyError) {
-        let folder = try channel(motor)
-        try write("\(Self.periodNanoseconds)", to: folder + "/period")
-        try write("\(motor.pulse(for: angle) * 1_000)", to: folder + "/duty_cycle")
-        try write("1", to: folder + "/enable")
+    func drive(periodNanoseconds: Int, dutyNanoseconds: Int, enabled: Bool) throws(CubbyError) {
+        let folder = try folder()
+        try Self.write("\(periodNanoseconds)", to: folder + "/period")
+        try Self.write("\(dutyNanoseconds)", to: folder + "/duty_cycle")
+        try Self.write(enabled ? "1" : "0", to: folder + "/enable")
     }
 
-    public func stop(_ motor: MotorSpec) throws(CubbyError) {
-        try write("0", to: try channel(motor) + "/enable")
+    func disable() throws(CubbyError) {
+        try Self.write("0", to: try folder() + "/enable")
     }
 
     /// One value, written as sysfs wants it: the whole text in one write.
-    func write(_ value: String, to path: String) throws(CubbyError) {
+    static func write(_ value: String, to path: String) throws(CubbyError) {
         do {
             let descriptor = try FileDescriptor.open(FilePath(path), .writeOnly, options: [.truncate])
             defer { try? descriptor.close() }

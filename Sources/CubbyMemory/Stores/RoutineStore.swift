@@ -34,12 +34,6 @@ public struct RoutineStore: Sendable {
         }
     }
 
-    /// Removes a routine; returns whether there was one.
-    @discardableResult
-    public func remove(id: Int64) throws(CubbyError) -> Bool {
-        try database.write("removing a routine") { db in try RoutineRecord.deleteOne(db, key: id) }
-    }
-
     /// Removes a routine and notes it in the audit log, in one transaction; returns whether there was one.
     public func remove(id: Int64, noteAt date: Date) throws(CubbyError) -> Bool {
         try database.write("removing a routine") { db in

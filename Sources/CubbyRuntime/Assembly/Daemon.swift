@@ -118,16 +118,16 @@ public final class Daemon: Sendable {
         let frontEnd = board.frontEnd.isBypass ? nil : try VoiceFrontEnd(settings: board.frontEnd, reference: echoReference)
         let writerIsFile = writer is WAVFileWriter
         // One set of motors for touch reactions, the model's emotions and lip-sync, behind one motion guard.
-        let body = BodyMotion(body: board.body, driver: BoardMotors(body: board.body, log: events), lights: BoardLights(body: board.body, log: events),
-                              clock: options.clock, logger: logger)
+        let (motors, lights) = (BoardMotors(body: board.body, log: events), BoardLights(body: board.body, log: events))
+        let body = BodyMotion(body: board.body, driver: motors, lights: lights, clock: options.clock, logger: logger)
         var followers: [@Sendable ([Int16]?) -> Void] = []
         if let name = board.body.mouth, let mouth = board.body.motors.first(where: { $0.name == name }) {
-            let follower = LipSync(mouth: mouth, openDegrees: board.body.mouthOpenDegrees, driver: BoardMotors(body: board.body, log: events),
+            let follower = LipSync(mouth: mouth, openDegrees: board.body.mouthOpenDegrees, driver: motors,
                                    guarded: { limits, angle, move in body.whileUpright(limits, angle: angle, move) }, logger: logger)
             followers.append { follower.hear($0) }
         }
         if let name = board.body.mouthLight, let light = board.body.lights.first(where: { $0.name == name }) {
-            let follower = LipSyncLight(light: light, driver: BoardLights(body: board.body, log: events), logger: logger)
+            let follower = LipSyncLight(light: light, driver: lights, logger: logger)
             followers.append { follower.hear($0) }
         }
         var onBlock: (@Sendable ([Int16]?) -> Void)?

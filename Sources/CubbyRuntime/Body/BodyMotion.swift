@@ -68,16 +68,12 @@ final class BodyMotion: Sendable {
     func whileUpright(_ motor: MotorLimits, angle: Double, _ move: (Double) -> Void) {
         limits.withLock { guardRail in
             guard !guardRail.fallen else { return }
-            var allowed = min(max(angle, motor.angles.lowerBound), motor.angles.upperBound)
-            if let battery = guardRail.batteryPercent, battery < guardRail.lowBatteryPercent { allowed = motor.rest + (allowed - motor.rest) / 2 }
-            move(allowed)
+            move(guardRail.angle(angle, for: motor))
         }
     }
 
     func rested() { limits.withLock { $0.rested() } }
 
-    /// Whether anything may move now (not after a fall).
-    var mayMove: Bool { limits.withLock { !$0.fallen } }
 
     /// Returns whether the battery is now below the low mark.
     func battery(_ percent: Int) -> Bool {
