@@ -255,16 +255,94 @@ import Testing
 }
 
 @Suite struct LEDStripTests {
-    @Test func anAPA102StripGetsStartFrameLEDFramesAndEndFrame() throws {
+    func device() -> String {
         let device = FileManager.default.temporaryDirectory.appendingPathComponent("spidev-\(UUID().uuidString)").path
         FileManager.default.createFile(atPath: device, contents: nil)
+        return device
+    }
+
+    @Test func anAPA102StripGetsStartFrameLEDFramesAndEndFrame() throws {
+        let device = device()
         defer { try? FileManager.default.removeItem(atPath: device) }
-        let strip = LightSpec(name: "belly", drive: .spiStrip(device: device, count: 3, red: 0xFF, green: 0xB0, blue: 0x70))
+        let strip = LightSpec(name: "belly", drive: .spiStrip(device: device, chip: .apa102, count: 3, colours: [LEDColour(red: 0xFF, green: 0xB0, blue: 0x70)]))
         try BoardLights(body: BodyDefinition(), log: nil).set(strip, brightness: 50)
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: device)))
         // Half brightness is 16 of 31; each LED is brightness, blue, green, red.
         let led: [UInt8] = [0xE0 | 16, 0x70, 0xB0, 0xFF]
         #expect(bytes == [0, 0, 0, 0] + led + led + led + [0xFF, 0xFF, 0xFF, 0xFF], "\(bytes)")
-        #expect(APA102.frame(count: 1, red: 1, green: 2, blue: 3, brightness: 0)[4] == 0xE0, "off is brightness 0, not a dropped frame")
+        #expect(APA102.frame([LEDColour(red: 1, green: 2, blue: 3)], brightness: 0)[4] == 0xE0, "off is brightness 0, not a dropped frame")
+    }
+
+    /// Decodes a WS2812 SPI frame of `count` LEDs the way the chip reads it: after a leading zero byte,
+    /// three SPI bits a bit (110 a one, 100 a zero), green, red, blue; then how many low bits follow.
+    func decodeWS2812(_ bytes: [UInt8], count: Int) -> (leds: [LEDColour], latchBits: Int)? {
+        var bits: [Bool] = []
+        for byte in bytes { for index in (0..<8).reversed() { bits.append(byte >> index & 1 == 1) } }
+        guard bits.count >= 8 + count * 72, bits.prefix(8).allSatisfy({ !$0 }) else { return nil }
+        var symbols: [Bool] = []
+        for start in stride(from: 8, to: 8 + count * 72, by: 3) {
+            guard bits[start], !bits[start + 2] else { return nil }
+            symbols.append(bits[start + 1])
+        }
+        let latch = bits[(8 + count * 72)...]
+        guard latch.allSatisfy({ !$0 }) else { return nil }
+        var leds: [LEDColour] = []
+        for start in stride(from: 0, to: symbols.count, by: 24) {
+            let byte = { (offset: Int) in symbols[(start + offset)..<(start + offset + 8)].reduce(UInt8(0)) { $0 << 1 | ($1 ? 1 : 0) } }
+            leds.append(LEDColour(red: byte(8), green: byte(0), blue: byte(16)))
+        }
+        return (leds, latch.count)
+    }
+
+    @Test func aWS2812StripGetsGreenRedBlueAsPulseWidthsThenALatch() throws {
+        let device = device()
+        defer { try? FileManager.default.removeItem(atPath: device) }
+        let red = LEDColour(red: 0xFF, green: 0, blue: 0), blue = LEDColour(red: 0, green: 0, blue: 0xFF)
+        let strip = LightSpec(name: "belly", drive: .spiStrip(device: device, chip: .ws2812, count: 5, colours: [red, blue]))
+        try BoardLights(body: BodyDefinition(), log: nil).set(strip, brightness: 100)
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: device)))
+        let decoded = try #require(decodeWS2812(bytes, count: 5), "every bit is 110 or 100")
+        #expect(decoded.leds == [red, blue, red, blue, red], "the colours repeat along the strip")
+        #expect(decoded.latchBits >= 2_400_000 / 1_000_000 * 280, "at least 280 µs low latches the colours: \(decoded.latchBits) bits")
+
+        // A pattern step's own colours replace the strip's, and brightness scales them: the chip has none.
+        try BoardLights(body: BodyDefinition(), log: nil).set(strip, brightness: 50, colours: [LEDColour(red: 0x80, green: 0x40, blue: 0x02)])
+        let dimmed = try #require(decodeWS2812([UInt8](try Data(contentsOf: URL(fileURLWithPath: device))), count: 5))
+        #expect(dimmed.leds == Array(repeating: LEDColour(red: 0x40, green: 0x20, blue: 0x01), count: 5))
+        try BoardLights(body: BodyDefinition(), log: nil).set(strip, brightness: 0)
+        #expect(try #require(decodeWS2812([UInt8](try Data(contentsOf: URL(fileURLWithPath: device))), count: 5)).leds.allSatisfy { $0 == LEDColour(red: 0, green: 0, blue: 0) })
+    }
+
+    @Test func aBoardFileGivesAStripItsChipColoursAndPatternColours() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("board-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let write = { (extra: String) in
+            try "format = 1\nname = \"b\"\n[audio.input]\nkind = \"silence\"\n\(extra)\n".write(toFile: folder + "/board.toml", atomically: true, encoding: .utf8)
+        }
+        try write("""
+            [lights.belly]
+            kind = "ws2812"
+            device = "/dev/spidev0.1"
+            count = 12
+            colors = ["#FF8800", "#0044FF"]
+            [lights.cheeks]
+            kind = "logged"
+            [light_patterns.rainbow]
+            steps = ["belly 80 200 #FF0000,#00FF00,#0000FF", "belly 40 200", "cheeks 50 100"]
+            """)
+        let body = try BoardDefinition.load(folder: folder).body
+        let belly = try #require(body.lights.first { $0.name == "belly" })
+        #expect(belly.drive == .spiStrip(device: "/dev/spidev0.1", chip: .ws2812, count: 12,
+                                         colours: [LEDColour(red: 0xFF, green: 0x88, blue: 0), LEDColour(red: 0, green: 0x44, blue: 0xFF)]))
+        #expect(body.lightPatterns["rainbow"]?.map(\.colours) == [[LEDColour(red: 0xFF, green: 0, blue: 0), LEDColour(red: 0, green: 0xFF, blue: 0),
+                                                                   LEDColour(red: 0, green: 0, blue: 0xFF)], nil, nil])
+        for (extra, names) in [("[lights.belly]\nkind = \"ws2812\"\ncolors = [\"#FF88\"]", "[lights.belly] colors"),
+                               ("[lights.belly]\nkind = \"neopixel\"", "[lights.belly] kind"),
+                               ("[lights.cheeks]\nkind = \"logged\"\n[light_patterns.glow]\nsteps = [\"cheeks 50 100 #FF0000\"]", "only a strip"),
+                               ("[lights.belly]\nkind = \"apa102\"\n[light_patterns.glow]\nsteps = [\"belly 50 100 red\"]", "colours are")] {
+            try write(extra)
+            #expect { _ = try BoardDefinition.load(folder: folder) } throws: { "\($0)".contains(names) }
+        }
     }
 }

@@ -62,7 +62,7 @@ import Testing
 
     final class RecordingLights: LightDriver {
         let levels = Mutex<[Int]>([])
-        func set(_ light: LightSpec, brightness: Int) throws(CubbyError) { levels.withLock { $0.append(brightness) } }
+        func set(_ light: LightSpec, brightness: Int, colours: [LEDColour]?) throws(CubbyError) { levels.withLock { $0.append(brightness) } }
     }
 
     @Test func aMouthLightGlowsWithTheVoiceAndGoesDarkAtTheEnd() async throws {

@@ -129,37 +129,57 @@ public struct BodyDefinition: Sendable, Equatable {
                 throw lightsTable.error(name, "light names are 1-32 characters of a-z, 0-9 and _ (and not \"listening\": that light is the audio gate's)")
             }
             let table = try lightsTable.section(name)
-            let kind = try table.choice("kind", of: ["pwm", "gpio", "apa102", "logged"], default: "pwm")
+            let kind = try table.choice("kind", of: ["pwm", "gpio", "apa102", "ws2812", "logged"], default: "pwm")
             let drive: LightSpec.Drive
             switch kind {
             case "logged": drive = .logged
             case "gpio":
                 guard table.contains("line") else { throw table.error("line", "is required: the LED's line on the GPIO chip") }
                 drive = .gpio(chip: try table.string("chip", default: "gpiochip0"), line: try table.integer("line", default: 0, in: 0...1023))
-            case "apa102":
-                let colour = try table.string("color", default: "#FFB070")
-                guard colour.count == 7, colour.hasPrefix("#"), let value = UInt32(colour.dropFirst(), radix: 16) else {
-                    throw table.error("color", "\"\(colour.prefix(16))\" is not a colour like \"#FFB070\"")
+            case "apa102", "ws2812":
+                let colours: [LEDColour]
+                if table.contains("colors") {
+                    let listed = try table.strings("colors") ?? []
+                    guard (1...300).contains(listed.count), let parsed = LEDColour.list(listed) else {
+                        throw table.error("colors", "must be 1-300 colours like \"#FFB070\", repeated along the strip")
+                    }
+                    colours = parsed
+                } else {
+                    let colour = try table.string("color", default: "#FFB070")
+                    guard let parsed = LEDColour(hex: colour) else { throw table.error("color", "\"\(colour.prefix(16))\" is not a colour like \"#FFB070\"") }
+                    colours = [parsed]
                 }
-                drive = .spiStrip(device: try table.string("device", default: "/dev/spidev0.0"), count: try table.integer("count", default: 8, in: 1...300),
-                                  red: UInt8(value >> 16 & 0xFF), green: UInt8(value >> 8 & 0xFF), blue: UInt8(value & 0xFF))
+                drive = .spiStrip(device: try table.string("device", default: "/dev/spidev0.0"), chip: LEDStripChip(rawValue: kind) ?? .apa102,
+                                  count: try table.integer("count", default: 8, in: 1...300), colours: colours)
             default:
                 drive = .pwm(chip: try table.integer("pwm_chip", default: 0, in: 0...63), channel: try table.integer("channel", default: 0, in: 0...63))
             }
             body.lights.append(LightSpec(name: name, drive: drive))
         }
         let lightNames = Set(body.lights.map(\.name))
-        for (name, steps) in try sequences(try root.section("light_patterns"), kind: "pattern", step: "LIGHT PERCENT MILLISECONDS", example: "cheeks 80 300",
-                                           parts: lightNames, values: 0...100, valueProblem: "a light of [lights] and 0-100 percent") {
-            body.lightPatterns[name] = steps.map { LightStep(light: $0.part, brightness: Int($0.value), milliseconds: $0.milliseconds) }
+        let strips = Set(body.lights.compactMap { light -> String? in
+            if case .spiStrip = light.drive { return light.name } else { return nil }
+        })
+        let patterns = try root.section("light_patterns")
+        for (name, steps) in try sequences(patterns, kind: "pattern", step: "LIGHT PERCENT MILLISECONDS [COLOURS]", example: "cheeks 80 300",
+                                           parts: lightNames, values: 0...100, valueProblem: "a light of [lights] and 0-100 percent", coloursFor: strips) {
+            body.lightPatterns[name] = steps.map { LightStep(light: $0.part, brightness: Int($0.value), milliseconds: $0.milliseconds, colours: $0.colours) }
         }
+    }
+
+    struct SequenceStep {
+        var part: String
+        var value: Double
+        var milliseconds: Int
+        var colours: [LEDColour]?
     }
 
     /// `[<table>.<name>] steps = ["PART VALUE MILLISECONDS", …]`: the named sequences of a table (motions,
     /// light patterns), each step naming a known part, with a value in range and 0-10000 ms.
     private static func sequences(_ table: TOMLSection, kind: String, step format: String, example: String, parts: Set<String>,
-                                  values: ClosedRange<Double>, valueProblem: String) throws(CubbyError) -> [(String, [(part: String, value: Double, milliseconds: Int)])] {
-        var result: [(String, [(part: String, value: Double, milliseconds: Int)])] = []
+                                  values: ClosedRange<Double>, valueProblem: String,
+                                  coloursFor strips: Set<String> = []) throws(CubbyError) -> [(String, [SequenceStep])] {
+        var result: [(String, [SequenceStep])] = []
         for name in table.values.keys.sorted() {
             // The names a persona's expressions use ("hug-squeeze", "warm-glow").
             guard NameCheck.isCue(name) else {
@@ -169,14 +189,24 @@ public struct BodyDefinition: Sendable, Equatable {
             guard let steps = try sequence.strings("steps"), !steps.isEmpty, steps.count <= 64 else {
                 throw sequence.error("steps", "1-64 steps like \"\(example)\" (\(format.lowercased()))")
             }
-            var parsed: [(part: String, value: Double, milliseconds: Int)] = []
+            var parsed: [SequenceStep] = []
             for step in steps {
                 let fields = step.split(separator: " ")
-                guard fields.count == 3, let value = Double(fields[1]), values.contains(value), let milliseconds = Int(fields[2]),
-                      (0...10_000).contains(milliseconds), parts.contains(String(fields[0])) else {
+                if fields.count == 4 && parts.contains(String(fields[0])) && !strips.contains(String(fields[0])) {
+                    throw sequence.error("steps", "\"\(step.prefix(40))\": \(fields[0]) is not an LED strip, and only a strip takes colours")
+                }
+                guard fields.count == 3 || (fields.count == 4 && strips.contains(String(fields[0]))), let value = Double(fields[1]), values.contains(value),
+                      let milliseconds = Int(fields[2]), (0...10_000).contains(milliseconds), parts.contains(String(fields[0])) else {
                     throw sequence.error("steps", "\"\(step.prefix(40))\" must be \"\(format)\" with \(valueProblem)")
                 }
-                parsed.append((String(fields[0]), value, milliseconds))
+                var colours: [LEDColour]?
+                if fields.count == 4 {
+                    guard let listed = LEDColour.list(fields[3].split(separator: ",").map(String.init)), (1...300).contains(listed.count) else {
+                        throw sequence.error("steps", "\"\(step.prefix(40))\": colours are \"#RRGGBB\" or a list like \"#FF0000,#0000FF\"")
+                    }
+                    colours = listed
+                }
+                parsed.append(SequenceStep(part: String(fields[0]), value: value, milliseconds: milliseconds, colours: colours))
             }
             result.append((name, parsed))
         }

@@ -10,8 +10,9 @@ public struct LightSpec: Sendable, Equatable {
         case pwm(chip: Int, channel: Int)
         /// An LED on a GPIO line through libgpiod: on at any brightness above zero.
         case gpio(chip: String, line: Int)
-        /// An addressable strip of APA102 ("DotStar") LEDs on a spidev device, all in one colour.
-        case spiStrip(device: String, count: Int, red: UInt8, green: UInt8, blue: UInt8)
+        /// An addressable strip on a spidev device: APA102 ("DotStar") or WS2812 ("NeoPixel") LEDs, their
+        /// colours repeated along the strip (one colour lights them all alike).
+        case spiStrip(device: String, chip: LEDStripChip, count: Int, colours: [LEDColour])
         case logged
     }
 
@@ -24,22 +25,31 @@ public struct LightSpec: Sendable, Equatable {
     }
 }
 
-/// One step of a light pattern: `light` at `brightness` percent for `milliseconds`.
+/// One step of a light pattern: `light` at `brightness` percent for `milliseconds`, and for a strip,
+/// optionally the colours to show (repeated along it) instead of its own.
 public struct LightStep: Sendable, Equatable {
     public var light: String
     public var brightness: Int
     public var milliseconds: Int
+    public var colours: [LEDColour]?
 
-    public init(light: String, brightness: Int, milliseconds: Int) {
+    public init(light: String, brightness: Int, milliseconds: Int, colours: [LEDColour]? = nil) {
         self.light = light
         self.brightness = brightness
         self.milliseconds = milliseconds
+        self.colours = colours
     }
 }
 
-/// Sets a light's brightness, 0-100.
+/// Sets a light's brightness, 0-100, and a strip's colours (nil: the strip's own).
 public protocol LightDriver: Sendable {
-    func set(_ light: LightSpec, brightness: Int) throws(CubbyError)
+    func set(_ light: LightSpec, brightness: Int, colours: [LEDColour]?) throws(CubbyError)
+}
+
+extension LightDriver {
+    public func set(_ light: LightSpec, brightness: Int) throws(CubbyError) {
+        try set(light, brightness: brightness, colours: nil)
+    }
 }
 
 /// The board's lights, each through its drive: PWM through sysfs (1 kHz, duty = brightness), logged on the
@@ -71,15 +81,19 @@ public struct BoardLights: LightDriver {
         }
     }
 
-    public func set(_ light: LightSpec, brightness: Int) throws(CubbyError) {
+    public func set(_ light: LightSpec, brightness: Int, colours: [LEDColour]?) throws(CubbyError) {
         let level = min(max(brightness, 0), 100)
         switch light.drive {
         case .logged:
-            log?.record("light.\(light.name)", "\(level)")
+            log?.record("light.\(light.name)", colours.map { "\(level) " + $0.map(\.hex).joined(separator: ",") } ?? "\(level)")
         case .gpio(let chip, let line):
             try lines.line(chip: chip, offset: line).set(level > 0)
-        case .spiStrip(let device, let count, let red, let green, let blue):
-            try APA102.write(APA102.frame(count: count, red: red, green: green, blue: blue, brightness: level), to: device)
+        case .spiStrip(let device, let chip, let count, let own):
+            let shown = LEDColour.along(count: count, repeating: colours ?? own)
+            switch chip {
+            case .apa102: try SPIDevice.write(APA102.frame(shown, brightness: level), to: device, hertz: APA102.hertz)
+            case .ws2812: try SPIDevice.write(WS2812.frame(shown, brightness: level), to: device, hertz: WS2812.hertz)
+            }
         case .pwm(let chip, let channel):
             try SysfsPWM(root: root, chip: chip, channel: channel)
                 .drive(periodNanoseconds: Self.periodNanoseconds, dutyNanoseconds: Self.periodNanoseconds / 100 * level, enabled: level > 0)
@@ -87,25 +101,3 @@ public struct BoardLights: LightDriver {
     }
 }
 
-/// APA102 ("DotStar") LEDs over SPI: a start frame of 32 zero bits, then per LED 0xE0 | 5-bit global
-/// brightness, blue, green, red, then an end frame of at least half a bit per LED. Written to a spidev
-/// device (`/dev/spidev0.0`) as plain bytes; tests write to a file and read the same bytes back.
-public enum APA102 {
-    public static func frame(count: Int, red: UInt8, green: UInt8, blue: UInt8, brightness percent: Int) -> [UInt8] {
-        let level = UInt8((min(max(percent, 0), 100) * 31 + 50) / 100)
-        var bytes = [UInt8](repeating: 0, count: 4)
-        for _ in 0..<count { bytes += [0xE0 | level, blue, green, red] }
-        bytes += [UInt8](repeating: 0xFF, count: max(4, (count + 15) / 16))
-        return bytes
-    }
-
-    static func write(_ bytes: [UInt8], to device: String) throws(CubbyError) {
-        do {
-            let descriptor = try FileDescriptor.open(FilePath(device), .writeOnly)
-            defer { try? descriptor.close() }
-            _ = try descriptor.writeAll(bytes)
-        } catch {
-            throw CubbyError(.io, "could not write to the LED strip", context: device, underlying: error)
-        }
-    }
-}

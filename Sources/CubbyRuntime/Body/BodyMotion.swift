@@ -33,7 +33,7 @@ final class BodyMotion: Sendable {
         let task = Task {
             for step in steps {
                 guard !Task.isCancelled, let light = specs[step.light] else { return }
-                do { try lights.set(light, brightness: step.brightness) } catch { logger.error("a light did not change", metadata: ["error": "\(error)"]) }
+                do { try lights.set(light, brightness: step.brightness, colours: step.colours) } catch { logger.error("a light did not change", metadata: ["error": "\(error)"]) }
                 try? await clock.sleep(for: .milliseconds(step.milliseconds))
             }
         }
