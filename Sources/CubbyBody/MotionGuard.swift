@@ -9,6 +9,8 @@ public struct MotionGuard: Sendable {
     /// Below this charge the toy moves half as far.
     public var lowBatteryPercent = 20
     private(set) public var fallen = false
+    /// Motors that stalled and rest until `released(_:)`: nothing moves them meanwhile.
+    private(set) public var stalledMotors: Set<String> = []
     private(set) public var batteryPercent: Int?
 
     public init(motors: [MotorLimits]) {
@@ -22,7 +24,7 @@ public struct MotionGuard: Sendable {
         var ran: [String: Int] = [:]
         var result: [MotionStep] = []
         for step in steps {
-            guard let motor = motors[step.motor], step.angle.isFinite else { continue }
+            guard let motor = motors[step.motor], step.angle.isFinite, !stalledMotors.contains(step.motor) else { continue }
             let used = ran[step.motor, default: 0]
             guard used < motor.maximumRunMilliseconds else { continue }
             let angle = self.angle(step.angle, for: motor)
@@ -43,6 +45,9 @@ public struct MotionGuard: Sendable {
 
     /// The toy fell: every motor stops now, and no motion runs until it rests again.
     public mutating func fell() { fallen = true }
+    /// `motor` stalled: it is let go and moves no more until released.
+    public mutating func stalled(_ motor: String) { stalledMotors.insert(motor) }
+    public mutating func released(_ motor: String) { stalledMotors.remove(motor) }
     /// The toy is in a child's hands or set down again (a pick-up or a put-down).
     public mutating func rested() { fallen = false }
     public mutating func battery(_ percent: Int) { batteryPercent = percent }

@@ -346,3 +346,56 @@ import Testing
         }
     }
 }
+
+@Suite struct StallTests {
+    static let arms = MotorSpec(limits: MotorLimits(name: "arms", angles: 0...90, rest: 10, maximumRunMilliseconds: 4_000), drive: .logged,
+                                stall: StallSensing(current: "/unused", milliamps: 600, milliseconds: 100))
+
+    @Test func aCurrentHeldOverTheMarkIsAStallOnceAndASurgeIsNot() {
+        var detector = StallDetector(motors: [Self.arms, MotorSpec(limits: MotorLimits(name: "head", angles: -30...30, rest: 0, maximumRunMilliseconds: 1_000), drive: .logged)])
+        #expect(detector.sensing.keys.sorted() == ["arms"], "only a motor whose current is measured")
+        // A 60 ms surge as the servo starts.
+        var surged: [Bool] = []
+        for milliseconds in [0, 20, 40, 60] { surged.append(detector.feed("arms", milliamps: 900, at: milliseconds)) }
+        #expect(!surged.contains(true))
+        let eased = detector.feed("arms", milliamps: 200, at: 80)
+        #expect(!eased)
+        // Held against a hand: a stall at 100 ms over the mark, reported once.
+        var stalls: [Int] = []
+        for milliseconds in stride(from: 100, through: 400, by: 20) where detector.feed("arms", milliamps: 850, at: milliseconds) { stalls.append(milliseconds) }
+        #expect(stalls == [200])
+        let atTheMark = detector.feed("arms", milliamps: 600, at: 420)
+        #expect(!atTheMark, "at the mark is not over it")
+        let again = (detector.feed("arms", milliamps: 900, at: 440), detector.feed("arms", milliamps: 900, at: 540))
+        #expect(!again.0 && again.1, "after it eased, a new stall counts again")
+        let unmeasured = detector.feed("head", milliamps: 5_000, at: 600)
+        #expect(!unmeasured)
+    }
+
+    @Test func aStalledMotorIsLeftOutOfMotionsUntilReleased() {
+        var guardRail = MotionGuard(motors: [Self.arms.limits])
+        guardRail.stalled("arms")
+        #expect(guardRail.allowed([MotionStep(motor: "arms", angle: 40, milliseconds: 100)]).isEmpty)
+        guardRail.released("arms")
+        #expect(guardRail.allowed([MotionStep(motor: "arms", angle: 40, milliseconds: 100)]).count == 1)
+    }
+
+    @Test func aMotorsCurrentIsReadFromItsFileAndTheBoardFileNamesAMissingHalf() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("board-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try "-734\n".write(toFile: folder + "/curr1_input", atomically: true, encoding: .utf8)
+        #expect(try StallSensing(current: folder + "/curr1_input", milliamps: 600, milliseconds: 100).read() == 734, "a negative current is the same load")
+        try "lots".write(toFile: folder + "/curr1_input", atomically: true, encoding: .utf8)
+        #expect { _ = try StallSensing(current: folder + "/curr1_input", milliamps: 600, milliseconds: 100).read() } throws: { "\($0)".contains("curr1_input") }
+        let motor = "[motors.jaw]\nkind = \"logged\"\nangle_limits = [0, 30]\n"
+        for (extra, names) in [(motor + "current = \"/sys/class/hwmon/hwmon1/curr1_input\"", "[motors.jaw] stall_ma"),
+                               (motor + "stall_ma = 500", "[motors.jaw] current"),
+                               (motor + "current = \"/x\"\nstall_ma = 500\nstall_ms = 5", "[motors.jaw] stall_ms")] {
+            try "format = 1\nname = \"b\"\n[audio.input]\nkind = \"silence\"\n\(extra)\n".write(toFile: folder + "/board.toml", atomically: true, encoding: .utf8)
+            #expect { _ = try BoardDefinition.load(folder: folder) } throws: { "\($0)".contains(names) }
+        }
+        try "format = 1\nname = \"b\"\n[audio.input]\nkind = \"silence\"\n\(motor)current = \"/x\"\nstall_ma = 500\n".write(toFile: folder + "/board.toml", atomically: true, encoding: .utf8)
+        #expect(try BoardDefinition.load(folder: folder).body.motors.first?.stall == StallSensing(current: "/x", milliamps: 500, milliseconds: 200))
+    }
+}

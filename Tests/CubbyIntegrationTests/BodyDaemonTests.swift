@@ -99,6 +99,46 @@ import Testing
         #expect(!events.contains { $0.device.hasPrefix("motor.") && $0.state != "stop" && $0.time > fall.time }, "nothing moves after the fall")
     }
 
+    @Test func aStalledMotorStopsEveryMotorAndIsNotDrivenWhileItRests() async throws {
+        // The arms' supply current, as an INA219 would give it through hwmon: calm until the hug's squeeze
+        // meets a child's hand.
+        let current = FileManager.default.temporaryDirectory.appendingPathComponent("curr1_input-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: current) }
+        try "120\n".write(toFile: current, atomically: true, encoding: .utf8)
+        let board = try Self.board(trace: "hug.jsonl").replacingOccurrences(of: "rest = 10\nmax_run_ms = 4000",
+                                                                           with: "rest = 10\nmax_run_ms = 4000\ncurrent = \"\(current)\"\nstall_ma = 600\nstall_ms = 100")
+        #expect(board.contains("stall_ma"))
+        final class Push: Sendable {
+            let at = Mutex<Double?>(nil)
+            let started = Mutex(false)
+        }
+        let push = Push()
+        let (sandbox, events) = try await run(board: board) { events in
+            if events.contains(where: { $0.device == "motor.arms" && $0.state == "80.0" }), push.started.withLock({ first in defer { first = true }; return !first }) {
+                Task { [push] in
+                    // A brief surge first (a servo starting), then held against the hand.
+                    try "900\n".write(toFile: current, atomically: true, encoding: .utf8)
+                    try await Task.sleep(for: .milliseconds(40))
+                    try "150\n".write(toFile: current, atomically: true, encoding: .utf8)
+                    try await Task.sleep(for: .milliseconds(100))
+                    push.at.withLock { $0 = Date().timeIntervalSince1970 }
+                    try "900\n".write(toFile: current, atomically: true, encoding: .utf8)
+                }
+            }
+            return events.contains { $0.device == "motor.arms" && $0.state == "stall" }
+        }
+        defer { sandbox.remove() }
+        let stall = try #require(events.first { $0.device == "motor.arms" && $0.state == "stall" })
+        let held = try #require(push.at.withLock { $0 })
+        #expect(stall.time - held >= 0.09, "a 40 ms surge is not a stall; 100 ms held is: \(stall.time - held) s")
+        #expect(stall.time - held < 0.3, "stopped within the stall time and a poll: \(stall.time - held) s")
+        let stops = events.filter { $0.state == "stop" && $0.time <= stall.time && $0.time >= held }
+        #expect(Set(stops.map(\.device)) == ["motor.head", "motor.arms", "motor.jaw"], "every motor stopped before the stall was logged")
+        #expect(!events.contains { $0.device == "motor.arms" && $0.state != "stop" && $0.state != "stall" && $0.time > stall.time },
+                "the stalled arms are not driven again while they rest")
+        #expect(try sandbox.rows("SELECT action FROM auditEntry").map { $0["action"] as String }.contains("motor.stall"), "kept for repair")
+    }
+
     @Test func theModelsEmotionMovesTheBoardsMotorsWithinTheirLimits() async throws {
         var script = FakeOpenAIScript.fixed(heard: "why is the sky blue", reply: ["Because sunlight scatters!"])
         script.toolCalls = [.init(name: "self_express", arguments: #"{"emotion": "happy"}"#)]

@@ -14,13 +14,16 @@ public struct MotorSpec: Sendable, Equatable {
     public var drive: Drive
     /// The pulse, in microseconds, at the lowest and the highest angle.
     public var pulseMicroseconds: ClosedRange<Int>
+    /// Where the motor's current is measured, if it is, and what counts as a stall.
+    public var stall: StallSensing?
 
     public var name: String { limits.name }
 
-    public init(limits: MotorLimits, drive: Drive, pulseMicroseconds: ClosedRange<Int> = 500...2_500) {
+    public init(limits: MotorLimits, drive: Drive, pulseMicroseconds: ClosedRange<Int> = 500...2_500, stall: StallSensing? = nil) {
         self.limits = limits
         self.drive = drive
         self.pulseMicroseconds = pulseMicroseconds
+        self.stall = stall
     }
 
     /// The pulse for an angle within the limits.
@@ -85,8 +88,18 @@ public struct BodyDefinition: Sendable, Equatable {
             }
             let rest = try table.integer("rest", default: (angles[0] + angles[1]) / 2, in: angles[0]...angles[1])
             let run = try table.integer("max_run_ms", default: 3_000, in: 50...60_000)
+            var stall: StallSensing?
+            if let current = try table.string("current") {
+                guard table.contains("stall_ma") else {
+                    throw table.error("stall_ma", "is required with current: the milliamps above which the motor counts as stalled")
+                }
+                stall = StallSensing(current: current, milliamps: try table.integer("stall_ma", default: 0, in: 1...20_000),
+                                     milliseconds: try table.integer("stall_ms", default: 200, in: 20...5_000))
+            } else if table.contains("stall_ma") || table.contains("stall_ms") {
+                throw table.error("current", "is required with stall_ma and stall_ms: the file that gives the motor's current in milliamps")
+            }
             body.motors.append(MotorSpec(limits: MotorLimits(name: name, angles: Double(angles[0])...Double(angles[1]), rest: Double(rest), maximumRunMilliseconds: run),
-                                         drive: drive, pulseMicroseconds: pulses[0]...pulses[1]))
+                                         drive: drive, pulseMicroseconds: pulses[0]...pulses[1], stall: stall))
         }
         let motorNames = Set(body.motors.map(\.name))
         for (name, steps) in try sequences(try root.section("motions"), kind: "motion", step: "MOTOR DEGREES MILLISECONDS", example: "head 20 150",

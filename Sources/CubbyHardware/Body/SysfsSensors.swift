@@ -35,6 +35,27 @@ public struct PowerSupplyBattery: Sendable {
     }
 }
 
+/// How a motor's stall is seen: its current, in milliamps, read from a file (a hwmon `currN_input`, such
+/// as an INA219's on the motor supply), above `milliamps` for `milliseconds` on end.
+public struct StallSensing: Sendable, Equatable {
+    public var current: String
+    public var milliamps: Int
+    public var milliseconds: Int
+
+    public init(current: String, milliamps: Int, milliseconds: Int) {
+        self.current = current
+        self.milliamps = milliamps
+        self.milliseconds = milliseconds
+    }
+
+    /// The current now, in milliamps.
+    public func read() throws(CubbyError) -> Int {
+        let value = try SysfsValue.number(current)
+        guard abs(value) < 1_000_000 else { throw CubbyError(.io, "the motor current \(value) mA is not believable", context: current) }
+        return Int(abs(value))
+    }
+}
+
 /// Reads one number from a sysfs attribute.
 enum SysfsValue {
     static func number(_ path: String) throws(CubbyError) -> Double {

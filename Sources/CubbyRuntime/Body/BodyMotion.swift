@@ -63,11 +63,27 @@ final class BodyMotion: Sendable {
         }
     }
 
+    /// How long a stalled motor rests before it may move again.
+    static let stallRest: Duration = .seconds(5)
+
+    /// `motor` stalled: every motor stops now (the motion it was in is over), and the stalled one is not
+    /// moved again — by a motion or by lip-sync — for `stallRest`.
+    func stalled(_ motor: String) {
+        limits.withLock { guardRail in
+            guardRail.stalled(motor)
+            player.stopAll()
+        }
+        Task {
+            try? await self.clock.sleep(for: Self.stallRest)
+            self.limits.withLock { $0.released(motor) }
+        }
+    }
+
     /// Runs `move` (lip-sync's) under the guard's lock unless the toy has fallen, with the angle the guard
     /// allows: halved toward rest on a low battery.
     func whileUpright(_ motor: MotorLimits, angle: Double, _ move: (Double) -> Void) {
         limits.withLock { guardRail in
-            guard !guardRail.fallen else { return }
+            guard !guardRail.fallen, !guardRail.stalledMotors.contains(motor.name) else { return }
             move(guardRail.angle(angle, for: motor))
         }
     }

@@ -48,7 +48,12 @@ final class BodyService: Service, Sendable {
 
     func run() async throws {
         events?.record("sensors", "started")
-        await cancelWhenGracefulShutdown { await self.read() }
+        await cancelWhenGracefulShutdown {
+            await withDiscardingTaskGroup { group in
+                group.addTask { await self.read() }
+                group.addTask { await self.watchStalls() }
+            }
+        }
         motion.stopAll()
         // A trace ends; the daemon does not: the body waits to be stopped with everything else.
         try? await gracefulShutdown()
@@ -114,6 +119,37 @@ final class BodyService: Service, Sendable {
             }
         }
     }
+
+    /// Reads each motor's current (those the board measures) 50 times a second, and stops the motors when
+    /// one stalls. Runs whatever the sensors' source, until the daemon stops.
+    private func watchStalls() async {
+        var detector = StallDetector(motors: body.motors)
+        let sensing = detector.sensing.sorted { $0.key < $1.key }
+        guard !sensing.isEmpty else { return }
+        let start = clock.now
+        var failing: Set<String> = []
+        var tick = 0
+        while !Task.isCancelled {
+            let milliseconds = (clock.now - start).milliseconds
+            for (motor, stall) in sensing {
+                do {
+                    let milliamps = try stall.read()
+                    failing.remove(motor)
+                    guard detector.feed(motor, milliamps: milliamps, at: milliseconds) else { continue }
+                    motion.stalled(motor)
+                    events?.record("motor.\(motor)", "stall")
+                    logger.warning("a motor stalled; every motor stopped", metadata: ["motor": "\(motor)", "milliamps": "\(milliamps)"])
+                    try? audit.record("motor.stall", "\(motor) drew \(milliamps) mA for \(stall.milliseconds) ms: every motor stopped", at: clock.date)
+                } catch {
+                    if failing.insert(motor).inserted { logger.error("a motor's current cannot be read; trying on", metadata: ["motor": "\(motor)", "error": "\(error)"]) }
+                }
+            }
+            tick += 1
+            do { try await clock.sleep(until: start + Self.stallPeriod * tick) } catch { return }
+        }
+    }
+
+    static let stallPeriod: Duration = .milliseconds(20)
 
     /// The charge at which a low battery counts as charged again.
     static let batteryRecovered = 25
