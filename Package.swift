@@ -242,7 +242,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(name: "CubbyAudioTests", dependencies: ["CubbyAudio", "CubbyCore", "CubbyTestSupport", .product(name: "SystemPackage", package: "swift-system")],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "CubbyHardwareTests", dependencies: ["CubbyHardware", "CubbyBody", "CubbyCore", "CubbyTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "CubbyHardwareTests", dependencies: ["CubbyHardware", "CubbyAudio", "CubbyBody", "CubbyCore", "CubbyTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CubbyWakeTests", dependencies: ["CubbyWake", "CubbyAudio", "CubbyCore", "CubbyTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CubbySafetyTests", dependencies: ["CubbySafety", "CubbySafetyModel", "CubbyCore", "CubbyTestSupport"],
                     resources: [.copy("SafetyCases")], swiftSettings: swiftSettings),

@@ -41,6 +41,9 @@ public struct BoardDefinition: Sendable, Equatable {
     public var inputs: [BoardInput: InputSpec] = [:]
     /// Motors, motions, sensors and the speaker's safe maximum.
     public var body = BodyDefinition()
+    /// The sound card whose mixer is set at start (`[audio.mixer] card`), and what it is set to.
+    public var mixerCard: String?
+    public var mixer: [MixerSetting] = []
 
     public static let fileName = "board.toml"
 
@@ -57,6 +60,7 @@ public struct BoardDefinition: Sendable, Equatable {
         let outputTable = try audio.section("output")
         let output = outputTable.values.isEmpty ? nil : try endpoint(outputTable, folder: folder, direction: .playback)
         let frontEnd = try frontEndSettings(try audio.section("front_end"))
+        let (mixerCard, mixer) = try mixerSettings(try audio.section("mixer"))
         let events = try root.section("events")
         let eventLog = try events.string("log").map { ConfigPath.resolve($0, against: folder) }
         let inputsTable = try root.section("inputs")
@@ -84,7 +88,29 @@ public struct BoardDefinition: Sendable, Equatable {
         board.frontEnd = frontEnd
         board.inputs = inputs
         board.body = body
+        board.mixerCard = mixerCard
+        board.mixer = mixer
         return board
+    }
+
+    /// `[audio.mixer] card` and `[audio.mixer.controls] "Name" = 0-100 | true | false`, applied in name order.
+    private static func mixerSettings(_ table: TOMLSection) throws(CubbyError) -> (String?, [MixerSetting]) {
+        let card = try table.string("card")
+        let controls = try table.section("controls")
+        guard card != nil || controls.values.isEmpty else {
+            throw table.error("card", "is required with [audio.mixer.controls]: the ALSA card whose mixer they are, e.g. \"hw:0\"")
+        }
+        guard controls.values.count <= 32 else { throw controls.error(controls.values.keys.sorted()[0], "at most 32 mixer controls") }
+        var settings: [MixerSetting] = []
+        for name in controls.values.keys.sorted() {
+            guard !name.isEmpty, name.count <= 64 else { throw controls.error(String(name.prefix(64)), "control names are 1-64 characters") }
+            if case .boolean = controls.values[name] {
+                settings.append(MixerSetting(control: name, value: .on(try controls.boolean(name, default: false))))
+            } else {
+                settings.append(MixerSetting(control: name, value: .percent(try controls.integer(name, default: 0, in: 0...100))))
+            }
+        }
+        return (card, settings)
     }
 
     private static func frontEndSettings(_ table: TOMLSection) throws(CubbyError) -> FrontEndSettings {

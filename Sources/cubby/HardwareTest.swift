@@ -1,4 +1,5 @@
 import ArgumentParser
+import CubbyAudio
 import CubbyConfiguration
 import CubbyControl
 import CubbyCore
@@ -37,9 +38,25 @@ struct HardwareCommand: ParsableCommand {
             }
             print("board: \(definition.name) (\(folder))")
             let body = definition.body
+            var failures = 0
+            if let card = definition.mixerCard {
+                do {
+                    let mixer = try ALSAMixer(card: card)
+                    try mixer.apply(definition.mixer)
+                    let set = definition.mixer.map { setting in
+                        switch setting.value {
+                        case .percent(let percent): "\(setting.control) \(percent) %"
+                        case .on(let on): "\(setting.control) \(on ? "on" : "off")"
+                        }
+                    }
+                    print("mixer \(card): set \(set.isEmpty ? "nothing" : set.joined(separator: ", ")) — ok (the card has: \(mixer.controls().joined(separator: ", ")))")
+                } catch {
+                    failures += 1
+                    print("mixer \(card): FAILED — \(error)")
+                }
+            }
             let log = try? BoardEventLog(path: definition.eventLog ?? configuration.map { ($0.dataDirectory as NSString).appendingPathComponent("board-events.jsonl") })
             let motors = BoardMotors(body: body, log: log)
-            var failures = 0
             if body.motors.isEmpty { print("motors: none") }
             for motor in body.motors {
                 let limits = motor.limits
@@ -49,6 +66,12 @@ struct HardwareCommand: ParsableCommand {
                         usleep(UInt32(max(0, min(hold, 10_000)) * 1_000))
                     }
                     try motors.stop(motor)
+                    if let stall = motor.stall {
+                        do { print("motor \(motor.name): current \(try stall.read()) mA at rest (a stall is over \(stall.milliamps) mA)") } catch {
+                            failures += 1
+                            print("motor \(motor.name): current FAILED — \(error)")
+                        }
+                    }
                     print("motor \(motor.name): moved to \(Int(limits.angles.lowerBound))°, \(Int(limits.angles.upperBound))° and rest \(Int(limits.rest))° — ok (did it move smoothly?)")
                 } catch {
                     failures += 1

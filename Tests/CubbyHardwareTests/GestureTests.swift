@@ -1,3 +1,4 @@
+import CubbyAudio
 import CubbyBody
 import CubbyCore
 import CubbyHardware
@@ -397,5 +398,35 @@ import Testing
         }
         try "format = 1\nname = \"b\"\n[audio.input]\nkind = \"silence\"\n\(motor)current = \"/x\"\nstall_ma = 500\n".write(toFile: folder + "/board.toml", atomically: true, encoding: .utf8)
         #expect(try BoardDefinition.load(folder: folder).body.motors.first?.stall == StallSensing(current: "/x", milliamps: 500, milliseconds: 200))
+    }
+}
+
+@Suite struct MixerBoardTests {
+    func load(_ extra: String) throws -> BoardDefinition {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("board-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try "format = 1\nname = \"b\"\n[audio.input]\nkind = \"silence\"\n\(extra)\n".write(toFile: folder + "/board.toml", atomically: true, encoding: .utf8)
+        return try BoardDefinition.load(folder: folder)
+    }
+
+    @Test func aBoardSetsItsCardsVolumesAndSwitchesInNameOrder() throws {
+        let board = try load("""
+            [audio.mixer]
+            card = "hw:CARD=seeed2micvoicec"
+            [audio.mixer.controls]
+            "Speaker" = 90
+            "Left Output Mixer PCM" = true
+            "Capture" = 70
+            """)
+        #expect(board.mixerCard == "hw:CARD=seeed2micvoicec")
+        #expect(board.mixer == [MixerSetting(control: "Capture", value: .percent(70)), MixerSetting(control: "Left Output Mixer PCM", value: .on(true)),
+                                MixerSetting(control: "Speaker", value: .percent(90))])
+        #expect(try load("").mixerCard == nil && load("").mixer.isEmpty, "a board without a mixer leaves the card alone")
+        for (extra, names) in [("[audio.mixer.controls]\n\"Speaker\" = 90", "[audio.mixer] card"),
+                               ("[audio.mixer]\ncard = \"hw:0\"\n[audio.mixer.controls]\n\"Speaker\" = 120", "[audio.mixer.controls] Speaker"),
+                               ("[audio.mixer]\ncard = \"hw:0\"\n[audio.mixer.controls]\n\"Speaker\" = \"loud\"", "[audio.mixer.controls] Speaker")] {
+            #expect { _ = try load(extra) } throws: { "\($0)".contains(names) }
+        }
     }
 }

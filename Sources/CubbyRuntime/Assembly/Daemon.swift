@@ -68,6 +68,14 @@ public final class Daemon: Sendable {
         let makeWakeEngine: WakeAssembly.Make? = options.mode == .once(waitForWake: false) ? nil : WakeAssembly.pocketSphinx
         self.makeWakeEngine = makeWakeEngine
 
+        // The card's gains before its first sound, so that a codec's power-on defaults (muted, or at full
+        // gain past the safe maximum) never decide how loud the toy is; a control that is not there stops
+        // the start, naming what the card has. Not when both ends are files (tests, a replay).
+        if let card = board.mixerCard, options.inputWAV == nil || options.outputWAV == nil {
+            try ALSAMixer(card: card).apply(board.mixer)
+            logger.info("mixer set", metadata: ["card": "\(card)", "controls": "\(board.mixer.count)"])
+        }
+
         let reader: any AudioReader
         let paced = options.isRealtime
         if let input = options.inputWAV {
