@@ -159,6 +159,8 @@ import Testing
         let arms = events.filter { $0.device == "motor.arms" }.map(\.state)
         #expect(arms.first == "90.0", "170 degrees clamped to the arms' 90: \(arms)")
         #expect(!arms.contains("170.0"))
+        // teddy giggles when happy: the pack's giggle between the reply's sentences.
+        #expect(events.contains { $0.device == "sound" && $0.state == "sounds/giggle.wav" })
     }
 
     @Test func idleTheToyBreathesAndStirsAndInQuietHoursItSleepsStill() async throws {

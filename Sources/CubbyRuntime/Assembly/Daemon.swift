@@ -173,6 +173,7 @@ public final class Daemon: Sendable {
         sensorTrace = try board.body.sensorTrace.map { path throws(CubbyError) in try SensorTrace.load(path: path) }
         parts.boardMaximumVolume = board.body.maximumVolume
         parts.body = body
+        parts.sounds = PersonaSounds(speaker: parts.speaker, activity: parts.activity, clock: options.clock, logger: logger)
         // Last, as it is the slowest: a second or more on a small board.
         let wake = try makeWakeEngine.map { make throws(CubbyError) in try WakeAssembly.build(configuration: configuration, persona: persona, make: make) }
         let cloud = configuration.cloud.map { OpenAICompatibleClient(settings: $0, logger: logger) }
@@ -237,7 +238,7 @@ public final class Daemon: Sendable {
                                   serviceName: "idle"))
         }
         if options.mode == .daemon, let source, let motion = parts.body {
-            let (database, clock, live, logger, speaker, activity) = (parts.database, parts.clock, live, logger, parts.speaker, parts.activity)
+            let (database, clock, live, logger) = (parts.database, parts.clock, live, logger)
             let alert: @Sendable (AlertRecord) -> Void = { record in
                 do { _ = try database.alerts.raise(record) } catch { logger.error("could not store the alert", metadata: ["error": "\(error)"]) }
                 let settings = live.current.configuration.parents
@@ -245,22 +246,8 @@ public final class Daemon: Sendable {
                     AlertHook(command: command, timeoutSeconds: settings.alertCommandTimeoutSeconds, logger: logger).run(for: record)
                 }
             }
-            // A reaction's sound plays only when the toy is not talking: it never talks over itself or the child.
-            let playSound: @Sendable (String) -> Void = { file in
-                guard !activity.isOpen, !speaker.isPlaying else { return }
-                let path = live.current.persona.sourcePath + "/" + file
-                // Read and resampled off the body's task: a fall right after must not wait for a file.
-                Task.detached(priority: .utility) {
-                    do {
-                        let audio = try WAVAudio.read(contentsOf: path)
-                        let samples = try Resampler.convert(audio.mono(), from: audio.format.sampleRate, to: speaker.format.sampleRate)
-                        guard !activity.isOpen else { return }
-                        try speaker.enqueue(samples)
-                    } catch {
-                        logger.error("could not play the reaction's sound", metadata: ["file": "\(path)", "error": "\(error)"])
-                    }
-                }
-            }
+            let sounds = parts.sounds
+            let playSound: @Sendable (String) -> Void = { file in sounds?.reaction(live.current.persona.sourcePath + "/" + file) }
             services.append(.init(service: BodyService(body: board.body, source: source, live: live, events: parts.events, motion: motion,
                                                        audit: parts.database.audit, alert: alert, playSound: playSound, clock: clock, logger: logger),
                                   serviceName: "body"))

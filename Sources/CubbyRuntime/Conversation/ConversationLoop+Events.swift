@@ -186,10 +186,12 @@ extension ConversationLoop {
             let hook = AlertHook(command: command, timeoutSeconds: snapshot.configuration.parents.alertCommandTimeoutSeconds, logger: logger)
             turnParts.onAlert = { hook.run(for: $0) }
         }
-        let (events, body) = (parts.events, parts.body)
+        let (events, body, sounds) = (parts.events, parts.body, parts.sounds)
         // The persona's expression map says how this character shows the feeling (motion, light, sound);
-        // the motion plays on the board's motors, within their limits, while the toy speaks.
+        // the motion plays on the board's motors, within their limits, while the toy speaks, and the
+        // sound between its sentences.
         let expressions = snapshot.persona.expressions.emotions
+        let packFolder = snapshot.persona.sourcePath
         turnParts.expression = { emotion in
             events?.record("expression", emotion)
             guard let shown = expressions[emotion] else { return }
@@ -201,7 +203,7 @@ extension ConversationLoop {
                 events?.record("light_pattern", light)
                 body?.show(light)
             }
-            if let sound = shown.sound { events?.record("sound", sound) }
+            if let sound = shown.sound, sounds?.expression(packFolder + "/" + sound) != nil { events?.record("sound", sound) }
         }
         let pipeline = TurnPipeline(turnParts, logger: logger)
         let input = TurnInput(utterance: samples, conversationID: conversationID, index: index, endOfSpeech: parts.clock.now,

@@ -48,6 +48,8 @@ public final class ConversationService: Service, Sendable {
         public var boardMaximumVolume = 100
         /// The board's motors, for the model's emotions while it speaks (and touch reactions).
         var body: BodyMotion?
+        /// The persona's sounds: touch reactions when idle, emotions between the reply's sentences.
+        var sounds: PersonaSounds?
         /// Whether a conversation is open, for the toy's idle life.
         var activity = ConversationActivity()
         /// The wake engine on its own thread; nil when nothing listens for the wake phrase.
