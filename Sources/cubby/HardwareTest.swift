@@ -94,6 +94,17 @@ struct HardwareCommand: ParsableCommand {
                     print("light \(light.name): FAILED — \(error)")
                 }
             }
+            for (name, spec) in body.indicators.sorted(by: { $0.key < $1.key }) {
+                do {
+                    try lights.set(spec, brightness: 100)
+                    usleep(UInt32(max(0, min(hold, 10_000)) * 1_000))
+                    try lights.set(spec, brightness: 0)
+                    print("\(name) light: on, off — ok (did it light?)")
+                } catch {
+                    failures += 1
+                    print("\(name) light: FAILED — \(error)")
+                }
+            }
             if let path = body.accelerometer {
                 do {
                     let (x, y, z) = try IIOAccelerometer(folder: path).read()

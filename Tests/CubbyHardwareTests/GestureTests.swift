@@ -430,3 +430,50 @@ import Testing
         }
     }
 }
+
+@Suite struct IndicatorTests {
+    func load(_ extra: String) throws -> BoardDefinition {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("board-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try "format = 1\nname = \"b\"\n[audio.input]\nkind = \"silence\"\n\(extra)\n".write(toFile: folder + "/board.toml", atomically: true, encoding: .utf8)
+        return try BoardDefinition.load(folder: folder)
+    }
+
+    @Test func theListeningLightIsAnLEDOfItsOwn() throws {
+        let board = try load("[indicators.listening]\nkind = \"gpio\"\nline = 16\n[lights.cheeks]\nkind = \"apa102\"\ncount = 3")
+        #expect(board.body.indicators["listening"]?.drive == .gpio(chip: "gpiochip0", line: 16))
+        for (extra, names) in [("[indicators.listening]\nkind = \"gpio\"\nline = 16\n[lights.eyes]\nkind = \"gpio\"\nline = 16", "shares its LED with eyes"),
+                               ("[indicators.listening]\nkind = \"apa102\"\n[lights.cheeks]\nkind = \"ws2812\"", "shares its LED with cheeks"),
+                               ("[indicators.listening]\nkind = \"pwm\"\n[indicators.mute]\nkind = \"pwm\"", "[indicators] mute"),
+                               ("[indicators.talking]\nkind = \"logged\"", "[indicators] talking")] {
+            #expect { _ = try load(extra) } throws: { "\($0)".contains(names) }
+        }
+    }
+
+    @Test func theListeningLightIsFullOnOrOffAndLoggedAndADeadOneIsRefusedAtStart() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("pwm-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root + "/pwmchip0/pwm2", withIntermediateDirectories: true)
+        for file in ["export", "pwm2/period", "pwm2/duty_cycle", "pwm2/enable"] { FileManager.default.createFile(atPath: root + "/pwmchip0/" + file, contents: nil) }
+        var body = BodyDefinition()
+        body.pwmRoot = root
+        let log = try BoardEventLog(path: root + "/events.jsonl")
+        let light = LightIndicator(name: "listening_light", spec: LightSpec(name: "listening", drive: .pwm(chip: 0, channel: 2)),
+                                   driver: BoardLights(body: body, log: nil), log: log) { _ in }
+        try light.check()
+        let read = { (file: String) in try String(contentsOfFile: root + "/pwmchip0/pwm2/" + file, encoding: .utf8) }
+        #expect(try read("enable") == "0\n", "off at start")
+        light.set(true)
+        #expect(try read("duty_cycle") == "1000000\n" && read("enable") == "1\n")
+        light.set(false)
+        #expect(try read("enable") == "0\n")
+        #expect(try String(contentsOfFile: root + "/events.jsonl", encoding: .utf8).components(separatedBy: "listening_light").count == 3)
+
+        var missing = BodyDefinition()
+        missing.pwmRoot = root + "/not-there"
+        let dead = LightIndicator(name: "listening_light", spec: LightSpec(name: "listening", drive: .pwm(chip: 0, channel: 2)),
+                                  driver: BoardLights(body: missing, log: nil), log: nil) { _ in }
+        #expect { try dead.check() } throws: { "\($0)".contains("listening_light light cannot be driven") }
+    }
+}

@@ -139,6 +139,15 @@ import Testing
         #expect(try sandbox.rows("SELECT action FROM auditEntry").map { $0["action"] as String }.contains("motor.stall"), "kept for repair")
     }
 
+    @Test func aBoardWhoseListeningLEDCannotBeDrivenDoesNotStart() throws {
+        let sandbox = try Sandbox(cloud: nil, boardExtra: "[pwm]\nroot = \"/nonexistent-pwm\"\n[indicators.listening]\nkind = \"pwm\"\nchannel = 1")
+        defer { sandbox.remove() }
+        #expect {
+            _ = try Daemon(options: DaemonOptions(configurationPath: sandbox.configPath, mode: .once(waitForWake: true), trapSignals: false),
+                           environment: [:], logger: Self.logger)
+        } throws: { "\($0)".contains("listening_light light cannot be driven") && "\($0)".contains("/nonexistent-pwm") }
+    }
+
     @Test func theModelsEmotionMovesTheBoardsMotorsWithinTheirLimits() async throws {
         var script = FakeOpenAIScript.fixed(heard: "why is the sky blue", reply: ["Because sunlight scatters!"])
         script.toolCalls = [.init(name: "self_express", arguments: #"{"emotion": "happy"}"#)]

@@ -43,6 +43,9 @@ public struct BodyDefinition: Sendable, Equatable {
     /// Lights, and the named patterns a persona's expressions use ("warm-glow"), as steps.
     public var lights: [LightSpec] = []
     public var lightPatterns: [String: [LightStep]] = [:]
+    /// The lights only the toy's state drives (`[indicators.listening]`, `[indicators.mute]`): the
+    /// listening light is on exactly while audio may leave the toy, and nothing else lights its LED.
+    public var indicators: [String: LightSpec] = [:]
     /// The simulated board's scripted sensor events (a file of timed readings).
     public var sensorTrace: String?
     /// A real board's accelerometer (an IIO device folder) and battery (a power_supply folder), read at
@@ -133,41 +136,57 @@ public struct BodyDefinition: Sendable, Equatable {
         return body
     }
 
+    /// How one light is driven (`kind` and its keys), for `[lights.<name>]` and `[indicators.<name>]` alike.
+    static func lightDrive(_ table: TOMLSection) throws(CubbyError) -> LightSpec.Drive {
+        let kind = try table.choice("kind", of: ["pwm", "gpio", "apa102", "ws2812", "logged"], default: "pwm")
+        let drive: LightSpec.Drive
+        switch kind {
+        case "logged": drive = .logged
+        case "gpio":
+            guard table.contains("line") else { throw table.error("line", "is required: the LED's line on the GPIO chip") }
+            drive = .gpio(chip: try table.string("chip", default: "gpiochip0"), line: try table.integer("line", default: 0, in: 0...1023))
+        case "apa102", "ws2812":
+            let colours: [LEDColour]
+            if table.contains("colors") {
+                let listed = try table.strings("colors") ?? []
+                guard (1...300).contains(listed.count), let parsed = LEDColour.list(listed) else {
+                    throw table.error("colors", "must be 1-300 colours like \"#FFB070\", repeated along the strip")
+                }
+                colours = parsed
+            } else {
+                let colour = try table.string("color", default: "#FFB070")
+                guard let parsed = LEDColour(hex: colour) else { throw table.error("color", "\"\(colour.prefix(16))\" is not a colour like \"#FFB070\"") }
+                colours = [parsed]
+            }
+            drive = .spiStrip(device: try table.string("device", default: "/dev/spidev0.0"), chip: LEDStripChip(rawValue: kind) ?? .apa102,
+                              count: try table.integer("count", default: 8, in: 1...300), colours: colours)
+        default:
+            drive = .pwm(chip: try table.integer("pwm_chip", default: 0, in: 0...63), channel: try table.integer("channel", default: 0, in: 0...63))
+        }
+        return drive
+    }
+
     /// `[lights.<name>]` and `[light_patterns.<name>] steps = ["LIGHT PERCENT MILLISECONDS", …]`.
     private static func loadLights(_ root: TOMLSection, into body: inout BodyDefinition) throws(CubbyError) {
         let lightsTable = try root.section("lights")
         guard lightsTable.values.count <= 16 else { throw lightsTable.error(lightsTable.values.keys.sorted()[0], "at most 16 lights") }
         for name in lightsTable.values.keys.sorted() {
             guard NameCheck.isName(name), name != "listening" else {
-                throw lightsTable.error(name, "light names are 1-32 characters of a-z, 0-9 and _ (and not \"listening\": that light is the audio gate's)")
+                throw lightsTable.error(name, "light names are 1-32 characters of a-z, 0-9 and _ (and not \"listening\": that light is the audio gate's, [indicators.listening])")
             }
-            let table = try lightsTable.section(name)
-            let kind = try table.choice("kind", of: ["pwm", "gpio", "apa102", "ws2812", "logged"], default: "pwm")
-            let drive: LightSpec.Drive
-            switch kind {
-            case "logged": drive = .logged
-            case "gpio":
-                guard table.contains("line") else { throw table.error("line", "is required: the LED's line on the GPIO chip") }
-                drive = .gpio(chip: try table.string("chip", default: "gpiochip0"), line: try table.integer("line", default: 0, in: 0...1023))
-            case "apa102", "ws2812":
-                let colours: [LEDColour]
-                if table.contains("colors") {
-                    let listed = try table.strings("colors") ?? []
-                    guard (1...300).contains(listed.count), let parsed = LEDColour.list(listed) else {
-                        throw table.error("colors", "must be 1-300 colours like \"#FFB070\", repeated along the strip")
-                    }
-                    colours = parsed
-                } else {
-                    let colour = try table.string("color", default: "#FFB070")
-                    guard let parsed = LEDColour(hex: colour) else { throw table.error("color", "\"\(colour.prefix(16))\" is not a colour like \"#FFB070\"") }
-                    colours = [parsed]
-                }
-                drive = .spiStrip(device: try table.string("device", default: "/dev/spidev0.0"), chip: LEDStripChip(rawValue: kind) ?? .apa102,
-                                  count: try table.integer("count", default: 8, in: 1...300), colours: colours)
-            default:
-                drive = .pwm(chip: try table.integer("pwm_chip", default: 0, in: 0...63), channel: try table.integer("channel", default: 0, in: 0...63))
-            }
+            let drive = try lightDrive(try lightsTable.section(name))
             body.lights.append(LightSpec(name: name, drive: drive))
+        }
+        let indicatorsTable = try root.section("indicators")
+        for name in indicatorsTable.values.keys.sorted() {
+            guard ["listening", "mute"].contains(name) else {
+                throw indicatorsTable.error(name, "the indicators are listening (on while audio may leave the toy) and mute")
+            }
+            let spec = LightSpec(name: name, drive: try lightDrive(try indicatorsTable.section(name)))
+            if let shared = body.lights.first(where: { $0.drive.sharesHardware(with: spec.drive) }) ?? body.indicators.values.first(where: { $0.drive.sharesHardware(with: spec.drive) }) {
+                throw indicatorsTable.error(name, "shares its LED with \(shared.name): an indicator's LED is its own, so nothing but the toy's state can light it")
+            }
+            body.indicators[name] = spec
         }
         let lightNames = Set(body.lights.map(\.name))
         let strips = Set(body.lights.compactMap { light -> String? in

@@ -25,6 +25,49 @@ public struct LightSpec: Sendable, Equatable {
     }
 }
 
+extension LightSpec.Drive {
+    /// Whether two lights would drive the same LED (a PWM channel, a GPIO line, a strip).
+    public func sharesHardware(with other: LightSpec.Drive) -> Bool {
+        switch (self, other) {
+        case (.pwm(let chip, let channel), .pwm(let otherChip, let otherChannel)): chip == otherChip && channel == otherChannel
+        case (.gpio(let chip, let line), .gpio(let otherChip, let otherLine)): chip == otherChip && line == otherLine
+        case (.spiStrip(let device, _, _, _), .spiStrip(let otherDevice, _, _, _)): device == otherDevice
+        default: false
+        }
+    }
+}
+
+/// An indicator on a real LED (`[indicators.listening]`): full on or off, and each change in the board's
+/// event log as well, as on the simulated board. A change that fails is logged and tried once more at the
+/// next change; `check()` at start refuses a board whose listening light cannot be driven at all.
+public struct LightIndicator: Indicator {
+    public let name: String
+    let spec: LightSpec
+    let driver: any LightDriver
+    let log: BoardEventLog?
+    let onError: @Sendable (CubbyError) -> Void
+
+    public init(name: String, spec: LightSpec, driver: any LightDriver, log: BoardEventLog?, onError: @escaping @Sendable (CubbyError) -> Void) {
+        self.name = name
+        self.spec = spec
+        self.driver = driver
+        self.log = log
+        self.onError = onError
+    }
+
+    public func set(_ on: Bool) {
+        log?.record(name, on ? "on" : "off")
+        do { try driver.set(spec, brightness: on ? 100 : 0) } catch { onError(error) }
+    }
+
+    /// Turns the light off, throwing if its LED cannot be driven.
+    public func check() throws(CubbyError) {
+        do { try driver.set(spec, brightness: 0) } catch {
+            throw CubbyError(.invalidConfiguration, "the \(name) light cannot be driven: \(error.message)", context: error.context)
+        }
+    }
+}
+
 /// One step of a light pattern: `light` at `brightness` percent for `milliseconds`, and for a strip,
 /// optionally the colours to show (repeated along it) instead of its own.
 public struct LightStep: Sendable, Equatable {

@@ -145,13 +145,24 @@ public final class Daemon: Sendable {
                 for follower in hearing { follower(block) }
             }
         }
+        // The listening light is on exactly while audio may leave the toy: a board whose listening LED cannot
+        // be driven does not start.
+        let indicatorLogger = logger
+        let indicator = { (name: String, spec: LightSpec?) throws(CubbyError) -> any Indicator in
+            guard let spec else { return LoggedIndicator(name: name, log: events) }
+            let light = LightIndicator(name: name, spec: spec, driver: lights, log: events) { error in
+                indicatorLogger.error("an indicator did not change", metadata: ["light": "\(name)", "error": "\(error)"])
+            }
+            try light.check()
+            return light
+        }
         var parts = ConversationService.Parts(
             capture: CaptureThread(reader: reader, paced: paced, frontEnd: frontEnd),
             speaker: SpeakerQueue(writer: writer, paced: paced && writerIsFile, echoReference: echoReference, onBlock: onBlock),
             database: database,
-            light: LoggedIndicator(name: "listening_light", log: events),
+            light: try indicator("listening_light", board.body.indicators["listening"]),
             synthesizer: EspeakSynthesizer())
-        parts.muteLight = LoggedIndicator(name: "mute_light", log: events)
+        parts.muteLight = try indicator("mute_light", board.body.indicators["mute"])
         parts.clock = options.clock
         parts.calendar = options.calendar
         // A toy the parent muted never hears anything, not even before the conversation loop starts.
