@@ -57,6 +57,17 @@ let package = Package(
             name: "CubbyAudio",
             dependencies: ["CubbyCore", "CALSA", "COpus", "CSpeexDSP", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings),
+        // A TensorFlow Lite flatbuffer reader and an integer interpreter for the few operators streaming
+        // wake-word models use: no TensorFlow runtime on the board.
+        .target(
+            name: "CubbyTinyML",
+            dependencies: ["CubbyCore"],
+            swiftSettings: swiftSettings),
+        // microWakeWord in Swift: its audio front end, bit for bit, and its models on CubbyTinyML.
+        .target(
+            name: "CubbyMicroWake",
+            dependencies: ["CubbyCore", "CubbyTinyML"],
+            swiftSettings: swiftSettings),
         .target(
             name: "CubbyWake",
             dependencies: ["CubbyCore", "CubbyAudio", "CPocketSphinx"],
@@ -242,6 +253,8 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(name: "CubbyAudioTests", dependencies: ["CubbyAudio", "CubbyCore", "CubbyTestSupport", .product(name: "SystemPackage", package: "swift-system")],
                     swiftSettings: swiftSettings),
+        .testTarget(name: "CubbyMicroWakeTests", dependencies: ["CubbyMicroWake", "CubbyTinyML", "CubbyAudio", "CubbyCore", "CubbyTestSupport"],
+                    exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "CubbyHardwareTests", dependencies: ["CubbyHardware", "CubbyAudio", "CubbyBody", "CubbyCore", "CubbyTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CubbyWakeTests", dependencies: ["CubbyWake", "CubbyAudio", "CubbyCore", "CubbyTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CubbySafetyTests", dependencies: ["CubbySafety", "CubbySafetyModel", "CubbyCore", "CubbyTestSupport"],
