@@ -66,7 +66,7 @@ let package = Package(
         // microWakeWord in Swift: its audio front end, bit for bit, and its models on CubbyTinyML.
         .target(
             name: "CubbyMicroWake",
-            dependencies: ["CubbyCore", "CubbyTinyML"],
+            dependencies: ["CubbyCore", "CubbyTinyML", "CubbyWake"],
             swiftSettings: swiftSettings),
         .target(
             name: "CubbyWake",
