@@ -1,0 +1,103 @@
+import CubbyCore
+import CubbyWake
+import Foundation
+
+/// The neural wake-word engine: microWakeWord's front end and model on the capture stream, with the
+/// manifest's decision rule — the mean of the last `sliding_window_size` probabilities above
+/// `probability_cutoff` — then a refractory period so one phrase wakes the toy once. Optionally a second
+/// stage: PocketSphinx decodes the detected stretch against the phrase's near misses and the detection
+/// stands only if the phrase wins.
+public final class MicroWakeDetector: WakeDetector {
+    public let model: MicroWakeModel
+    public let phrase: String
+    /// The cutoff in use: the manifest's, moved by the parent's sensitivity.
+    public let cutoff: Double
+    private let refractorySamples: Int64
+    private let verifier: NearMissVerifier?
+    private var frontend = MicroFrontend()
+    private var probabilities: [Double] = []
+    /// The stream position of the front end's first sample since the last reset.
+    private var origin: Int64?
+    private var frames: Int64 = 0
+    private var quietUntil: Int64 = .min
+    /// The end of the first step of the current rise (a probability above half the cutoff).
+    private var riseEnd: Int64?
+    private var history: [Int16] = []
+    private var historyEnd: Int64 = 0
+    /// Detections the second stage turned down, for logs and the benchmark.
+    public private(set) var rejectedNearMisses = 0
+
+    static let historySamples = 3 * 16_000
+
+    /// `sensitivity` 0.5 keeps the manifest's cutoff; each 0.1 above lowers it by 0.02 (hears more
+    /// readily), each 0.1 below raises it, within 0.5-0.99.
+    public static func cutoff(manifest: Double, sensitivity: Double) -> Double {
+        min(0.99, max(0.5, manifest + (0.5 - sensitivity) * 0.2))
+    }
+
+    public init(manifestPath: String, settings: WakeSettings, secondStage: Bool = false) throws(CubbyError) {
+        model = try MicroWakeModel(manifestPath: manifestPath)
+        phrase = settings.phrases.first ?? model.manifest.wakeWord.lowercased()
+        cutoff = Self.cutoff(manifest: model.manifest.probabilityCutoff, sensitivity: settings.sensitivity)
+        refractorySamples = Int64(AudioFormat.speech.samples(forMilliseconds: settings.refractoryMilliseconds))
+        verifier = secondStage ? try NearMissVerifier(phrases: settings.phrases, pronunciations: settings.pronunciations) : nil
+    }
+
+    public func process(_ chunk: AudioChunk) throws(CubbyError) -> WakeDetection? {
+        if origin == nil { origin = chunk.startSample }
+        if verifier != nil { remember(chunk) }
+        var detection: WakeDetection?
+        var start = chunk.samples.startIndex
+        while start < chunk.samples.endIndex {
+            let (features, consumed) = frontend.process(chunk.samples[start...])
+            start += consumed
+            guard let features else { continue }
+            frames += 1
+            guard let step = try model.feed(features) else { continue }
+            // Frame k covers samples [160k, 160k + 480) of the stream since the reset.
+            let end = (origin ?? 0) + (frames - 1) * Int64(MicroFrontend.step) + 480
+            if let found = decide(step.probability, end: end), detection == nil { detection = found }
+        }
+        return detection
+    }
+
+    private func decide(_ probability: Double, end: Int64) -> WakeDetection? {
+        if probability > cutoff / 2 { riseEnd = riseEnd ?? end } else { riseEnd = nil }
+        probabilities.append(probability)
+        if probabilities.count > model.manifest.slidingWindow { probabilities.removeFirst() }
+        guard probabilities.count == model.manifest.slidingWindow, end > quietUntil else { return nil }
+        let mean = probabilities.reduce(0, +) / Double(probabilities.count)
+        guard mean > cutoff else { return nil }
+        // The phrase began before its probabilities rose: a name is about 0.6 s.
+        let start = max((riseEnd ?? end) - Int64(AudioFormat.speech.samples(forMilliseconds: 600)), origin ?? 0)
+        if let verifier {
+            let from = min(max(start - Int64(AudioFormat.speech.samples(forMilliseconds: 200)), historyEnd - Int64(history.count)), historyEnd)
+            guard verifier.confirms(Array(history.suffix(Int(historyEnd - from)))) else {
+                rejectedNearMisses += 1
+                probabilities.removeAll()
+                return nil
+            }
+        }
+        quietUntil = end + refractorySamples
+        probabilities.removeAll()
+        return WakeDetection(phrase: phrase, startSample: start, endSample: end, score: mean)
+    }
+
+    private func remember(_ chunk: AudioChunk) {
+        if historyEnd != chunk.startSample { history.removeAll() }
+        history += chunk.samples
+        historyEnd = chunk.endSample
+        if history.count > Self.historySamples { history.removeFirst(history.count - Self.historySamples) }
+    }
+
+    /// Forgets everything heard: the front end, the model's state, the window.
+    public func reset() throws(CubbyError) {
+        frontend.reset()
+        model.reset()
+        probabilities.removeAll()
+        origin = nil
+        frames = 0
+        riseEnd = nil
+        history.removeAll()
+    }
+}
