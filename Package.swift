@@ -94,6 +94,7 @@ let package = Package(
         .target(
             name: "CubbyPersonaPack",
             dependencies: [
+                "CubbyMicroWake", "CubbyTinyML",
                 "CubbyCore", "CubbyPersona", "CubbySafety", "CubbyAudio", "CubbyWake", "CZlib",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -172,7 +173,7 @@ let package = Package(
         .target(
             name: "CubbyRuntime",
             dependencies: [
-                "CubbyCore", "CubbyAudio", "CubbyWake", "CubbyVoice", "CubbySafety", "CubbyPersona",
+                "CubbyCore", "CubbyAudio", "CubbyWake", "CubbyMicroWake", "CubbyVoice", "CubbySafety", "CubbyPersona",
                 "CubbyPersonaPack", "CubbyControl", "CubbySoul", "CubbyParents", "CubbyScenes", "CubbyRoutines",
                 "CubbyMemory", "CubbyCloud", "CubbyHardware", "CubbyBody", "CubbyConfiguration",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -195,7 +196,7 @@ let package = Package(
         .executableTarget(
             name: "cubby",
             dependencies: [
-                "CubbyConfiguration", "CubbySafety", "CubbyMemory", "CubbyHardware", "CubbyPersona", "CubbyWake", "CubbyAudio",
+                "CubbyConfiguration", "CubbySafety", "CubbyMemory", "CubbyHardware", "CubbyPersona", "CubbyWake", "CubbyMicroWake", "CubbyAudio",
                 "CubbyControl", "CubbyPersonaPack", "CubbyRoutines", "CubbyScenes",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -12,9 +12,14 @@ public final class MicroWakeModel {
     public let stride: Int
     private var pending: [[UInt16]] = []
 
-    public init(manifestPath: String) throws(CubbyError) {
-        manifest = try MicroWakeManifest.load(path: manifestPath)
-        let model = try TFLiteModel.load(path: manifest.modelPath)
+    public convenience init(manifestPath: String) throws(CubbyError) {
+        let manifest = try MicroWakeManifest.load(path: manifestPath)
+        try self.init(manifest: manifest, model: try TFLiteModel.load(path: manifest.modelPath))
+    }
+
+    /// A model already read (from a persona pack's files, say).
+    public init(manifest: MicroWakeManifest, model: TFLiteModel) throws(CubbyError) {
+        self.manifest = manifest
         interpreter = try TinyInterpreter(model: model)
         let shape = interpreter.inputShape
         guard shape.count == 3, shape[0] == 1, shape[2] == MicroFrontend.channels, (1...20).contains(shape[1]) else {
@@ -47,6 +52,18 @@ public final class MicroWakeModel {
     /// The int8 input the next inference would see for `frames` (tests compare it with the reference's).
     public func quantized(_ frames: [[UInt16]]) -> [Int8] { frames.flatMap { $0.map(quantize) } }
 
+    /// Runs `seconds` of silence through the front end and the model, as `cubby-pack validate` does once:
+    /// returns the highest probability (a working model stays low on silence).
+    public func trial(seconds: Double = 1) throws(CubbyError) -> Double {
+        var frontend = MicroFrontend()
+        var highest = 0.0
+        for frame in frontend.features([Int16](repeating: 0, count: Int(seconds * 16_000))) {
+            if let step = try feed(frame) { highest = max(highest, step.probability) }
+        }
+        reset()
+        return highest
+    }
+
     /// Starts afresh: no pending frames, the model's streaming state back to its initial values.
     public func reset() {
         pending.removeAll()
@@ -67,6 +84,11 @@ public struct MicroWakeManifest: Sendable {
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw CubbyError(.io, "could not read the wake-word manifest", context: path, underlying: error)
         }
+        return try parse(data, path: path)
+    }
+
+    /// A manifest's bytes; `path` is where it lies (its model is beside it) and what errors name.
+    public static func parse(_ data: Data, path: String) throws(CubbyError) -> MicroWakeManifest {
         guard data.count < 64 << 10, let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw CubbyError(.wake, "the wake-word manifest is not a JSON object", context: path)
         }

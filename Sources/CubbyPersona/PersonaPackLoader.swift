@@ -159,7 +159,7 @@ public enum PersonaPackLoader {
             guard files.contains(path) else { throw table.error("model", "\(path) does not exist in the pack") }
             model = path
         }
-        if engine == .microwakeword && model == nil { throw table.error("model", "the microwakeword engine needs a model file") }
+        if engine == .microwakeword && model == nil { throw table.error("model", "the microwakeword engine needs a model: its manifest (.json), with the .tflite it names beside it") }
         return (WakeSettings(phrases: phrases.map { $0.lowercased() }, sensitivity: sensitivity, pronunciations: pronunciations), engine, model)
     }
 

@@ -1,5 +1,7 @@
 import CubbyAudio
 import CubbyCore
+import CubbyMicroWake
+import CubbyTinyML
 import CubbyPersona
 import CubbySafety
 import CubbyWake
@@ -49,13 +51,9 @@ public enum PackValidator {
             }
         }
 
-        // A wake model must at least be a TensorFlow Lite flatbuffer (its identifier is "TFL3").
-        if let model = persona.wakeModelPath, let bytes = files.bytes(of: model) {
-            if bytes.count < 8 || Array(bytes[4..<8]) != Array("TFL3".utf8) {
-                findings.append(.init(severity: .error, file: model, field: "format", message: "is not a TensorFlow Lite model (no \"TFL3\" identifier)"))
-            } else if bytes.count > 1 << 20 {
-                findings.append(.init(severity: .error, file: model, field: "size", message: "\(bytes.count) bytes; a streaming wake-word model is at most 1 MiB"))
-            }
+        // A wake model: its manifest, and the model it names beside it, loaded and run once.
+        if let manifestPath = persona.wakeModelPath {
+            findings += wakeModelFindings(manifestPath, files: files)
         }
 
         // Lines: what the toy says on its own never goes through the model's gate, so it must pass here.
@@ -90,10 +88,40 @@ public enum PackValidator {
                                       message: "PocketSphinx listens with a US-English acoustic model: it hears \(persona.wake.phrases.map { "\"\($0)\"" }.joined(separator: ", ")) only through approximate English phonemes, and how reliably it wakes for Mandarin speakers has not been measured; a neural wake-word model is the intended engine for Chinese phrases"))
             }
         case .microwakeword:
-            findings.append(.init(severity: .error, file: manifest, field: "[wake] engine",
-                                  message: "the microwakeword engine is not in this release of the toy's software; use \"pocketsphinx\" (the model file can stay in the pack)"))
+            break
         }
         return findings
+    }
+
+    /// The largest wake model a pack may carry: the released ones are 50-80 KB.
+    public static let maximumWakeModelBytes = 1 << 20
+
+    /// Loads a microWakeWord manifest and its model from the pack and runs one second of silence through
+    /// them, so a model the toy could not run is found by the maker, not by the child.
+    static func wakeModelFindings(_ manifestPath: String, files: some PersonaPackFiles) -> [Finding] {
+        guard manifestPath.hasSuffix(".json"), let manifestBytes = files.bytes(of: manifestPath) else {
+            return [.init(severity: .error, file: PersonaPackLoader.manifestName, field: "[wake] model",
+                          message: "\(manifestPath) must be a microWakeWord manifest (.json) in the pack, with its .tflite beside it")]
+        }
+        do {
+            let manifest = try MicroWakeManifest.parse(Data(manifestBytes), path: manifestPath)
+            let modelPath = manifest.modelPath.hasPrefix("./") ? String(manifest.modelPath.dropFirst(2)) : manifest.modelPath
+            guard let modelBytes = files.bytes(of: modelPath) else {
+                return [.init(severity: .error, file: manifestPath, field: "model", message: "\(modelPath) is not in the pack")]
+            }
+            guard modelBytes.count <= maximumWakeModelBytes else {
+                return [.init(severity: .error, file: modelPath, field: "size", message: "\(modelBytes.count) bytes; a streaming wake-word model is at most 1 MiB")]
+            }
+            let model = try MicroWakeModel(manifest: manifest, model: try TFLiteModel.parse(modelBytes, source: modelPath))
+            let highest = try model.trial()
+            if highest > manifest.probabilityCutoff {
+                return [.init(severity: .error, file: modelPath, field: "trial",
+                              message: String(format: "the model gives %.2f on a second of silence, above its cutoff %.2f: it would wake on nothing", highest, manifest.probabilityCutoff))]
+            }
+            return []
+        } catch {
+            return [.init(severity: .error, file: manifestPath, field: "model", message: error.message)]
+        }
     }
 
     /// What a toy checks before it installs a verified pack: every file's format and every line through its

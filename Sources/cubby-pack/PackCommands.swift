@@ -28,9 +28,17 @@ struct Validate: ParsableCommand {
                 throw ExitCode(65)
             }
             print("\(folder): ok — \(persona.name) (\(persona.id) \(persona.version)), locales \(persona.locales.map(\.code).joined(separator: ", ")), "
-                + "wake \(persona.wake.phrases.map { "\"\($0)\"" }.joined(separator: ", ")) (\(persona.wakeEngine.rawValue)), "
+                + "wake \(persona.wake.phrases.map { "\"\($0)\"" }.joined(separator: ", ")) (\(Self.engine(of: persona))), "
                 + "\(persona.allLines.count) lines checked")
         } catch let exit as ExitCode { throw exit } catch { throw fail(error) }
+    }
+
+    /// Which engine will listen for the phrase, and with what.
+    static func engine(of persona: Persona) -> String {
+        switch persona.wakeEngine {
+        case .microwakeword: "the neural engine, microWakeWord model \(persona.wakeModelPath ?? "?"), loaded and run once"
+        case .pocketsphinx: "PocketSphinx keyphrase spotting" + (persona.wakeModelPath.map { "; the pack's model \($0) is not used (engine = \"microwakeword\" would use it)" } ?? ": no wake model in the pack")
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CubbyAudio
 import CubbyCore
+import CubbyMicroWake
 import CubbyWake
 import Foundation
 
@@ -18,8 +19,11 @@ struct Wake: ParsableCommand {
                 reported on stderr; the others are still scanned, and the exit code is 1.
                 """)
 
-        @Option(help: ArgumentHelp("The wake phrase to look for.", valueName: "phrase"))
-        var phrase: String
+        @Option(help: ArgumentHelp("The wake phrase to look for (with --model: the phrase the near-miss check uses; default the model's wake word).", valueName: "phrase"))
+        var phrase: String?
+
+        @Option(help: ArgumentHelp("A microWakeWord model's manifest (.json, its .tflite beside it): scan with the neural engine instead of PocketSphinx.", valueName: "manifest"))
+        var model: String?
 
         @Option(help: ArgumentHelp("0…1; higher hears the phrase more readily. Default: the engine's shipping default (\(WakeSettings.defaultSensitivity)).", valueName: "s"))
         var sensitivity: Double?
@@ -35,17 +39,22 @@ struct Wake: ParsableCommand {
 
         func validate() throws {
             if let sensitivity, !(0...1).contains(sensitivity) { throw ValidationError("--sensitivity must be between 0 and 1") }
-            if phrase.trimmingSpaces().isEmpty { throw ValidationError("--phrase must not be empty") }
+            if phrase == nil && model == nil { throw ValidationError("give --phrase, --model, or both") }
+            if let phrase, phrase.trimmingSpaces().isEmpty { throw ValidationError("--phrase must not be empty") }
         }
 
         func run() throws {
-            var settings = WakeSettings(phrases: [phrase.lowercased().trimmingSpaces()],
-                                        sensitivity: sensitivity ?? WakeSettings.defaultSensitivity)
+            var phrases: [String] = []
+            if let phrase { phrases = [phrase.lowercased().trimmingSpaces()] }
+            if phrases.isEmpty, let model {
+                do { phrases = [try MicroWakeManifest.load(path: model).wakeWord.lowercased()] } catch { throw ValidationError("\(error)") }
+            }
+            var settings = WakeSettings(phrases: phrases, sensitivity: sensitivity ?? WakeSettings.defaultSensitivity)
             settings.verifyNearMisses = verify
             var failed = false
             for file in files {
                 do {
-                    for detection in try Self.scan(file, settings: settings, frontEnd: frontEnd) {
+                    for detection in try Self.scan(file, settings: settings, model: model, frontEnd: frontEnd) {
                         print(Self.json(file: file, detection))
                     }
                 } catch {
@@ -58,9 +67,14 @@ struct Wake: ParsableCommand {
 
         /// A fresh engine per file, fed in 20 ms chunks as the daemon feeds it from the microphone. With the
         /// front end, the echo canceller runs against a silent reference: the same work as on the toy.
-        static func scan(_ file: String, settings: WakeSettings, frontEnd useFrontEnd: Bool = false) throws(CubbyError) -> [WakeDetection] {
+        static func scan(_ file: String, settings: WakeSettings, model: String? = nil, frontEnd useFrontEnd: Bool = false) throws(CubbyError) -> [WakeDetection] {
             let reader = try WAVFileReader(path: file)
-            let spotter = try PocketSphinxSpotter(settings: settings)
+            let spotter: any WakeDetector
+            if let model {
+                spotter = try MicroWakeDetector(manifestPath: model, settings: settings, secondStage: settings.verifyNearMisses)
+            } else {
+                spotter = try PocketSphinxSpotter(settings: settings)
+            }
             let frontEnd = useFrontEnd ? try VoiceFrontEnd(settings: FrontEndSettings(), reference: EchoReference()) : nil
             var detections: [WakeDetection] = []
             var index: Int64 = 0

@@ -26,12 +26,23 @@ import Testing
         }
     }
 
-    @Test func aWakeModelMustBeATensorFlowLiteFile() throws {
-        let edit = { (text: String) in text.replacingOccurrences(of: "phrases = [\"hey teddy\"]", with: "phrases = [\"hey teddy\"]\nmodel = \"wake/hey_teddy.tflite\"") }
-        let bad = try findings(edit, files: ["wake/hey_teddy.tflite": Array("not a model at all".utf8)])
-        #expect(bad.contains { $0.file == "wake/hey_teddy.tflite" && $0.message.contains("not a TensorFlow Lite model") })
-        let good = try findings(edit, files: ["wake/hey_teddy.tflite": [0x1c, 0, 0, 0] + Array("TFL3".utf8) + [UInt8](repeating: 0, count: 64)])
-        #expect(!good.contains { $0.file == "wake/hey_teddy.tflite" })
+    @Test func aWakeModelIsAManifestWithARunnableModelBesideIt() throws {
+        let edit = { (text: String) in text.replacingOccurrences(of: "phrases = [\"hey teddy\"]", with: "phrases = [\"hey teddy\"]\nmodel = \"wake/hey_teddy.json\"") }
+        let manifest = Array(#"{"wake_word": "Hey Teddy", "model": "hey_teddy.tflite", "micro": {"probability_cutoff": 0.9, "sliding_window_size": 5}}"#.utf8)
+        let cases: [([String: [UInt8]], String, String)] = [
+            (["wake/hey_teddy.json": Array("{ not json".utf8)], "wake/hey_teddy.json", "not a JSON object"),
+            (["wake/hey_teddy.json": manifest], "wake/hey_teddy.json", "wake/hey_teddy.tflite is not in the pack"),
+            (["wake/hey_teddy.json": manifest, "wake/hey_teddy.tflite": Array("not a model at all".utf8)], "wake/hey_teddy.json", "TFL3"),
+            (["wake/hey_teddy.json": manifest, "wake/hey_teddy.tflite": [0x1c, 0, 0, 0] + Array("TFL3".utf8) + [UInt8](repeating: 0, count: 64)],
+             "wake/hey_teddy.json", "TensorFlow Lite"),
+        ]
+        for (files, file, reason) in cases {
+            let found = try findings(edit, files: files)
+            #expect(found.contains { $0.severity == .error && $0.file == file && $0.message.contains(reason) }, "\(reason): \(found)")
+        }
+        let tflite = { (text: String) in text.replacingOccurrences(of: "phrases = [\"hey teddy\"]", with: "phrases = [\"hey teddy\"]\nmodel = \"wake/hey_teddy.tflite\"") }
+        let notManifest = try findings(tflite, files: ["wake/hey_teddy.tflite": Array("TFL3".utf8)])
+        #expect(notManifest.contains { $0.field == "[wake] model" && $0.message.contains("manifest (.json)") })
     }
 
     @Test func aChineseLineTheFilterHoldsBackIsNamedByLocaleAndField() throws {

@@ -51,7 +51,7 @@ import Testing
         ("age_range = [3, 8]", "age_range = \"3-8\"", "age_range", "array of whole numbers"),
         ("phrases = [\"hey teddy\"]", "phrases = []", "[wake] phrases", "at least one"),
         ("phrases = [\"hey teddy\"]", "phrases = [\"hey; rm -rf\"]", "[wake] phrases", "latin letters"),
-        ("engine = \"pocketsphinx\"", "engine = \"microwakeword\"", "[wake] model", "needs a model file"),
+        ("engine = \"pocketsphinx\"", "engine = \"microwakeword\"", "[wake] model", "needs a model"),
         ("offline = [", "offline_lines = [", "[locale.en.lines] offline", "at least one line"),
         ("[locale.en.redirects]", "[locale.en.redirects]\nsecrets = \"shh\"", "[locale.en.redirects] secrets", "unknown safety category"),
         ("rate = 150", "rate = 9000", "[voice] rate", "between 80 and 450"),
