@@ -254,7 +254,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(name: "CubbyAudioTests", dependencies: ["CubbyAudio", "CubbyCore", "CubbyTestSupport", .product(name: "SystemPackage", package: "swift-system")],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "CubbyMicroWakeTests", dependencies: ["CubbyMicroWake", "CubbyTinyML", "CubbyWake", "CubbyAudio", "CubbyCore", "CubbyTestSupport"],
+        .testTarget(name: "CubbyMicroWakeTests", dependencies: ["CubbyMicroWake", "CubbyTinyML", "CubbyWake", "CubbyPersona", "CubbyPersonaPack", "CubbySafety", "CubbyAudio", "CubbyCore", "CubbyTestSupport"],
                     exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "CubbyHardwareTests", dependencies: ["CubbyHardware", "CubbyAudio", "CubbyBody", "CubbyCore", "CubbyTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CubbyWakeTests", dependencies: ["CubbyWake", "CubbyAudio", "CubbyCore", "CubbyTestSupport"], swiftSettings: swiftSettings),

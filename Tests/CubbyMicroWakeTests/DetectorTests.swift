@@ -3,6 +3,7 @@ import CubbyCore
 @testable import CubbyMicroWake
 @testable import CubbyTinyML
 import CubbyWake
+import CubbyTestSupport
 import Foundation
 import Testing
 

@@ -1,5 +1,6 @@
 import CubbyAudio
 @testable import CubbyMicroWake
+import CubbyTestSupport
 import Foundation
 import Testing
 

@@ -2,6 +2,7 @@ import CubbyAudio
 import CubbyCore
 @testable import CubbyMicroWake
 import CubbyTinyML
+import CubbyTestSupport
 import Foundation
 import Testing
 

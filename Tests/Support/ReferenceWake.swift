@@ -1,30 +1,29 @@
 import CubbyAudio
-import CubbyTestSupport
 import Foundation
 import Testing
 
 /// The reference microWakeWord (pymicro-features and pymicro-wakeword, installed from PyPI into
 /// `.build/wake-reference` on first use by `scripts/wake-reference/run`), run on a WAV: its features, and
 /// each inference's int8 input and raw uint8 output.
-struct ReferenceWake: Decodable {
-    var features: [[UInt16]]
-    var steps: [Step]
-    var input_scale: Double
-    var input_zero_point: Int
-    var cutoff: Double
-    var window: Int
+public struct ReferenceWake: Decodable {
+    public var features: [[UInt16]]
+    public var steps: [Step]
+    public var input_scale: Double
+    public var input_zero_point: Int
+    public var cutoff: Double
+    public var window: Int
 
-    struct Step: Decodable {
-        var input: [Int8]
-        var output: UInt8
+    public struct Step: Decodable {
+        public var input: [Int8]
+        public var output: UInt8
     }
 
-    struct Paths: Decodable {
-        var model: String
-        var manifest: String
+    public struct Paths: Decodable {
+        public var model: String
+        public var manifest: String
     }
 
-    static func run(_ arguments: [String]) throws -> Data {
+    public static func run(_ arguments: [String]) throws -> Data {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Sandbox.packageRoot + "/scripts/wake-reference/run")
         process.arguments = arguments
@@ -41,41 +40,41 @@ struct ReferenceWake: Decodable {
         return data
     }
 
-    static func of(_ wav: String, model: String) throws -> ReferenceWake {
+    public static func of(_ wav: String, model: String) throws -> ReferenceWake {
         try JSONDecoder().decode(ReferenceWake.self, from: try run([wav, model]))
     }
 
     /// Where the reference package keeps a built-in model: tests take the models from it, not the repository.
-    static func paths(_ model: String) throws -> Paths {
+    public static func paths(_ model: String) throws -> Paths {
         try JSONDecoder().decode(Paths.self, from: try run(["--model-path", model]))
     }
 
-    struct ReferenceError: Error, CustomStringConvertible {
-        var message: String
-        var description: String { message }
+    public struct ReferenceError: Error, CustomStringConvertible {
+        public var message: String
+        public var description: String { message }
     }
 }
 
 /// The audio the engine is compared with the reference on: real speakers, synthesized speech, and hard
 /// signals (silence, full-scale noise, a clipped tone, a burst after silence).
-enum WakeClips {
-    static let fixtures = Sandbox.packageRoot + "/Tests/CubbyMicroWakeTests/Fixtures"
-    static let real = ["alexa-7", "alexa-150", "alexa-301"].map { fixtures + "/\($0).wav" }
+public enum WakeClips {
+    public static let fixtures = Sandbox.packageRoot + "/Tests/CubbyMicroWakeTests/Fixtures"
+    public static let real = ["alexa-7", "alexa-150", "alexa-301"].map { fixtures + "/\($0).wav" }
 
-    static func folder() throws -> String {
+    public static func folder() throws -> String {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("wake-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         return folder
     }
 
-    static func write(_ samples: [Int16], to path: String) throws {
+    public static func write(_ samples: [Int16], to path: String) throws {
         let writer = try WAVFileWriter(path: path, sampleRate: 16_000)
         try writer.write(samples)
         try writer.close()
     }
 
     /// espeak-ng saying `text`, at 16 kHz.
-    static func spoken(_ text: String, in folder: String, name: String) throws -> String {
+    public static func spoken(_ text: String, in folder: String, name: String) throws -> String {
         let raw = folder + "/\(name)-22k.wav", path = folder + "/\(name).wav"
         for (tool, arguments) in [("/usr/bin/espeak-ng", ["-w", raw, text]), ("/usr/bin/sox", [raw, "-r", "16000", "-c", "1", "-b", "16", path])] {
             let process = Process()
@@ -89,7 +88,7 @@ enum WakeClips {
     }
 
     /// Signals that push the fixed-point arithmetic to its edges.
-    static func hard(in folder: String) throws -> [String] {
+    public static func hard(in folder: String) throws -> [String] {
         var generator = SystemRandomNumberGenerator()
         var noise = [Int16](repeating: 0, count: 16_000)
         for index in noise.indices { noise[index] = Int16.random(in: .min ... .max, using: &generator) }
@@ -102,5 +101,24 @@ enum WakeClips {
             paths.append(folder + "/\(name).wav")
         }
         return paths
+    }
+}
+
+extension ReferenceWake {
+    /// teddy, answering to "alexa" with the reference package's microWakeWord model in its pack
+    /// (`wake/alexa.json` and `wake/alexa.tflite`), copied into `folder`/persona.
+    public static func alexaPersona(in folder: String) throws -> String {
+        let persona = folder + "/persona"
+        try FileManager.default.copyItem(atPath: Sandbox.packageRoot + "/Personas/teddy", toPath: persona)
+        try FileManager.default.createDirectory(atPath: persona + "/wake", withIntermediateDirectories: true)
+        let paths = try paths("alexa")
+        try FileManager.default.copyItem(atPath: paths.manifest, toPath: persona + "/wake/alexa.json")
+        try FileManager.default.copyItem(atPath: paths.model, toPath: persona + "/wake/alexa.tflite")
+        let manifest = persona + "/persona.toml"
+        let text = try String(contentsOfFile: manifest, encoding: .utf8)
+            .replacingOccurrences(of: "engine = \"pocketsphinx\"\nphrases = [\"hey teddy\"]", with: "engine = \"microwakeword\"\nphrases = [\"alexa\"]\nmodel = \"wake/alexa.json\"")
+        guard text.contains("model = \"wake/alexa.json\"") else { throw ReferenceError(message: "teddy's [wake] table changed; update alexaPersona") }
+        try text.write(toFile: manifest, atomically: true, encoding: .utf8)
+        return persona
     }
 }
