@@ -73,41 +73,59 @@ public struct MicroFrontend: Sendable {
 
     private mutating func frame() -> [UInt16] {
         // Window (Q12), and the largest magnitude, to scale the FFT's input up to full range.
+        let size = FrontendTables.windowSize, step = FrontendTables.windowStep
         var maximum: Int32 = 0
-        for index in 0..<FrontendTables.windowSize {
-            let value = Int16(truncatingIfNeeded: (Int32(input[index]) * window[index]) >> FrontendTables.windowBits)
-            fftInput[index] = value
-            let magnitude = Int32(value < 0 ? Int16(truncatingIfNeeded: -Int32(value)) : value)
-            if magnitude > maximum { maximum = magnitude }
+        input.withUnsafeMutableBufferPointer { input in
+            fftInput.withUnsafeMutableBufferPointer { windowed in
+                window.withUnsafeBufferPointer { window in
+                    for index in 0..<size {
+                        let value = Int16(truncatingIfNeeded: (Int32(input[index]) * window[index]) >> FrontendTables.windowBits)
+                        windowed[index] = value
+                        let magnitude = Int32(value < 0 ? Int16(truncatingIfNeeded: -Int32(value)) : value)
+                        if magnitude > maximum { maximum = magnitude }
+                    }
+                }
+                for index in 0..<(size - step) { input[index] = input[index + step] }
+                for index in (size - step)..<size { input[index] = 0 }
+                let shift = 15 - (32 - UInt32(maximum).leadingZeroBitCount)
+                for index in 0..<size { windowed[index] = Int16(truncatingIfNeeded: Int32(UInt16(bitPattern: windowed[index])) << shift) }
+                for index in size..<FrontendTables.fftSize { windowed[index] = 0 }
+            }
         }
-        for index in 0..<(FrontendTables.windowSize - FrontendTables.windowStep) { input[index] = input[index + FrontendTables.windowStep] }
-        for index in (FrontendTables.windowSize - FrontendTables.windowStep)..<FrontendTables.windowSize { input[index] = 0 }
-        inputUsed -= FrontendTables.windowStep
+        inputUsed -= step
         let shift = 15 - (32 - UInt32(maximum).leadingZeroBitCount)
-        for index in 0..<FrontendTables.windowSize { fftInput[index] = Int16(truncatingIfNeeded: Int32(UInt16(bitPattern: fftInput[index])) << shift) }
-        for index in FrontendTables.windowSize..<FrontendTables.fftSize { fftInput[index] = 0 }
         fft.transform(fftInput, real: &spectrumReal, imaginary: &spectrumImaginary)
 
-        // Energy per bin: an int32 sum, read back as uint64 as the C does.
-        for bin in bank.startIndex..<bank.endIndex {
-            let real = spectrumReal[bin], imaginary = spectrumImaginary[bin]
-            energy[bin] = UInt64(bitPattern: Int64(real &* real &+ imaginary &* imaginary))
-        }
-        // Mel filterbank: each channel's rising weights and the next one's falling ones.
         var signal = [UInt32](repeating: 0, count: FrontendTables.channels)
-        var weighted: UInt64 = 0, unweighted: UInt64 = 0
-        for channel in 0...FrontendTables.channels {
-            let frequencyStart = bank.frequencyStarts[channel], weightStart = bank.weightStarts[channel]
-            for step in 0..<bank.widths[channel] {
-                let weight = bank.weights[weightStart + step], unweight = bank.unweights[weightStart + step]
-                guard weight != 0 || unweight != 0 else { continue }
-                let binEnergy = energy[frequencyStart + step]
-                weighted = weighted &+ UInt64(bitPattern: Int64(weight)) &* binEnergy
-                unweighted = unweighted &+ UInt64(bitPattern: Int64(unweight)) &* binEnergy
+        let bank = bank
+        energy.withUnsafeMutableBufferPointer { energy in
+            // Energy per bin: an int32 sum, read back as uint64 as the C does.
+            spectrumReal.withUnsafeBufferPointer { real in
+                spectrumImaginary.withUnsafeBufferPointer { imaginary in
+                    for bin in bank.startIndex..<bank.endIndex {
+                        energy[bin] = UInt64(bitPattern: Int64(real[bin] &* real[bin] &+ imaginary[bin] &* imaginary[bin]))
+                    }
+                }
             }
-            if channel > 0 { signal[channel - 1] = UInt32(truncatingIfNeeded: Self.squareRoot64(weighted) >> shift) }
-            weighted = unweighted
-            unweighted = 0
+            // Mel filterbank: each channel's rising weights and the next one's falling ones.
+            bank.weights.withUnsafeBufferPointer { weights in
+                bank.unweights.withUnsafeBufferPointer { unweights in
+                    var weighted: UInt64 = 0, unweighted: UInt64 = 0
+                    for channel in 0...FrontendTables.channels {
+                        let frequencyStart = bank.frequencyStarts[channel], weightStart = bank.weightStarts[channel]
+                        for step in 0..<bank.widths[channel] {
+                            let weight = weights[weightStart + step], unweight = unweights[weightStart + step]
+                            guard weight != 0 || unweight != 0 else { continue }
+                            let binEnergy = energy[frequencyStart + step]
+                            weighted = weighted &+ UInt64(bitPattern: Int64(weight)) &* binEnergy
+                            unweighted = unweighted &+ UInt64(bitPattern: Int64(unweight)) &* binEnergy
+                        }
+                        if channel > 0 { signal[channel - 1] = UInt32(truncatingIfNeeded: Self.squareRoot64(weighted) >> shift) }
+                        weighted = unweighted
+                        unweighted = 0
+                    }
+                }
+            }
         }
         // Noise reduction: subtract a slowly tracked noise floor, keeping at least 5 % of the signal.
         let smoothingBits = UInt64(FrontendTables.smoothingBits), noiseBits = UInt64(FrontendTables.noiseReductionBits)
@@ -136,6 +154,26 @@ public struct MicroFrontend: Sendable {
         }
     }
 
+    /// The front end's integer square root (`Sqrt64`): the floor of the root, then one more when the
+    /// remainder exceeds the root (so it rounds to nearest), never past 0xFFFF for a 32-bit input or
+    /// 0xFFFFFFFF for a wider one. The C finds the floor bit by bit; the hardware's square root, corrected
+    /// to the exact floor, gives the same number in a fraction of the time.
+    static func squareRoot64(_ value: UInt64) -> UInt32 {
+        guard value != 0 else { return 0 }
+        var root = UInt64(Double(value).squareRoot())
+        while root.multipliedFullWidth(by: root).high != 0 || root * root > value { root -= 1 }
+        while true {
+            let next = root + 1
+            let square = next.multipliedFullWidth(by: next)
+            guard square.high == 0, square.low <= value else { break }
+            root = next
+        }
+        let cap: UInt64 = value >> 32 == 0 ? 0xFFFF : 0xFFFF_FFFF
+        if value - root * root > root && root != cap { root += 1 }
+        return UInt32(truncatingIfNeeded: root)
+    }
+
+    /// The C's bit-by-bit square root (`Sqrt32`), kept as the definition the fast one is tested against.
     static func squareRoot32(_ value: UInt32) -> UInt16 {
         guard value != 0 else { return 0 }
         var number = value, result: UInt32 = 0
@@ -154,7 +192,8 @@ public struct MicroFrontend: Sendable {
         return UInt16(truncatingIfNeeded: result)
     }
 
-    static func squareRoot64(_ value: UInt64) -> UInt32 {
+    /// The C's bit-by-bit `Sqrt64`, kept as the definition the fast one is tested against.
+    static func bitwiseSquareRoot64(_ value: UInt64) -> UInt32 {
         guard value >> 32 != 0 else { return UInt32(squareRoot32(UInt32(value))) }
         var number = value, result: UInt64 = 0
         let maximumBit = UInt64(value.leadingZeroBitCount) | 1

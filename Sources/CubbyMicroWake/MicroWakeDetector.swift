@@ -35,10 +35,12 @@ public final class MicroWakeDetector: WakeDetector {
         min(0.99, max(0.5, manifest + (0.5 - sensitivity) * 0.2))
     }
 
-    public init(manifestPath: String, settings: WakeSettings, secondStage: Bool = false) throws(CubbyError) {
+    /// `cutoff`, when given, replaces the manifest's and the sensitivity's (for makers tuning a model, and
+    /// the benchmark's sweep).
+    public init(manifestPath: String, settings: WakeSettings, secondStage: Bool = false, cutoff: Double? = nil) throws(CubbyError) {
         model = try MicroWakeModel(manifestPath: manifestPath)
         phrase = settings.phrases.first ?? model.manifest.wakeWord.lowercased()
-        cutoff = Self.cutoff(manifest: model.manifest.probabilityCutoff, sensitivity: settings.sensitivity)
+        self.cutoff = cutoff ?? Self.cutoff(manifest: model.manifest.probabilityCutoff, sensitivity: settings.sensitivity)
         refractorySamples = Int64(AudioFormat.speech.samples(forMilliseconds: settings.refractoryMilliseconds))
         verifier = secondStage ? try NearMissVerifier(phrases: settings.phrases, pronunciations: settings.pronunciations) : nil
     }

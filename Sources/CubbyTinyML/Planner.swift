@@ -272,6 +272,9 @@ struct Planner {
         guard depthwise ? (filter.shape[0] == 1 && outputDepth == depth * multiplier) : filter.shape[3] == depth, output.shape[3] == outputDepth else {
             throw refuse("\(name)'s filter \(filter.shape) does not fit its input \(input.shape)")
         }
+        // The input plus its offset must fit 16 bits for the convolution's multiply-adds: it does for
+        // any int8 tensor (the offset is minus its zero point, within -127...128).
+        guard (-128...127).contains(input.zeroPoint) else { throw refuse("\(name)'s input zero point \(input.zeroPoint) is outside int8") }
         let effectiveH = (kernelH - 1) * dilationH + 1, effectiveW = (kernelW - 1) * dilationW + 1
         let outputH: Int, outputW: Int, padTop: Int, padLeft: Int
         if padding == .same {
@@ -294,7 +297,7 @@ struct Planner {
             guard bias.count == outputDepth else { throw refuse("\(name)'s bias has \(bias.count) values for \(outputDepth) channels") }
         }
         return Convolution(
-            input: base + op.inputs[0], output: base + op.outputs[0], filter: weights.map { Int32(Int8(bitPattern: $0)) }, bias: bias,
+            input: base + op.inputs[0], output: base + op.outputs[0], filter: weights.map { Int16(Int8(bitPattern: $0)) }, bias: bias,
             inputHeight: height, inputWidth: width, inputDepth: depth, outputHeight: outputH, outputWidth: outputW, outputDepth: outputDepth,
             kernelHeight: kernelH, kernelWidth: kernelW, strideHeight: strideH, strideWidth: strideW, dilationHeight: dilationH, dilationWidth: dilationW,
             padTop: padTop, padLeft: padLeft, depthwise: depthwise, depthMultiplier: multiplier,

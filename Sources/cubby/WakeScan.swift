@@ -28,6 +28,9 @@ struct Wake: ParsableCommand {
         @Option(help: ArgumentHelp("0…1; higher hears the phrase more readily. Default: the engine's shipping default (\(WakeSettings.defaultSensitivity)).", valueName: "s"))
         var sensitivity: Double?
 
+        @Option(help: ArgumentHelp("With --model: the probability cutoff (0…1) instead of the manifest's moved by --sensitivity.", valueName: "p"))
+        var cutoff: Double?
+
         @Flag(inversion: .prefixedNo, help: "Check each detection against the phrase's near misses (a second decode), as the toy does by default.")
         var verify = true
 
@@ -40,6 +43,7 @@ struct Wake: ParsableCommand {
         func validate() throws {
             if let sensitivity, !(0...1).contains(sensitivity) { throw ValidationError("--sensitivity must be between 0 and 1") }
             if phrase == nil && model == nil { throw ValidationError("give --phrase, --model, or both") }
+            if let cutoff, model == nil || !(0..<1).contains(cutoff) { throw ValidationError("--cutoff needs --model and a value from 0 to below 1") }
             if let phrase, phrase.trimmingSpaces().isEmpty { throw ValidationError("--phrase must not be empty") }
         }
 
@@ -54,7 +58,7 @@ struct Wake: ParsableCommand {
             var failed = false
             for file in files {
                 do {
-                    for detection in try Self.scan(file, settings: settings, model: model, frontEnd: frontEnd) {
+                    for detection in try Self.scan(file, settings: settings, model: model, cutoff: cutoff, frontEnd: frontEnd) {
                         print(Self.json(file: file, detection))
                     }
                 } catch {
@@ -67,11 +71,12 @@ struct Wake: ParsableCommand {
 
         /// A fresh engine per file, fed in 20 ms chunks as the daemon feeds it from the microphone. With the
         /// front end, the echo canceller runs against a silent reference: the same work as on the toy.
-        static func scan(_ file: String, settings: WakeSettings, model: String? = nil, frontEnd useFrontEnd: Bool = false) throws(CubbyError) -> [WakeDetection] {
+        static func scan(_ file: String, settings: WakeSettings, model: String? = nil, cutoff: Double? = nil,
+                         frontEnd useFrontEnd: Bool = false) throws(CubbyError) -> [WakeDetection] {
             let reader = try WAVFileReader(path: file)
             let spotter: any WakeDetector
             if let model {
-                spotter = try MicroWakeDetector(manifestPath: model, settings: settings, secondStage: settings.verifyNearMisses)
+                spotter = try MicroWakeDetector(manifestPath: model, settings: settings, secondStage: settings.verifyNearMisses, cutoff: cutoff)
             } else {
                 spotter = try PocketSphinxSpotter(settings: settings)
             }

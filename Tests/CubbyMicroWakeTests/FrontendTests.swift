@@ -42,4 +42,15 @@ import Testing
         chunked.reset()
         #expect(chunked.features(Array(samples.prefix(2_000))) == Array(expected.prefix(10)), "a reset front end starts afresh")
     }
+
+    @Test func theFastSquareRootIsTheCsBitByBitOne() {
+        var generator = SystemRandomNumberGenerator()
+        var values: [UInt64] = [0, 1, 2, 3, 4, 0xFFFF, 0xFFFE_0001, 0xFFFF_FFFF, 1 << 32, (1 << 32) + 1, UInt64.max, UInt64.max - 1, 0xFFFF_FFFE_0000_0001]
+        for bits in 1...64 {
+            for _ in 0..<400 { values.append(UInt64.random(in: 0...UInt64.max, using: &generator) >> (64 - bits)) }
+        }
+        for root in [UInt64(65_535), 65_536, 4_294_967_295] { values += [root * root &- 1, root &* root, root &* root &+ root, root &* root &+ root &+ 1] }
+        let differing = values.filter { MicroFrontend.squareRoot64($0) != MicroFrontend.bitwiseSquareRoot64($0) }
+        #expect(differing.isEmpty, "\(differing.prefix(5))")
+    }
 }
