@@ -12,9 +12,19 @@ struct FixedPointFFT {
     private let superReal: [Int32], superImaginary: [Int32]
     /// For each element of the complex work buffer, which input pair lands there.
     private let scatter: [Int]
-    /// Each stage, deepest first: its radix, its span (`m`) and its twiddle stride.
-    private let stages: [(radix: Int, span: Int, stride: Int)]
-    private var real: [Int32], imaginary: [Int32]
+    /// Each stage, deepest first: its radix, its span (`m`), and its twiddles laid out contiguously, k by
+    /// k (for radix 4, the three products' twiddles one after another), so the butterflies of a group run
+    /// as a loop over contiguous 16-bit values the compiler vectorises.
+    private let stages: [Stage]
+    /// The complex work buffer: every value C keeps as int16 is kept as int16.
+    private var real: [Int16], imaginary: [Int16]
+
+    struct Stage {
+        var radix: Int
+        var span: Int
+        var twiddleReal: [Int16]
+        var twiddleImaginary: [Int16]
+    }
 
     init() {
         size = FrontendTables.fftSize
@@ -26,7 +36,7 @@ struct FixedPointFFT {
         superImaginary = superTwiddles.map { Int32($0.1) }
         let factors = FrontendTables.factors()
         var scatter = [Int](repeating: 0, count: half)
-        var stages: [(radix: Int, span: Int, stride: Int)] = []
+        var walked: [(radix: Int, span: Int, stride: Int)] = []
         // kf_work's recursion, walked once to record where each input goes and the stages in order.
         func walk(output: Int, input: Int, stride: Int, factor: Int) {
             let radix = factors[factor], span = factors[factor + 1]
@@ -35,11 +45,21 @@ struct FixedPointFFT {
             } else {
                 for k in 0..<radix { walk(output: output + k * span, input: input + k * stride, stride: stride * radix, factor: factor + 2) }
             }
-            if output == 0 { stages.append((radix, span, stride)) }
+            if output == 0 { walked.append((radix, span, stride)) }
         }
         walk(output: 0, input: 0, stride: 1, factor: 0)
         self.scatter = scatter
-        self.stages = stages
+        stages = walked.map { stage in
+            let products = stage.radix - 1
+            var real: [Int16] = [], imaginary: [Int16] = []
+            for product in 1...products {
+                for k in 0..<stage.span {
+                    real.append(twiddles[product * k * stage.stride].0)
+                    imaginary.append(twiddles[product * k * stage.stride].1)
+                }
+            }
+            return Stage(radix: stage.radix, span: stage.span, twiddleReal: real, twiddleImaginary: imaginary)
+        }
         real = Array(repeating: 0, count: half)
         imaginary = Array(repeating: 0, count: half)
     }
@@ -56,20 +76,20 @@ struct FixedPointFFT {
         let (scatter, stages) = (scatter, stages)
         real.withUnsafeMutableBufferPointer { re in
             imaginary.withUnsafeMutableBufferPointer { im in
-                twiddleReal.withUnsafeBufferPointer { tr in
-                    twiddleImaginary.withUnsafeBufferPointer { ti in
-                        samples.withUnsafeBufferPointer { input in
-                            for index in 0..<half {
-                                re[index] = Int32(input[2 * scatter[index]])
-                                im[index] = Int32(input[2 * scatter[index] + 1])
-                            }
-                        }
-                        for stage in stages {
+                samples.withUnsafeBufferPointer { input in
+                    for index in 0..<half {
+                        re[index] = input[2 * scatter[index]]
+                        im[index] = input[2 * scatter[index] + 1]
+                    }
+                }
+                for stage in stages {
+                    stage.twiddleReal.withUnsafeBufferPointer { tr in
+                        stage.twiddleImaginary.withUnsafeBufferPointer { ti in
                             for base in stride(from: 0, to: half, by: stage.radix * stage.span) {
                                 if stage.radix == 4 {
-                                    Self.butterfly4(re, im, tr, ti, at: base, stride: stage.stride, span: stage.span)
+                                    Self.butterfly4(re.baseAddress! + base, im.baseAddress! + base, tr.baseAddress!, ti.baseAddress!, span: stage.span)
                                 } else {
-                                    Self.butterfly2(re, im, tr, ti, at: base, stride: stage.stride, span: stage.span)
+                                    Self.butterfly2(re.baseAddress! + base, im.baseAddress! + base, tr.baseAddress!, ti.baseAddress!, span: stage.span)
                                 }
                             }
                         }
@@ -77,14 +97,14 @@ struct FixedPointFFT {
                 }
             }
         }
-        let dcReal = Self.divide(real[0], by: 2), dcImaginary = Self.divide(imaginary[0], by: 2)
+        let dcReal = Self.divide(Int32(real[0]), by: 2), dcImaginary = Self.divide(Int32(imaginary[0]), by: 2)
         outReal[0] = Self.wrap(dcReal &+ dcImaginary)
         outImaginary[0] = 0
         outReal[half] = Self.wrap(dcReal &- dcImaginary)
         outImaginary[half] = 0
         for k in 1...(half / 2) {
-            let fpkR = Self.divide(real[k], by: 2), fpkI = Self.divide(imaginary[k], by: 2)
-            let fpnkR = Self.divide(real[half - k], by: 2), fpnkI = Self.divide(Self.wrap(-imaginary[half - k]), by: 2)
+            let fpkR = Self.divide(Int32(real[k]), by: 2), fpkI = Self.divide(Int32(imaginary[k]), by: 2)
+            let fpnkR = Self.divide(Int32(real[half - k]), by: 2), fpnkI = Self.divide(Self.wrap(-Int32(imaginary[half - k])), by: 2)
             let f1kR = Self.wrap(fpkR &+ fpnkR), f1kI = Self.wrap(fpkI &+ fpnkI)
             let f2kR = Self.wrap(fpkR &- fpnkR), f2kI = Self.wrap(fpkI &- fpnkI)
             let twR = Self.round(f2kR &* superReal[k - 1] &- f2kI &* superImaginary[k - 1])
@@ -96,41 +116,43 @@ struct FixedPointFFT {
         }
     }
 
-    @inline(__always)
-    private static func multiply(_ aR: Int32, _ aI: Int32, _ bR: Int32, _ bI: Int32) -> (Int32, Int32) {
-        (round(aR &* bR &- aI &* bI), round(aR &* bI &+ aI &* bR))
-    }
+    /// `sround` of a product of two int16 values, back to int16.
+    @inline(__always) static func round16(_ x: Int32) -> Int16 { Int16(truncatingIfNeeded: (x &+ (1 << 14)) >> 15) }
+    /// `C_FIXDIV` on an int16 value.
+    @inline(__always) static func divide16(_ x: Int16, by divisor: Int32) -> Int16 { round16(Int32(x) &* (32_767 / divisor)) }
 
-    private static func butterfly4(_ re: UnsafeMutableBufferPointer<Int32>, _ im: UnsafeMutableBufferPointer<Int32>,
-                                   _ tr: UnsafeBufferPointer<Int32>, _ ti: UnsafeBufferPointer<Int32>, at base: Int, stride: Int, span m: Int) {
+    /// One group's radix-4 butterflies: `m` of them, over contiguous values and twiddles.
+    private static func butterfly4(_ re: UnsafeMutablePointer<Int16>, _ im: UnsafeMutablePointer<Int16>,
+                                   _ tr: UnsafePointer<Int16>, _ ti: UnsafePointer<Int16>, span m: Int) {
         for k in 0..<m {
-            let i0 = base + k, i1 = i0 + m, i2 = i0 + 2 * m, i3 = i0 + 3 * m
-            let f0R = divide(re[i0], by: 4), f0I = divide(im[i0], by: 4)
-            let f1R = divide(re[i1], by: 4), f1I = divide(im[i1], by: 4)
-            let f2R = divide(re[i2], by: 4), f2I = divide(im[i2], by: 4)
-            let f3R = divide(re[i3], by: 4), f3I = divide(im[i3], by: 4)
-            let s0 = multiply(f1R, f1I, tr[k * stride], ti[k * stride])
-            let s1 = multiply(f2R, f2I, tr[2 * k * stride], ti[2 * k * stride])
-            let s2 = multiply(f3R, f3I, tr[3 * k * stride], ti[3 * k * stride])
-            let s5R = wrap(f0R &- s1.0), s5I = wrap(f0I &- s1.1)
-            let g0R = wrap(f0R &+ s1.0), g0I = wrap(f0I &+ s1.1)
-            let s3R = wrap(s0.0 &+ s2.0), s3I = wrap(s0.1 &+ s2.1)
-            let s4R = wrap(s0.0 &- s2.0), s4I = wrap(s0.1 &- s2.1)
-            re[i2] = wrap(g0R &- s3R); im[i2] = wrap(g0I &- s3I)
-            re[i0] = wrap(g0R &+ s3R); im[i0] = wrap(g0I &+ s3I)
-            re[i1] = wrap(s5R &+ s4I); im[i1] = wrap(s5I &- s4R)
-            re[i3] = wrap(s5R &- s4I); im[i3] = wrap(s5I &+ s4R)
+            let f0R = divide16(re[k], by: 4), f0I = divide16(im[k], by: 4)
+            let f1R = Int32(divide16(re[k + m], by: 4)), f1I = Int32(divide16(im[k + m], by: 4))
+            let f2R = Int32(divide16(re[k + 2 * m], by: 4)), f2I = Int32(divide16(im[k + 2 * m], by: 4))
+            let f3R = Int32(divide16(re[k + 3 * m], by: 4)), f3I = Int32(divide16(im[k + 3 * m], by: 4))
+            let w1R = Int32(tr[k]), w1I = Int32(ti[k]), w2R = Int32(tr[m + k]), w2I = Int32(ti[m + k]), w3R = Int32(tr[2 * m + k]), w3I = Int32(ti[2 * m + k])
+            let s0R = round16(f1R &* w1R &- f1I &* w1I), s0I = round16(f1R &* w1I &+ f1I &* w1R)
+            let s1R = round16(f2R &* w2R &- f2I &* w2I), s1I = round16(f2R &* w2I &+ f2I &* w2R)
+            let s2R = round16(f3R &* w3R &- f3I &* w3I), s2I = round16(f3R &* w3I &+ f3I &* w3R)
+            let s5R = f0R &- s1R, s5I = f0I &- s1I
+            let g0R = f0R &+ s1R, g0I = f0I &+ s1I
+            let s3R = s0R &+ s2R, s3I = s0I &+ s2I
+            let s4R = s0R &- s2R, s4I = s0I &- s2I
+            re[k + 2 * m] = g0R &- s3R; im[k + 2 * m] = g0I &- s3I
+            re[k] = g0R &+ s3R; im[k] = g0I &+ s3I
+            re[k + m] = s5R &+ s4I; im[k + m] = s5I &- s4R
+            re[k + 3 * m] = s5R &- s4I; im[k + 3 * m] = s5I &+ s4R
         }
     }
 
-    private static func butterfly2(_ re: UnsafeMutableBufferPointer<Int32>, _ im: UnsafeMutableBufferPointer<Int32>,
-                                   _ tr: UnsafeBufferPointer<Int32>, _ ti: UnsafeBufferPointer<Int32>, at base: Int, stride: Int, span m: Int) {
+    private static func butterfly2(_ re: UnsafeMutablePointer<Int16>, _ im: UnsafeMutablePointer<Int16>,
+                                   _ tr: UnsafePointer<Int16>, _ ti: UnsafePointer<Int16>, span m: Int) {
         for k in 0..<m {
-            let aR = divide(re[base + k], by: 2), aI = divide(im[base + k], by: 2)
-            let bR = divide(re[base + k + m], by: 2), bI = divide(im[base + k + m], by: 2)
-            let t = multiply(bR, bI, tr[k * stride], ti[k * stride])
-            re[base + k + m] = wrap(aR &- t.0); im[base + k + m] = wrap(aI &- t.1)
-            re[base + k] = wrap(aR &+ t.0); im[base + k] = wrap(aI &+ t.1)
+            let aR = divide16(re[k], by: 2), aI = divide16(im[k], by: 2)
+            let bR = Int32(divide16(re[k + m], by: 2)), bI = Int32(divide16(im[k + m], by: 2))
+            let wR = Int32(tr[k]), wI = Int32(ti[k])
+            let tR = round16(bR &* wR &- bI &* wI), tI = round16(bR &* wI &+ bI &* wR)
+            re[k + m] = aR &- tR; im[k + m] = aI &- tI
+            re[k] = aR &+ tR; im[k] = aI &+ tI
         }
     }
 }

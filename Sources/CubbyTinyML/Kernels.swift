@@ -28,32 +28,26 @@ struct Convolution {
     /// read through unchecked buffer pointers. Sums run filter position by filter position (integer sums
     /// wrap the same in any order), with the input's offset added once per input value, so the innermost
     /// loop is a contiguous multiply-add the compiler vectorises.
-    func run(_ tensors: inout [[Int8]]) {
-        let offset = inputOffset
-        let shifted = tensors[input].map { Int16(truncatingIfNeeded: Int32($0) &+ offset) }
-        var result = [Int8](repeating: 0, count: outputHeight * outputWidth * outputDepth)
-        var sums = [Int32](repeating: 0, count: outputDepth)
-        shifted.withUnsafeBufferPointer { image in
-            filter.withUnsafeBufferPointer { weights in
-                sums.withUnsafeMutableBufferPointer { sums in
-                    for outY in 0..<outputHeight {
-                        for outX in 0..<outputWidth {
-                            accumulate(outY: outY, outX: outX, image: image, weights: weights, into: sums)
-                            let base = (outY * outputWidth + outX) * outputDepth
-                            for channel in 0..<outputDepth {
-                                var sum = sums[channel]
-                                if !bias.isEmpty { sum = sum &+ bias[channel] }
-                                let scaled = channel < roundUpChannels
-                                    ? FixedPoint.multiplyRoundingUp(sum, multipliers[channel], shift: shifts[channel])
-                                    : FixedPoint.multiply(sum, multipliers[channel], shift: shifts[channel])
-                                result[base + channel] = Int8(truncatingIfNeeded: min(max(scaled &+ outputZeroPoint, range.lowerBound), range.upperBound))
-                            }
-                        }
+    func run(input: UnsafeMutablePointer<Int8>, output: UnsafeMutablePointer<Int8>, scratch: UnsafeMutablePointer<Int16>, sums: UnsafeMutablePointer<Int32>) {
+        let count = inputHeight * inputWidth * inputDepth
+        for index in 0..<count { scratch[index] = Int16(truncatingIfNeeded: Int32(input[index]) &+ inputOffset) }
+        let image = UnsafeBufferPointer(start: scratch, count: count), channels = UnsafeMutableBufferPointer(start: sums, count: outputDepth)
+        filter.withUnsafeBufferPointer { weights in
+            for outY in 0..<outputHeight {
+                for outX in 0..<outputWidth {
+                    accumulate(outY: outY, outX: outX, image: image, weights: weights, into: channels)
+                    let base = output + (outY * outputWidth + outX) * outputDepth
+                    for channel in 0..<outputDepth {
+                        var sum = channels[channel]
+                        if !bias.isEmpty { sum = sum &+ bias[channel] }
+                        let scaled = channel < roundUpChannels
+                            ? FixedPoint.multiplyRoundingUp(sum, multipliers[channel], shift: shifts[channel])
+                            : FixedPoint.multiply(sum, multipliers[channel], shift: shifts[channel])
+                        base[channel] = Int8(truncatingIfNeeded: min(max(scaled &+ outputZeroPoint, range.lowerBound), range.upperBound))
                     }
                 }
             }
         }
-        tensors[output] = result
     }
 
     /// The sums of one output pixel, every channel, before bias and requantisation.
@@ -99,24 +93,20 @@ struct FullyConnected {
     var multiplier: Int32, shift: Int
     var range: ClosedRange<Int32>
 
-    func run(_ tensors: inout [[Int8]]) {
-        var result = [Int8](repeating: 0, count: batches * outputDepth)
-        tensors[input].withUnsafeBufferPointer { values in
-            weights.withUnsafeBufferPointer { weights in
-                for batch in 0..<batches {
-                    for unit in 0..<outputDepth {
-                        var sum: Int32 = 0
-                        for depth in 0..<inputDepth {
-                            sum = sum &+ (weights[unit * inputDepth + depth] &+ weightsOffset) &* (Int32(values[batch * inputDepth + depth]) &+ inputOffset)
-                        }
-                        if !bias.isEmpty { sum = sum &+ bias[unit] }
-                        let scaled = FixedPoint.multiplyRoundingOnce(sum, multiplier, shift: shift) &+ outputZeroPoint
-                        result[batch * outputDepth + unit] = Int8(truncatingIfNeeded: min(max(scaled, range.lowerBound), range.upperBound))
+    func run(input values: UnsafeMutablePointer<Int8>, output: UnsafeMutablePointer<Int8>) {
+        weights.withUnsafeBufferPointer { weights in
+            for batch in 0..<batches {
+                for unit in 0..<outputDepth {
+                    var sum: Int32 = 0
+                    for depth in 0..<inputDepth {
+                        sum = sum &+ (weights[unit * inputDepth + depth] &+ weightsOffset) &* (Int32(values[batch * inputDepth + depth]) &+ inputOffset)
                     }
+                    if !bias.isEmpty { sum = sum &+ bias[unit] }
+                    let scaled = FixedPoint.multiplyRoundingOnce(sum, multiplier, shift: shift) &+ outputZeroPoint
+                    output[batch * outputDepth + unit] = Int8(truncatingIfNeeded: min(max(scaled, range.lowerBound), range.upperBound))
                 }
             }
         }
-        tensors[output] = result
     }
 }
 

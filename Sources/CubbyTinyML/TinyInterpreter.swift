@@ -13,10 +13,21 @@ import Foundation
 /// every released model).
 public final class TinyInterpreter {
     public let model: TFLiteModel
-    private var tensors: [[Int8]]
-    private var subgraphPlans: [[Step]]
-    private var subgraphTensorBase: [Int]
-    private var resources: [[Int8]]
+    /// Every int8 and uint8 tensor of every subgraph, and every variable, in one block of memory allocated
+    /// once: a step reads and writes it in place, with no allocation while the model runs.
+    private let arena: UnsafeMutablePointer<Int8>
+    private let arenaSize: Int
+    /// Where each tensor (by global index) and each variable starts in the arena, and how long it is.
+    private let offsets: [Int]
+    private let counts: [Int]
+    private let variableOffsets: [Int]
+    private let variableCounts: [Int]
+    /// The constants, copied back before the initialisation subgraph runs again after a reset.
+    private let constants: [(offset: Int, bytes: [Int8])]
+    /// Scratch for the convolutions: the shifted input and one pixel's sums.
+    private let scratch: UnsafeMutablePointer<Int16>
+    private let sums: UnsafeMutablePointer<Int32>
+    private let subgraphPlans: [[Step]]
     private var initialised = false
     let inputTensor: Int
     let outputTensor: Int
@@ -36,17 +47,19 @@ public final class TinyInterpreter {
         guard main.inputs.count == 1, main.outputs.count == 1 else {
             throw CubbyError(.wake, "the model has \(main.inputs.count) inputs and \(main.outputs.count) outputs; a wake-word model has one of each", context: model.source)
         }
-        // Every subgraph's tensors live in one table, each subgraph's from its base index.
-        var base: [Int] = []
-        var all: [[Int8]] = []
-        for subgraph in model.subgraphs {
-            base.append(all.count)
-            for tensor in subgraph.tensors {
-                all.append(tensor.type == .int8 || tensor.type == .uint8 ? (tensor.data.map { $0.map { Int8(bitPattern: $0) } } ?? Array(repeating: 0, count: tensor.elementCount)) : [])
-            }
+        inputTensor = main.inputs[0]
+        outputTensor = main.outputs[0]
+        let input = main.tensors[inputTensor], output = main.tensors[outputTensor]
+        guard input.type == .int8, output.type == .int8 || output.type == .uint8, !input.scales.isEmpty, !output.scales.isEmpty else {
+            throw CubbyError(.wake, "the model takes \(input.type) and gives \(output.type); a wake-word model takes quantized INT8 and gives INT8 or UINT8", context: model.source)
         }
-        tensors = all
-        subgraphTensorBase = base
+        // Every subgraph's tensors in one table, each subgraph's from its base index.
+        var base: [Int] = []
+        var tensors: [TFLiteTensor] = []
+        for subgraph in model.subgraphs {
+            base.append(tensors.count)
+            tensors += subgraph.tensors
+        }
         var names: [String: Int] = [:]
         var plans: [[Step]] = []
         for (index, subgraph) in model.subgraphs.enumerated() {
@@ -55,13 +68,59 @@ public final class TinyInterpreter {
             names = planner.resources
         }
         subgraphPlans = plans
-        resources = Array(repeating: [], count: names.count)
-        inputTensor = main.inputs[0]
-        outputTensor = main.outputs[0]
-        let input = main.tensors[inputTensor], output = main.tensors[outputTensor]
-        guard input.type == .int8, output.type == .int8 || output.type == .uint8, !input.scales.isEmpty, !output.scales.isEmpty else {
-            throw CubbyError(.wake, "the model takes \(input.type) and gives \(output.type); a wake-word model takes quantized INT8 and gives INT8 or UINT8", context: model.source)
+
+        // The arena: tensors first, then variables, each as long as the values assigned to it.
+        var offsets: [Int] = [], counts: [Int] = [], size = 0, constants: [(offset: Int, bytes: [Int8])] = []
+        for tensor in tensors {
+            let count = tensor.type == .int8 || tensor.type == .uint8 ? tensor.elementCount : 0
+            offsets.append(size)
+            counts.append(count)
+            if count > 0, let data = tensor.data {
+                guard data.count == count else { throw CubbyError(.wake, "the tensor \"\(tensor.name)\" holds \(data.count) bytes for \(count) values", context: model.source) }
+                constants.append((size, data.map { Int8(bitPattern: $0) }))
+            }
+            size += count
         }
+        var variableCounts = Array(repeating: -1, count: names.count)
+        for step in plans.joined() {
+            guard case .assign(let variable, let from) = step else { continue }
+            guard variableCounts[variable] == -1 || variableCounts[variable] == counts[from] else {
+                throw CubbyError(.wake, "a variable is assigned values of two sizes", context: model.source)
+            }
+            variableCounts[variable] = counts[from]
+        }
+        for step in plans.joined() {
+            guard case .read(let variable, let into) = step else { continue }
+            guard variableCounts[variable] == counts[into] else {
+                throw CubbyError(.wake, variableCounts[variable] == -1 ? "a variable is read but never assigned" : "a variable is read into a tensor of another size",
+                                 context: model.source)
+            }
+        }
+        var variableOffsets: [Int] = []
+        for count in variableCounts {
+            variableOffsets.append(size)
+            size += max(count, 0)
+        }
+        arenaSize = max(size, 1)
+        arena = .allocate(capacity: arenaSize)
+        arena.initialize(repeating: 0, count: arenaSize)
+        self.offsets = offsets
+        self.counts = counts
+        self.variableOffsets = variableOffsets
+        self.variableCounts = variableCounts.map { max($0, 0) }
+        self.constants = constants
+        let convolutions = plans.joined().compactMap { step -> Convolution? in
+            if case .convolution(let convolution) = step { return convolution } else { return nil }
+        }
+        let scratchSize = max(convolutions.map { $0.inputHeight * $0.inputWidth * $0.inputDepth }.max() ?? 0, 1)
+        scratch = .allocate(capacity: scratchSize)
+        scratch.initialize(repeating: 0, count: scratchSize)
+        let sumsSize = max(convolutions.map(\.outputDepth).max() ?? 0, 1)
+        sums = .allocate(capacity: sumsSize)
+        sums.initialize(repeating: 0, count: sumsSize)
+        let block = arena
+        for constant in constants { constant.bytes.withUnsafeBufferPointer { (block + constant.offset).update(from: $0.baseAddress!, count: $0.count) } }
+
         inputShape = input.shape
         inputScale = input.scale
         inputZeroPoint = input.zeroPoint
@@ -70,63 +129,75 @@ public final class TinyInterpreter {
         outputIsUnsigned = output.type == .uint8
     }
 
+    deinit {
+        arena.deallocate()
+        scratch.deallocate()
+        sums.deallocate()
+    }
+
     /// Forgets the streaming state: the variables start again from the model's own initial values.
     public func reset() {
         initialised = false
-        for index in resources.indices { resources[index] = [] }
+        arena.update(repeating: 0, count: arenaSize)
+        for constant in constants { constant.bytes.withUnsafeBufferPointer { (arena + constant.offset).update(from: $0.baseAddress!, count: $0.count) } }
     }
 
     /// Runs one step on `input` (the input tensor's int8 values); returns the output tensor's raw values
     /// (uint8 outputs as their bit patterns).
     public func invoke(_ input: [Int8]) throws(CubbyError) -> [Int8] {
-        guard input.count == tensors[inputTensor].count else {
-            throw CubbyError(.wake, "the model takes \(tensors[inputTensor].count) values a step, not \(input.count)", context: model.source)
+        guard input.count == counts[inputTensor] else {
+            throw CubbyError(.wake, "the model takes \(counts[inputTensor]) values a step, not \(input.count)", context: model.source)
         }
-        tensors[inputTensor] = input
-        try run(0)
-        return tensors[outputTensor]
+        input.withUnsafeBufferPointer { (arena + offsets[inputTensor]).update(from: $0.baseAddress!, count: $0.count) }
+        run(0)
+        return Array(UnsafeBufferPointer(start: arena + offsets[outputTensor], count: counts[outputTensor]))
     }
 
-    private func run(_ subgraph: Int) throws(CubbyError) {
+    private func at(_ tensor: Int) -> UnsafeMutablePointer<Int8> { arena + offsets[tensor] }
+
+    private func run(_ subgraph: Int) {
         for step in subgraphPlans[subgraph] {
             switch step {
             case .callOnce(let initial):
                 if !initialised {
                     initialised = true
-                    try run(initial)
+                    run(initial)
                 }
-            case .assign(let resource, let from):
-                resources[resource] = tensors[from]
-            case .read(let resource, let into):
-                guard resources[resource].count == tensors[into].count else {
-                    throw CubbyError(.wake, "a variable was read before it was given a value of its size", context: model.source)
-                }
-                tensors[into] = resources[resource]
+            case .assign(let variable, let from):
+                (arena + variableOffsets[variable]).update(from: at(from), count: variableCounts[variable])
+            case .read(let variable, let into):
+                at(into).update(from: arena + variableOffsets[variable], count: variableCounts[variable])
             case .copy(let from, let into):
-                tensors[into] = tensors[from]
+                at(into).update(from: at(from), count: counts[into])
             case .concatenate(let inputs, let into, let outer, let sizes):
-                var result: [Int8] = []
-                result.reserveCapacity(tensors[into].count)
+                var target = at(into)
                 for block in 0..<outer {
-                    for (input, size) in zip(inputs, sizes) { result += tensors[input][(block * size)..<((block + 1) * size)] }
+                    for (input, size) in zip(inputs, sizes) {
+                        target.update(from: at(input) + block * size, count: size)
+                        target += size
+                    }
                 }
-                tensors[into] = result
             case .gather(let from, let into, let indices):
-                let source = tensors[from]
-                tensors[into] = indices.map { source[$0] }
+                let source = at(from), target = at(into)
+                for (position, index) in indices.enumerated() { target[position] = source[index] }
             case .split(let from, let outputs):
-                let source = tensors[from]
-                for output in outputs { tensors[output.tensor] = output.indices.map { source[$0] } }
+                let source = at(from)
+                for output in outputs {
+                    let target = at(output.tensor)
+                    for (position, index) in output.indices.enumerated() { target[position] = source[index] }
+                }
             case .convolution(let convolution):
-                convolution.run(&tensors)
+                convolution.run(input: at(convolution.input), output: at(convolution.output), scratch: scratch, sums: sums)
             case .fullyConnected(let layer):
-                layer.run(&tensors)
+                layer.run(input: at(layer.input), output: at(layer.output))
             case .lookup(let from, let into, let table):
-                tensors[into] = tensors[from].map { table[Int($0) + 128] }
+                let source = at(from), target = at(into)
+                for index in 0..<counts[into] { target[index] = table[Int(source[index]) + 128] }
             case .requantize(let from, let into, let inputZeroPoint, let multiplier, let shift, let outputZeroPoint, let range):
-                tensors[into] = tensors[from].map { value in
-                    let scaled = FixedPoint.multiply(Int32(value) - inputZeroPoint, multiplier, shift: shift) + outputZeroPoint
-                    return Int8(truncatingIfNeeded: min(max(scaled, range.lowerBound), range.upperBound))
+                let source = at(from), target = at(into)
+                for index in 0..<counts[into] {
+                    let scaled = FixedPoint.multiply(Int32(source[index]) - inputZeroPoint, multiplier, shift: shift) + outputZeroPoint
+                    target[index] = Int8(truncatingIfNeeded: min(max(scaled, range.lowerBound), range.upperBound))
                 }
             }
         }
