@@ -10,6 +10,10 @@ public final class MicroWakeModel {
     let interpreter: TinyInterpreter
     /// Feature frames per inference (the model's input height: 3 for the released models).
     public let stride: Int
+    /// How a feature too loud for int8 is fed: saturated (the toy's way), or wrapped around as
+    /// pymicro-wakeword's numpy cast does (only the bit-exact tests want that: a shout would reach the
+    /// model as near-silence).
+    public var wrapsLikeReference = false
     private var pending: [[UInt16]] = []
 
     public convenience init(manifestPath: String) throws(CubbyError) {
@@ -30,10 +34,12 @@ public final class MicroWakeModel {
 
     /// The int8 value the model sees for a feature, as pymicro-wakeword computes it: the float feature
     /// (value × 0.0390625) over the input scale plus its zero point, in double precision, rounded half to
-    /// even, stored as int8.
+    /// even. Above 127 (a raw feature of 667 or more: clipped or shouted audio) it saturates, unless
+    /// `wrapsLikeReference`.
     public func quantize(_ feature: UInt16) -> Int8 {
         let scaled = Double(feature) * MicroFrontend.featureScale / Double(interpreter.inputScale) + Double(interpreter.inputZeroPoint)
-        return Int8(truncatingIfNeeded: Int64(scaled.rounded(.toNearestOrEven)))
+        let rounded = Int64(scaled.rounded(.toNearestOrEven))
+        return wrapsLikeReference ? Int8(truncatingIfNeeded: rounded) : Int8(clamping: rounded)
     }
 
     /// Takes one feature frame; after every `stride` frames runs the model and returns its raw output

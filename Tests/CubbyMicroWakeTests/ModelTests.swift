@@ -14,6 +14,7 @@ import Testing
     func compare(_ path: String, model name: String) throws {
         let reference = try ReferenceWake.of(path, model: name)
         let model = try MicroWakeModel(manifestPath: try ReferenceWake.paths(name).manifest)
+        model.wrapsLikeReference = true
         #expect(model.stride == 3)
         var frontend = MicroFrontend()
         let frames = frontend.features(try WAVAudio.read(contentsOf: path).samples)
@@ -40,5 +41,13 @@ import Testing
         clips.append(try WakeClips.spoken("Alexa, what time is it? Hey Jarvis, hey Mycroft, okay Nabu.", in: folder, name: "spoken"))
         clips += try WakeClips.hard(in: folder)
         for clip in clips { try compare(clip, model: model) }
+    }
+
+    @Test func aShoutTooLoudForInt8SaturatesWhereTheReferenceWrapsAround() throws {
+        let model = try MicroWakeModel(manifestPath: try ReferenceWake.paths("alexa").manifest)
+        #expect(model.quantize(0) == -128 && model.quantize(400) == 25 && model.quantize(666) == 127)
+        #expect(model.quantize(700) == 127 && model.quantize(UInt16.max) == 127, "saturated: a shout is loud, not silence")
+        model.wrapsLikeReference = true
+        #expect(model.quantize(666) == 127 && model.quantize(670) == -127, "the reference's cast wraps")
     }
 }
