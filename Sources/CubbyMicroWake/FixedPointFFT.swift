@@ -1,3 +1,4 @@
+// A port of KISS FFT's fixed-point real FFT (BSD 3-Clause, Copyright (c) 2003-2010 Mark Borgerding; see NOTICE).
 /// kiss_fft's real FFT in 16-bit fixed point (`FIXED_POINT=16`), as TensorFlow Lite Micro's front end
 /// builds it: every product rounded back to Q15, every stage scaled down to stay in range, and sums that
 /// wrap as C's int16 stores do. Bit for bit what the reference computes, which floating point is not.

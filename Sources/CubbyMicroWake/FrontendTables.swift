@@ -1,3 +1,4 @@
+// A port of TensorFlow Lite Micro's audio front end (Apache-2.0, The TensorFlow Authors; see NOTICE).
 import Foundation
 
 /// The constant tables of TensorFlow Lite Micro's audio front end, made exactly as its C code makes them

@@ -1,3 +1,4 @@
+// A port of TensorFlow Lite Micro's audio front end (Apache-2.0, The TensorFlow Authors; see NOTICE).
 /// The audio features microWakeWord models are trained on: TensorFlow Lite Micro's audio front end as
 /// microWakeWord configures it, in the same integer arithmetic, so that the features match the reference
 /// (`pymicro-features`) value for value. Every 10 ms of 16 kHz audio gives 40 channels: a Hann-windowed
