@@ -174,32 +174,20 @@ public struct MicroFrontend: Sendable {
         return UInt32(truncatingIfNeeded: root)
     }
 
-    /// The C's bit-by-bit square root (`Sqrt32`), kept as the definition the fast one is tested against.
-    static func squareRoot32(_ value: UInt32) -> UInt16 {
-        guard value != 0 else { return 0 }
-        var number = value, result: UInt32 = 0
-        let maximumBit = (UInt32(value.leadingZeroBitCount)) | 1
-        var bit = UInt32(1) << (31 - maximumBit)
-        for _ in 0..<((31 - maximumBit) / 2 + 1) {
-            if number >= result &+ bit {
-                number -= result &+ bit
-                result = (result >> 1) &+ bit
-            } else {
-                result >>= 1
-            }
-            bit >>= 2
-        }
-        if number > result && result != 0xFFFF { result += 1 }
-        return UInt16(truncatingIfNeeded: result)
+    /// The C's bit-by-bit `Sqrt64` (and `Sqrt32` below 2^32), kept as the definition the fast one is
+    /// tested against: the digit-by-digit floor, then one more when the remainder exceeds the root.
+    static func bitwiseSquareRoot64(_ value: UInt64) -> UInt32 {
+        UInt32(truncatingIfNeeded: bitwiseSquareRoot(value, cap: value >> 32 == 0 ? 0xFFFF : 0xFFFF_FFFF))
     }
 
-    /// The C's bit-by-bit `Sqrt64`, kept as the definition the fast one is tested against.
-    static func bitwiseSquareRoot64(_ value: UInt64) -> UInt32 {
-        guard value >> 32 != 0 else { return UInt32(squareRoot32(UInt32(value))) }
+    private static func bitwiseSquareRoot(_ value: UInt64, cap: UInt64) -> UInt64 {
+        guard value != 0 else { return 0 }
         var number = value, result: UInt64 = 0
-        let maximumBit = UInt64(value.leadingZeroBitCount) | 1
-        var bit = UInt64(1) << (63 - maximumBit)
-        for _ in 0..<((63 - maximumBit) / 2 + 1) {
+        // The width the C works in: 32 bits for a value that fits them, else 64.
+        let width: UInt64 = value >> 32 == 0 ? 32 : 64
+        let maximumBit = UInt64(value.leadingZeroBitCount - (64 - Int(width))) | 1
+        var bit = UInt64(1) << (width - 1 - maximumBit)
+        for _ in 0..<((width - 1 - maximumBit) / 2 + 1) {
             if number >= result &+ bit {
                 number -= result &+ bit
                 result = (result >> 1) &+ bit
@@ -208,8 +196,8 @@ public struct MicroFrontend: Sendable {
             }
             bit >>= 2
         }
-        if number > result && result != 0xFFFF_FFFF { result += 1 }
-        return UInt32(truncatingIfNeeded: result)
+        if number > result && result != cap { result += 1 }
+        return result
     }
 
     static func wideDynamicFunction(_ x: UInt32, table: [Int16]) -> Int16 {

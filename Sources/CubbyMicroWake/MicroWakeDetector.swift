@@ -22,12 +22,9 @@ public final class MicroWakeDetector: WakeDetector {
     private var quietUntil: Int64 = .min
     /// The end of the first step of the current rise (a probability above half the cutoff).
     private var riseEnd: Int64?
-    private var history: [Int16] = []
-    private var historyEnd: Int64 = 0
+    private var recent = RecentAudio()
     /// Detections the second stage turned down, for logs and the benchmark.
     public private(set) var rejectedNearMisses = 0
-
-    static let historySamples = 3 * 16_000
 
     /// `sensitivity` 0.5 keeps the manifest's cutoff; each 0.1 above lowers it by 0.02 (hears more
     /// readily), each 0.1 below raises it, within 0.5-0.99.
@@ -47,7 +44,7 @@ public final class MicroWakeDetector: WakeDetector {
 
     public func process(_ chunk: AudioChunk) throws(CubbyError) -> WakeDetection? {
         if origin == nil { origin = chunk.startSample }
-        if verifier != nil { remember(chunk) }
+        if verifier != nil { recent.remember(chunk) }
         var detection: WakeDetection?
         var start = chunk.samples.startIndex
         while start < chunk.samples.endIndex {
@@ -73,8 +70,7 @@ public final class MicroWakeDetector: WakeDetector {
         // The phrase began before its probabilities rose: a name is about 0.6 s.
         let start = max((riseEnd ?? end) - Int64(AudioFormat.speech.samples(forMilliseconds: 600)), origin ?? 0)
         if let verifier {
-            let from = min(max(start - Int64(AudioFormat.speech.samples(forMilliseconds: 200)), historyEnd - Int64(history.count)), historyEnd)
-            guard verifier.confirms(Array(history.suffix(Int(historyEnd - from)))) else {
+            guard verifier.confirms(recent.phrase(from: start)) else {
                 rejectedNearMisses += 1
                 probabilities.removeAll()
                 return nil
@@ -85,13 +81,6 @@ public final class MicroWakeDetector: WakeDetector {
         return WakeDetection(phrase: phrase, startSample: start, endSample: end, score: mean)
     }
 
-    private func remember(_ chunk: AudioChunk) {
-        if historyEnd != chunk.startSample { history.removeAll() }
-        history += chunk.samples
-        historyEnd = chunk.endSample
-        if history.count > Self.historySamples { history.removeFirst(history.count - Self.historySamples) }
-    }
-
     /// Forgets everything heard: the front end, the model's state, the window.
     public func reset() throws(CubbyError) {
         frontend.reset()
@@ -100,6 +89,6 @@ public final class MicroWakeDetector: WakeDetector {
         origin = nil
         frames = 0
         riseEnd = nil
-        history.removeAll()
+        recent.forget()
     }
 }

@@ -16,9 +16,7 @@ public final class PocketSphinxSpotter: WakeDetector {
     private var utteranceStart: Int64 = 0
     private let verifier: NearMissVerifier?
     /// The last seconds fed, in memory only, for the verifier to decode a detection again.
-    private var history: [Int16] = []
-    private var historyEnd: Int64 = 0
-    private static let historySamples = AudioFormat.speech.samples(forMilliseconds: 3_000)
+    private var recent = RecentAudio()
     /// Detections the verifier turned down, for logs and the benchmark.
     public private(set) var rejectedNearMisses = 0
     private var quietUntil: Int64 = -1
@@ -88,7 +86,7 @@ public final class PocketSphinxSpotter: WakeDetector {
         }
         guard result >= 0 else { throw CubbyError(.wake, "ps_process_raw failed (\(result))") }
         decoderSamples += Int64(chunk.samples.count)
-        if verifier != nil { remember(chunk) }
+        if verifier != nil { recent.remember(chunk) }
         var bestScore: Int32 = 0
         guard let hypothesis = ps_get_hyp(decoder, &bestScore), hypothesis.pointee != 0 else { return nil }
         let phrase = String(cString: hypothesis).trimmingSpaces()
@@ -120,10 +118,7 @@ public final class PocketSphinxSpotter: WakeDetector {
         inUtterance = false
         guard end > quietUntil else { return nil }
         if let verifier {
-            // From a little before the phrase to its end: room for the grammar's first word to start.
-            let from = min(max(start - Int64(AudioFormat.speech.samples(forMilliseconds: 200)), historyEnd - Int64(history.count)), historyEnd)
-            let segment = Array(history.suffix(Int(historyEnd - from)))
-            guard verifier.confirms(segment) else {
+            guard verifier.confirms(recent.phrase(from: start)) else {
                 rejectedNearMisses += 1
                 return nil
             }
@@ -131,13 +126,6 @@ public final class PocketSphinxSpotter: WakeDetector {
         quietUntil = end + Int64(AudioFormat.speech.samples(forMilliseconds: settings.refractoryMilliseconds))
         return WakeDetection(phrase: phrase, startSample: max(start, 0), endSample: end,
                              score: confidence)
-    }
-
-    private func remember(_ chunk: AudioChunk) {
-        if historyEnd != chunk.startSample { history.removeAll() }
-        history += chunk.samples
-        historyEnd = chunk.endSample
-        if history.count > Self.historySamples { history.removeFirst(history.count - Self.historySamples) }
     }
 
     public func reset() throws(CubbyError) {

@@ -402,16 +402,9 @@ import Testing
 }
 
 @Suite struct MixerBoardTests {
-    func load(_ extra: String) throws -> BoardDefinition {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("board-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        try "format = 1\nname = \"b\"\n[audio.input]\nkind = \"silence\"\n\(extra)\n".write(toFile: folder + "/board.toml", atomically: true, encoding: .utf8)
-        return try BoardDefinition.load(folder: folder)
-    }
 
     @Test func aBoardSetsItsCardsVolumesAndSwitchesInNameOrder() throws {
-        let board = try load("""
+        let board = try BoardFile.load("""
             [audio.mixer]
             card = "hw:CARD=seeed2micvoicec"
             [audio.mixer.controls]
@@ -422,32 +415,25 @@ import Testing
         #expect(board.mixerCard == "hw:CARD=seeed2micvoicec")
         #expect(board.mixer == [MixerSetting(control: "Capture", value: .percent(70)), MixerSetting(control: "Left Output Mixer PCM", value: .on(true)),
                                 MixerSetting(control: "Speaker", value: .percent(90))])
-        #expect(try load("").mixerCard == nil && load("").mixer.isEmpty, "a board without a mixer leaves the card alone")
+        #expect(try BoardFile.load("").mixerCard == nil && BoardFile.load("").mixer.isEmpty, "a board without a mixer leaves the card alone")
         for (extra, names) in [("[audio.mixer.controls]\n\"Speaker\" = 90", "[audio.mixer] card"),
                                ("[audio.mixer]\ncard = \"hw:0\"\n[audio.mixer.controls]\n\"Speaker\" = 120", "[audio.mixer.controls] Speaker"),
                                ("[audio.mixer]\ncard = \"hw:0\"\n[audio.mixer.controls]\n\"Speaker\" = \"loud\"", "[audio.mixer.controls] Speaker")] {
-            #expect { _ = try load(extra) } throws: { "\($0)".contains(names) }
+            #expect { _ = try BoardFile.load(extra) } throws: { "\($0)".contains(names) }
         }
     }
 }
 
 @Suite struct IndicatorTests {
-    func load(_ extra: String) throws -> BoardDefinition {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("board-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        try "format = 1\nname = \"b\"\n[audio.input]\nkind = \"silence\"\n\(extra)\n".write(toFile: folder + "/board.toml", atomically: true, encoding: .utf8)
-        return try BoardDefinition.load(folder: folder)
-    }
 
     @Test func theListeningLightIsAnLEDOfItsOwn() throws {
-        let board = try load("[indicators.listening]\nkind = \"gpio\"\nline = 16\n[lights.cheeks]\nkind = \"apa102\"\ncount = 3")
+        let board = try BoardFile.load("[indicators.listening]\nkind = \"gpio\"\nline = 16\n[lights.cheeks]\nkind = \"apa102\"\ncount = 3")
         #expect(board.body.indicators["listening"]?.drive == .gpio(chip: "gpiochip0", line: 16))
         for (extra, names) in [("[indicators.listening]\nkind = \"gpio\"\nline = 16\n[lights.eyes]\nkind = \"gpio\"\nline = 16", "shares its LED with eyes"),
                                ("[indicators.listening]\nkind = \"apa102\"\n[lights.cheeks]\nkind = \"ws2812\"", "shares its LED with cheeks"),
                                ("[indicators.listening]\nkind = \"pwm\"\n[indicators.mute]\nkind = \"pwm\"", "[indicators] mute"),
                                ("[indicators.talking]\nkind = \"logged\"", "[indicators] talking")] {
-            #expect { _ = try load(extra) } throws: { "\($0)".contains(names) }
+            #expect { _ = try BoardFile.load(extra) } throws: { "\($0)".contains(names) }
         }
     }
 
@@ -475,5 +461,16 @@ import Testing
         let dead = LightIndicator(name: "listening_light", spec: LightSpec(name: "listening", drive: .pwm(chip: 0, channel: 2)),
                                   driver: BoardLights(body: missing, log: nil), log: nil) { _ in }
         #expect { try dead.check() } throws: { "\($0)".contains("listening_light light cannot be driven") }
+    }
+}
+
+/// A board file with a silent input and `extra`, loaded as the daemon loads it.
+enum BoardFile {
+    static func load(_ extra: String) throws -> BoardDefinition {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("board-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try "format = 1\nname = \"b\"\n[audio.input]\nkind = \"silence\"\n\(extra)\n".write(toFile: folder + "/board.toml", atomically: true, encoding: .utf8)
+        return try BoardDefinition.load(folder: folder)
     }
 }
