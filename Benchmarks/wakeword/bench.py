@@ -24,6 +24,9 @@ PEER_THRESHOLDS = [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.97
 NEURAL_VARIANTS = {
     "cubby-neural": (["--no-verify"], PEER_THRESHOLDS[:-1]),
     "cubby-neural+verify": (["--verify"], [0.5, 0.7, 0.8, 0.9, 0.95, 0.97, 0.98]),
+    # The toy's own microphone front end (speexdsp noise suppression and gain) before the features.
+    "cubby-neural+front-end": (["--no-verify", "--front-end"], [0.5, 0.7, 0.8, 0.9, 0.95, 0.97, 0.98]),
+    "cubby-neural+front-end+verify": (["--verify", "--front-end"], [0.5, 0.7, 0.8, 0.9, 0.95]),
 }
 # BENCH_ENGINES=a,b,... runs only those engines (all by default).
 ENGINES = set(filter(None, os.environ.get("BENCH_ENGINES", "").split(","))) or None
@@ -212,7 +215,8 @@ def main():
               "| engine | miss @0.1 FA/h, 10 dB | miss @0.5 FA/h, 10 dB | @0.5 FA/h, 5 dB | @0.5 FA/h, clean | CPU s per hour of audio |",
               "|---|---|---|---|---|---|"]
     fmt = lambda v: "not reached" if v is None else f"{100 * v:.1f} %"
-    for engine in ("cubby", "cubby+verify", "cubby-neural", "cubby-neural+verify", "openWakeWord", "microWakeWord"):
+    for engine in ("cubby", "cubby+verify", "cubby-neural", "cubby-neural+verify", "cubby-neural+front-end", "cubby-neural+front-end+verify",
+                   "openWakeWord", "microWakeWord"):
         if (engine, "alexa") not in curves:
             continue
         pts = curves.get((engine, "alexa"), [])

@@ -6,7 +6,7 @@ import Foundation
 public enum FixedPoint {
     /// `QuantizeMultiplier`: `real ≈ multiplier · 2^(shift − 31)`, with the significand in [2^30, 2^31).
     public static func quantize(_ real: Double) -> (multiplier: Int32, shift: Int) {
-        guard real != 0 else { return (0, 0) }
+        guard real != 0, real.isFinite, real > 0 else { return (0, 0) }
         let significand = frexp(real)
         var fixed = Int64((significand.0 * Double(Int64(1) << 31)).rounded(.toNearestOrAwayFromZero))
         var shift = significand.1
@@ -30,10 +30,11 @@ public enum FixedPoint {
     /// gemmlowp `RoundingDivideByPOT`: x / 2^exponent, rounded half away from zero.
     @inline(__always) public static func roundingDivide(_ x: Int32, byPowerOfTwo exponent: Int) -> Int32 {
         guard exponent > 0 else { return x }
-        let mask = (Int32(1) << Int32(exponent)) - 1
-        let remainder = x & mask
-        let threshold = (mask >> 1) + (x < 0 ? 1 : 0)
-        return (x >> Int32(exponent)) + (remainder > threshold ? 1 : 0)
+        // In 64 bits: a shift of 31 must not overflow the mask.
+        let value = Int64(x), mask = (Int64(1) << Int64(exponent)) - 1
+        let remainder = value & mask
+        let threshold = (mask >> 1) + (value < 0 ? 1 : 0)
+        return Int32(truncatingIfNeeded: (value >> Int64(exponent)) + (remainder > threshold ? 1 : 0))
     }
 
     /// `MultiplyByQuantizedMultiplier`, TensorFlow Lite's default (two roundings).

@@ -37,10 +37,23 @@ struct Planner {
         guard found.type == .int8 || (unsigned && found.type == .uint8) else {
             throw refuse("the \(role) tensor \"\(found.name)\" is \(found.type); only INT8\(unsigned ? " and UINT8" : "") tensors are supported here")
         }
-        guard !found.scales.isEmpty, perChannel || found.scales.count == 1, found.scales.allSatisfy({ $0 > 0 && $0.isFinite }) else {
-            throw refuse("the \(role) tensor \"\(found.name)\" is not quantised with one positive scale")
+        guard !found.scales.isEmpty, perChannel || found.scales.count == 1, found.scales.allSatisfy({ Self.sensibleScale.contains($0) }) else {
+            throw refuse("the \(role) tensor \"\(found.name)\" is not quantised with one scale between 1e-9 and 1e9")
+        }
+        let zeroPoints = found.type == .uint8 ? 0...255 : -128...127
+        guard found.zeroPoints.allSatisfy({ zeroPoints.contains(Int($0)) }) else {
+            throw refuse("the \(role) tensor \"\(found.name)\" has a zero point outside \(zeroPoints)")
         }
         return found
+    }
+
+    /// Scales a quantised tensor may have: anything else makes the arithmetic overflow.
+    static let sensibleScale: ClosedRange<Float> = 1e-9...1e9
+
+    /// `real` in a tensor's quantised units, bounded before it becomes an integer.
+    static func level(_ real: Float, scale: Float, zero: Int32) -> Int32 {
+        let steps = max(min(Double(real / scale).rounded(.toNearestOrAwayFromZero), 1e6), -1e6)
+        return zero + Int32(steps)
     }
 
     func constantInt32(_ local: Int, _ role: String) throws(CubbyError) -> [Int32] {
@@ -63,9 +76,10 @@ struct Planner {
         switch activation {
         case .none: return low...high
         case .relu: return max(low, zero)...high
-        case .relu6: return max(low, zero)...min(high, zero + Int32((Float(6) / scale).rounded(.toNearestOrAwayFromZero)))
+        case .relu6: return max(low, zero)...max(max(low, zero), min(high, Self.level(6, scale: scale, zero: zero)))
         case .reluN1To1:
-            return max(low, zero + Int32((Float(-1) / scale).rounded(.toNearestOrAwayFromZero)))...min(high, zero + Int32((Float(1) / scale).rounded(.toNearestOrAwayFromZero)))
+            let bottom = max(low, Self.level(-1, scale: scale, zero: zero))
+            return bottom...max(bottom, min(high, Self.level(1, scale: scale, zero: zero)))
         default: throw refuse("the fused activation \(activation) is not supported")
         }
     }
@@ -100,8 +114,8 @@ struct Planner {
         }
         switch op.code {
         case 129:
-            guard case .callOnce(let initial) = op.options, initial > 0, initial < model.subgraphs.count, initial != index else {
-                throw refuse("CALL_ONCE names no other subgraph")
+            guard case .callOnce(let initial) = op.options, initial > 0, initial < model.subgraphs.count, index == 0 else {
+                throw refuse("CALL_ONCE must be in the main subgraph and name another one")
             }
             return .callOnce(initial)
         case 142:
@@ -135,11 +149,13 @@ struct Planner {
         case 14:
             try arity(1...1, 1)
             let from = try quantized(inputs[0], "input"), into = try quantized(outputs[0], "output")
+            guard from.elementCount == into.elementCount else { throw refuse("LOGISTIC maps \(from.shape) onto \(into.shape)") }
             return .lookup(from: global(inputs[0]), into: global(outputs[0]),
                            table: Logistic.table(inputScale: from.scale, inputZeroPoint: from.zeroPoint, outputScale: into.scale, outputZeroPoint: into.zeroPoint))
         case 114:
             try arity(1...1, 1)
             let from = try quantized(inputs[0], "input"), into = try quantized(outputs[0], "output", unsigned: true)
+            guard from.elementCount == into.elementCount else { throw refuse("QUANTIZE maps \(from.shape) onto \(into.shape)") }
             let (multiplier, shift) = FixedPoint.quantize(Double(from.scale) / Double(into.scale))
             return .requantize(from: global(inputs[0]), into: global(outputs[0]), inputZeroPoint: from.zeroPoint, multiplier: multiplier, shift: shift,
                                outputZeroPoint: into.zeroPoint, range: into.type == .uint8 ? 0...255 : -128...127)
@@ -149,17 +165,21 @@ struct Planner {
     }
 
     private func concatenation(_ op: TFLiteOperator) throws(CubbyError) -> TinyInterpreter.Step {
-        guard case .concatenation(var axis, let activation) = op.options, activation == .none, op.outputs.count == 1, !op.inputs.isEmpty else {
-            throw refuse("CONCATENATION with a fused activation is not supported")
+        guard case .concatenation(var axis, let activation) = op.options, op.outputs.count == 1, !op.inputs.isEmpty else {
+            throw refuse("CONCATENATION needs inputs, an output and an axis")
         }
+        guard activation == .none else { throw refuse("CONCATENATION with a fused activation is not supported") }
         let output = try quantized(op.outputs[0], "output")
         axis = axis < 0 ? axis + output.shape.count : axis
         guard axis >= 0, axis < output.shape.count else { throw refuse("CONCATENATION on axis \(axis) of \(output.shape)") }
         var sizes: [Int] = []
         for local in op.inputs {
             let input = try quantized(local, "input")
-            guard input.scale == output.scale, input.zeroPoint == output.zeroPoint, input.shape.count == output.shape.count else {
+            guard input.scale == output.scale, input.zeroPoint == output.zeroPoint else {
                 throw refuse("CONCATENATION of \"\(input.name)\" would requantise it, which is not supported")
+            }
+            guard input.shape.count == output.shape.count, input.shape.indices.allSatisfy({ $0 == axis || input.shape[$0] == output.shape[$0] }) else {
+                throw refuse("CONCATENATION of \(input.shape) into \(output.shape) on axis \(axis)")
             }
             sizes.append(input.shape[axis...].reduce(1, *))
         }
@@ -209,7 +229,9 @@ struct Planner {
                 stop = endMask >> dimension & 1 == 1 ? -1 : min(max(stop, -1), size - 1)
             }
             if shrinkMask >> dimension & 1 == 1 { stop = start + (step > 0 ? 1 : -1) }
-            ranges.append(Array(stride(from: start, to: stop, by: step)))
+            let coordinates = Array(stride(from: start, to: stop, by: step))
+            guard coordinates.allSatisfy({ (0..<size).contains($0) }) else { throw refuse("STRIDED_SLICE reaches outside \(input.shape)") }
+            ranges.append(coordinates)
         }
         let indices = Self.indices(shape: input.shape, ranges: ranges)
         guard indices.count == output.elementCount, input.scale == output.scale, input.zeroPoint == output.zeroPoint else {

@@ -12,6 +12,8 @@ public struct TFLiteModel: Sendable {
 
     /// The largest model file read: microWakeWord's are 50-80 KB; a persona pack's should never be huge.
     public static let maximumBytes = 8 << 20
+    /// The most values one tensor may hold.
+    public static let maximumElements = 1 << 20
 
     public static func load(path: String) throws(CubbyError) -> TFLiteModel {
         let data: Data
@@ -99,8 +101,10 @@ public struct TFLiteSubgraph: Sendable {
         var tensors: [TFLiteTensor] = []
         for tensor in try table.tables(0) {
             let shape = try tensor.integers(0, as: Int32.self).map(Int.init)
-            guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }) <= 1 << 24 else {
-                throw buffer.error("a tensor of subgraph \(name) has the shape \(shape)")
+            // Every dimension and every partial product bounded (a zero later must not hide an overflow).
+            guard shape.count <= 8, shape.allSatisfy({ (0...TFLiteModel.maximumElements).contains($0) }),
+                  shape.reduce(1, { min($0 * max($1, 1), TFLiteModel.maximumElements + 1) }) <= TFLiteModel.maximumElements else {
+                throw buffer.error("a tensor of subgraph \(name) has the shape \(shape); at most \(TFLiteModel.maximumElements) values and 8 dimensions")
             }
             let bufferIndex = Int(try tensor.scalar(2, default: UInt32(0)))
             guard bufferIndex < max(buffers.count, 1) else { throw buffer.error("a tensor of subgraph \(name) names buffer \(bufferIndex) of \(buffers.count)") }
@@ -116,22 +120,23 @@ public struct TFLiteSubgraph: Sendable {
                 quantizedDimension: Int(try quantization?.scalar(6, default: Int32(0)) ?? 0)))
         }
         self.tensors = tensors
-        let inRange = { (list: [Int32], what: String) throws(CubbyError) -> [Int] in
-            for value in list where value < -1 || Int(value) >= tensors.count {
+        // -1 (an optional input left out) is allowed for an operator's inputs only.
+        let inRange = { (list: [Int32], what: String, optional: Bool) throws(CubbyError) -> [Int] in
+            for value in list where value < (optional ? -1 : 0) || Int(value) >= tensors.count {
                 throw buffer.error("\(what) of subgraph \(name) names tensor \(value) of \(tensors.count)")
             }
             return list.map(Int.init)
         }
-        inputs = try inRange(try table.integers(1, as: Int32.self), "an input")
-        outputs = try inRange(try table.integers(2, as: Int32.self), "an output")
+        inputs = try inRange(try table.integers(1, as: Int32.self), "an input", false)
+        outputs = try inRange(try table.integers(2, as: Int32.self), "an output", false)
         var operators: [TFLiteOperator] = []
         for (position, op) in try table.tables(3).enumerated() {
             let opcode = Int(try op.scalar(0, default: UInt32(0)))
             guard opcode < codes.count else { throw buffer.error("operator \(position) of subgraph \(name) names code \(opcode) of \(codes.count)") }
             let code = codes[opcode]
             operators.append(TFLiteOperator(code: code,
-                                            inputs: try inRange(try op.integers(1, as: Int32.self), "operator \(position)'s input"),
-                                            outputs: try inRange(try op.integers(2, as: Int32.self), "operator \(position)'s output"),
+                                            inputs: try inRange(try op.integers(1, as: Int32.self), "operator \(position)'s input", true),
+                                            outputs: try inRange(try op.integers(2, as: Int32.self), "operator \(position)'s output", false),
                                             options: try TFLiteOptions(code: code, table: try op.table(4))))
         }
         self.operators = operators

@@ -38,6 +38,32 @@ public final class TinyInterpreter {
     public let outputZeroPoint: Int32
     public let outputIsUnsigned: Bool
 
+    /// The most memory a model's tensors may take, and the most work one step may be: a streaming wake-word
+    /// model needs tens of kilobytes and tens of thousands of multiply-adds.
+    public static let maximumArena = 8 << 20
+    public static let maximumMultiplyAdds = 20_000_000.0
+    public static let maximumIndices = 4 << 20
+
+    /// Refuses a model whose one step would take more work or more index tables than a toy can spare.
+    static func checkWork(_ plans: [[Step]], model: TFLiteModel) throws(CubbyError) {
+        var work = 0.0, indices = 0
+        for step in plans.joined() {
+            switch step {
+            case .convolution(let c):
+                work += Double(c.outputHeight) * Double(c.outputWidth) * Double(c.outputDepth) * Double(c.kernelHeight) * Double(c.kernelWidth)
+                    * Double(c.depthwise ? 1 : c.inputDepth)
+            case .fullyConnected(let f): work += Double(f.batches) * Double(f.outputDepth) * Double(f.inputDepth)
+            case .gather(_, _, let list): indices += list.count
+            case .split(_, let outputs): indices += outputs.reduce(0) { $0 + $1.indices.count }
+            default: break
+            }
+        }
+        guard work <= maximumMultiplyAdds, indices <= maximumIndices else {
+            throw CubbyError(.wake, "one step of the model would take \(Int(work)) multiply-adds and \(indices) index entries; at most \(Int(maximumMultiplyAdds)) and \(maximumIndices)",
+                             context: model.source)
+        }
+    }
+
     /// The operators a model may use, by TensorFlow Lite's builtin codes.
     public static let supported: Set<Int> = [2, 3, 4, 9, 14, 22, 45, 102, 114, 129, 142, 143, 144]
 
@@ -50,8 +76,12 @@ public final class TinyInterpreter {
         inputTensor = main.inputs[0]
         outputTensor = main.outputs[0]
         let input = main.tensors[inputTensor], output = main.tensors[outputTensor]
-        guard input.type == .int8, output.type == .int8 || output.type == .uint8, !input.scales.isEmpty, !output.scales.isEmpty else {
-            throw CubbyError(.wake, "the model takes \(input.type) and gives \(output.type); a wake-word model takes quantized INT8 and gives INT8 or UINT8", context: model.source)
+        guard input.type == .int8, output.type == .int8 || output.type == .uint8, input.scales.count == 1, output.scales.count == 1,
+              Planner.sensibleScale.contains(input.scale), Planner.sensibleScale.contains(output.scale),
+              (-128...127).contains(input.zeroPoint), (output.type == .uint8 ? 0...255 : -128...127).contains(output.zeroPoint),
+              input.elementCount > 0, output.elementCount > 0 else {
+            throw CubbyError(.wake, "the model takes \(input.type) \(input.shape) and gives \(output.type) \(output.shape); a wake-word model takes quantized INT8 and gives INT8 or UINT8, one scale each",
+                             context: model.source)
         }
         // Every subgraph's tensors in one table, each subgraph's from its base index.
         var base: [Int] = []
@@ -68,6 +98,7 @@ public final class TinyInterpreter {
             names = planner.resources
         }
         subgraphPlans = plans
+        try Self.checkWork(plans, model: model)
 
         // The arena: tensors first, then variables, each as long as the values assigned to it.
         var offsets: [Int] = [], counts: [Int] = [], size = 0, constants: [(offset: Int, bytes: [Int8])] = []
@@ -100,6 +131,9 @@ public final class TinyInterpreter {
         for count in variableCounts {
             variableOffsets.append(size)
             size += max(count, 0)
+        }
+        guard size <= Self.maximumArena else {
+            throw CubbyError(.wake, "the model's tensors need \(size) bytes; at most \(Self.maximumArena) are allowed", context: model.source)
         }
         arenaSize = max(size, 1)
         arena = .allocate(capacity: arenaSize)

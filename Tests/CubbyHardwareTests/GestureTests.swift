@@ -4,6 +4,7 @@ import CubbyCore
 import CubbyHardware
 import Foundation
 import CubbyTestSupport
+import Synchronization
 import Testing
 
 /// Gestures from recorded-style sensor traces: each one recognised, and the near misses not.
@@ -461,6 +462,24 @@ import Testing
         let dead = LightIndicator(name: "listening_light", spec: LightSpec(name: "listening", drive: .pwm(chip: 0, channel: 2)),
                                   driver: BoardLights(body: missing, log: nil), log: nil) { _ in }
         #expect { try dead.check() } throws: { "\($0)".contains("listening_light light cannot be driven") }
+    }
+
+    struct FailingLights: LightDriver {
+        func set(_ light: LightSpec, brightness: Int, colours: [LEDColour]?) throws(CubbyError) { throw CubbyError(.io, "the LED's line went away") }
+    }
+
+    @Test func aListeningLightThatFailsAtRuntimeSaysSoAndCallsForTheToyToStopListening() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("indicator-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let log = try BoardEventLog(path: folder + "/events.jsonl")
+        let failures = Mutex(0)
+        let light = LightIndicator(name: "listening_light", spec: LightSpec(name: "listening", drive: .gpio(chip: "gpiochip0", line: 16)),
+                                   driver: FailingLights(), log: log) { _ in failures.withLock { $0 += 1 } }
+        light.set(true)
+        #expect(failures.withLock { $0 } == 1)
+        let events = try String(contentsOfFile: folder + "/events.jsonl", encoding: .utf8)
+        #expect(events.contains("\"state\":\"failed\"") && !events.contains("\"state\":\"on\""), "the log says what the LED shows: \(events)")
     }
 }
 

@@ -29,7 +29,9 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: path) }
         let speaker = try speaker(path)
         let clock = ManualClock()
-        let sounds = PersonaSounds(speaker: speaker, activity: ConversationActivity(), clock: clock, logger: Self.logger)
+        let talking = ConversationActivity()
+        talking.set(true)
+        let sounds = PersonaSounds(speaker: speaker, activity: talking, clock: clock, logger: Self.logger)
         let sentence = [Int16](repeating: 3_000, count: 8_000)
         try speaker.enqueue(sentence)
         let first = sounds.expression(Self.giggle)
@@ -59,5 +61,24 @@ import Testing
         let idleSpeaker = try self.speaker(idlePath)
         let purr = PersonaSounds(speaker: idleSpeaker, activity: ConversationActivity(), clock: ManualClock(), logger: Self.logger).reaction(Self.giggle)
         #expect(try await played(idleSpeaker, path: idlePath, after: [purr]) > 0, "idle, it plays")
+    }
+
+    @Test func aSoundAskedForBeforeABargeInOrAfterTheEndIsNotHeard() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sounds-\(UUID().uuidString).wav").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        // Paced as a real speaker, so the stop comes while the sentence is still playing.
+        let speaker = SpeakerQueue(writer: try WAVFileWriter(path: path, sampleRate: 16_000), paced: true)
+        let talking = ConversationActivity()
+        talking.set(true)
+        let sounds = PersonaSounds(speaker: speaker, activity: talking, clock: ManualClock(), logger: Self.logger)
+        try speaker.enqueue([Int16](repeating: 3_000, count: 16_000))
+        let giggle = sounds.expression(Self.giggle)
+        speaker.stop()
+        await giggle?.value
+        // The conversation ended before the next emotion's sound was read.
+        let late = PersonaSounds(speaker: speaker, activity: ConversationActivity(), clock: ManualClock(), logger: Self.logger).expression(Self.giggle)
+        await late?.value
+        let total = try await played(speaker, path: path)
+        #expect(total < 4_000, "the child interrupted: neither the rest of the sentence nor any giggle plays (\(total) samples)")
     }
 }

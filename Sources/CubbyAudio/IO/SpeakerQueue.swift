@@ -61,10 +61,32 @@ public final class SpeakerQueue: @unchecked Sendable {
     public var format: AudioFormat { writer.format }
     public var deviceName: String { writer.name }
 
+    /// How many times `stop()` has silenced the speaker: a sound asked for before a stop is not wanted after.
+    public var stops: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return generation
+    }
+
+    /// Queues audio unless the speaker was stopped (a barge-in, a mute, an end) since `stops` read
+    /// `unlessStoppedSince`; returns whether it was queued.
+    @discardableResult
+    public func enqueue(_ samples: [Int16], unlessStoppedSince stops: Int) throws(CubbyError) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        guard generation == stops else { return false }
+        try enqueueLocked(samples)
+        return true
+    }
+
     /// Queues audio at `format.sampleRate`.
     public func enqueue(_ samples: [Int16]) throws(CubbyError) {
         condition.lock()
         defer { condition.unlock() }
+        try enqueueLocked(samples)
+    }
+
+    private func enqueueLocked(_ samples: [Int16]) throws(CubbyError) {
         if let failure { throw failure }
         guard !closed else { throw CubbyError(.audio, "speaker is closed", context: writer.name) }
         // A stopped turn may still finish synthesizing a sentence it had in hand; checked under the lock,

@@ -38,26 +38,33 @@ extension LightSpec.Drive {
 }
 
 /// An indicator on a real LED (`[indicators.listening]`): full on or off, and each change in the board's
-/// event log as well, as on the simulated board. A change that fails is logged and tried once more at the
-/// next change; `check()` at start refuses a board whose listening light cannot be driven at all.
+/// event log as well, as on the simulated board (after the write, so the log says what the LED shows). A
+/// write that fails is tried once more; if that fails too, `onFailure` runs — the daemon stops listening,
+/// since audio must never leave the toy with its listening light dark. `check()` at start refuses a board
+/// whose listening light cannot be driven at all.
 public struct LightIndicator: Indicator {
     public let name: String
     let spec: LightSpec
     let driver: any LightDriver
     let log: BoardEventLog?
-    let onError: @Sendable (CubbyError) -> Void
+    let onFailure: @Sendable (CubbyError) -> Void
 
-    public init(name: String, spec: LightSpec, driver: any LightDriver, log: BoardEventLog?, onError: @escaping @Sendable (CubbyError) -> Void) {
+    public init(name: String, spec: LightSpec, driver: any LightDriver, log: BoardEventLog?, onFailure: @escaping @Sendable (CubbyError) -> Void) {
         self.name = name
         self.spec = spec
         self.driver = driver
         self.log = log
-        self.onError = onError
+        self.onFailure = onFailure
     }
 
     public func set(_ on: Bool) {
-        log?.record(name, on ? "on" : "off")
-        do { try driver.set(spec, brightness: on ? 100 : 0) } catch { onError(error) }
+        do {
+            do { try driver.set(spec, brightness: on ? 100 : 0) } catch { try driver.set(spec, brightness: on ? 100 : 0) }
+            log?.record(name, on ? "on" : "off")
+        } catch {
+            log?.record(name, "failed")
+            onFailure(error)
+        }
     }
 
     /// Turns the light off, throwing if its LED cannot be driven.

@@ -13,6 +13,7 @@ import CubbySafety
 import CubbyVoice
 import CubbyWake
 import Foundation
+import Synchronization
 import Logging
 import ServiceLifecycle
 import UnixSignals
@@ -146,12 +147,18 @@ public final class Daemon: Sendable {
             }
         }
         // The listening light is on exactly while audio may leave the toy: a board whose listening LED cannot
-        // be driven does not start.
+        // be driven does not start, and one that fails later stops the toy listening (the microphone is
+        // muted until the daemon restarts or a parent unmutes it) rather than send audio with the light dark.
         let indicatorLogger = logger
-        let indicator = { (name: String, spec: LightSpec?) throws(CubbyError) -> any Indicator in
+        let stopListening = CaptureHolder()
+        let indicator = { (name: String, spec: LightSpec?, failClosed: Bool) throws(CubbyError) -> any Indicator in
             guard let spec else { return LoggedIndicator(name: name, log: events) }
             let light = LightIndicator(name: name, spec: spec, driver: lights, log: events) { error in
-                indicatorLogger.error("an indicator did not change", metadata: ["light": "\(name)", "error": "\(error)"])
+                indicatorLogger.critical("an indicator cannot be lit", metadata: ["light": "\(name)", "error": "\(error)"])
+                if failClosed {
+                    stopListening.mute()
+                    indicatorLogger.critical("the toy stopped listening: audio never leaves it with the listening light dark")
+                }
             }
             try light.check()
             return light
@@ -160,9 +167,10 @@ public final class Daemon: Sendable {
             capture: CaptureThread(reader: reader, paced: paced, frontEnd: frontEnd),
             speaker: SpeakerQueue(writer: writer, paced: paced && writerIsFile, echoReference: echoReference, onBlock: onBlock),
             database: database,
-            light: try indicator("listening_light", board.body.indicators["listening"]),
+            light: try indicator("listening_light", board.body.indicators["listening"], true),
             synthesizer: EspeakSynthesizer())
-        parts.muteLight = try indicator("mute_light", board.body.indicators["mute"])
+        parts.muteLight = try indicator("mute_light", board.body.indicators["mute"], false)
+        stopListening.capture.withLock { $0 = parts.capture }
         parts.clock = options.clock
         parts.calendar = options.calendar
         // A toy the parent muted never hears anything, not even before the conversation loop starts.
@@ -368,4 +376,10 @@ public final class Daemon: Sendable {
         }
         return "persona \(persona.id) \(persona.version), child age \(configuration.childAge), cloud \(configuration.cloudDescription ?? "none")"
     }
+}
+
+/// The capture thread, known once it is built, for an indicator that must stop the toy listening.
+final class CaptureHolder: Sendable {
+    let capture = Mutex<CaptureThread?>(nil)
+    func mute() { capture.withLock { $0?.setMuted(true) } }
 }

@@ -47,18 +47,21 @@ final class PersonaSounds: Sendable {
             last = now
             return true
         }
-        return taken ? play(path) { true } : nil
+        // Only while the conversation that asked for it is still open.
+        return taken ? play(path) { [activity] in activity.isOpen } : nil
     }
 
     /// Reads and resamples off the caller's task (a fall right after a reaction must not wait for a file),
-    /// then queues the sound if `stillWanted`.
+    /// then queues the sound if `stillWanted` and the speaker has not been stopped since it was asked for
+    /// (a child's barge-in, a mute, a held-back sentence end the sound with the speech).
     private func play(_ path: String, if stillWanted: @escaping @Sendable () -> Bool) -> Task<Void, Never> {
         let (speaker, logger) = (speaker, logger)
+        let stops = speaker.stops
         return Task.detached(priority: .utility) {
             do {
                 let samples = try self.samples(path)
                 guard stillWanted() else { return }
-                try speaker.enqueue(samples)
+                try speaker.enqueue(samples, unlessStoppedSince: stops)
             } catch {
                 logger.error("could not play the persona's sound", metadata: ["file": "\(path)", "error": "\(error)"])
             }
