@@ -83,6 +83,15 @@ public struct BoardDefinition: Sendable, Equatable {
             }
         }
         let body = try BodyDefinition.load(root, audio: audio, folder: folder)
+        // An indicator's LED is not also a button's line.
+        for (name, indicator) in body.indicators {
+            guard case .gpio(let chip, let line) = indicator.drive else { continue }
+            for (input, spec) in inputs {
+                if case .gpio(let inputChip, let inputLine, _, _) = spec, inputChip == chip, inputLine == line {
+                    throw CubbyError(.invalidConfiguration, "[indicators] \(name): is on GPIO line \(line) of \(chip), which [inputs.\(input.rawValue)] reads", context: path)
+                }
+            }
+        }
         try root.finish()
         var board = BoardDefinition(name: name, description: description, input: input, output: output, eventLog: eventLog, folder: folder)
         board.frontEnd = frontEnd

@@ -22,6 +22,8 @@ public final class MicroWakeDetector: WakeDetector {
     private var quietUntil: Int64 = .min
     /// The end of the first step of the current rise (a probability above half the cutoff).
     private var riseEnd: Int64?
+    /// The second stage turned this rise down: no new decision until the probability falls back.
+    private var rejectedRise = false
     private var recent = RecentAudio()
     /// Detections the second stage turned down, for logs and the benchmark.
     public private(set) var rejectedNearMisses = 0
@@ -29,17 +31,27 @@ public final class MicroWakeDetector: WakeDetector {
     /// `sensitivity` 0.5 keeps the manifest's cutoff; each 0.1 above lowers it by 0.02 (hears more
     /// readily), each 0.1 below raises it, within 0.5-0.99.
     public static func cutoff(manifest: Double, sensitivity: Double) -> Double {
-        min(0.99, max(0.5, manifest + (0.5 - sensitivity) * 0.2))
+        min(max(0.99, manifest), max(min(0.5, manifest), manifest + (0.5 - sensitivity) * 0.2))
     }
 
     /// `cutoff`, when given, replaces the manifest's and the sensitivity's (for makers tuning a model, and
     /// the benchmark's sweep).
+    /// Why the second stage could not be built (a phrase PocketSphinx cannot say), when it was asked for:
+    /// the model then listens alone.
+    public let secondStageProblem: CubbyError?
+
     public init(manifestPath: String, settings: WakeSettings, secondStage: Bool = false, cutoff: Double? = nil) throws(CubbyError) {
         model = try MicroWakeModel(manifestPath: manifestPath)
         phrase = settings.phrases.first ?? model.manifest.wakeWord.lowercased()
         self.cutoff = cutoff ?? Self.cutoff(manifest: model.manifest.probabilityCutoff, sensitivity: settings.sensitivity)
         refractorySamples = Int64(AudioFormat.speech.samples(forMilliseconds: settings.refractoryMilliseconds))
-        verifier = secondStage ? try NearMissVerifier(phrases: settings.phrases, pronunciations: settings.pronunciations) : nil
+        var problem: CubbyError?
+        var verifier: NearMissVerifier?
+        if secondStage {
+            do { verifier = try NearMissVerifier(phrases: settings.phrases, pronunciations: settings.pronunciations) } catch { problem = error }
+        }
+        self.verifier = verifier
+        secondStageProblem = problem
     }
 
     public func process(_ chunk: AudioChunk) throws(CubbyError) -> WakeDetection? {
@@ -61,18 +73,24 @@ public final class MicroWakeDetector: WakeDetector {
     }
 
     private func decide(_ probability: Double, end: Int64) -> WakeDetection? {
-        if probability > cutoff / 2 { riseEnd = riseEnd ?? end } else { riseEnd = nil }
+        if probability > cutoff / 2 {
+            riseEnd = riseEnd ?? end
+        } else {
+            riseEnd = nil
+            rejectedRise = false
+        }
         probabilities.append(probability)
         if probabilities.count > model.manifest.slidingWindow { probabilities.removeFirst() }
-        guard probabilities.count == model.manifest.slidingWindow, end > quietUntil else { return nil }
+        guard probabilities.count == model.manifest.slidingWindow, end > quietUntil, !rejectedRise else { return nil }
         let mean = probabilities.reduce(0, +) / Double(probabilities.count)
         guard mean > cutoff else { return nil }
         // The phrase began before its probabilities rose: a name is about 0.6 s.
         let start = max((riseEnd ?? end) - Int64(AudioFormat.speech.samples(forMilliseconds: 600)), origin ?? 0)
         if let verifier {
             guard verifier.confirms(recent.phrase(from: start)) else {
+                // One decode per rise: the same stretch is not decoded again while the model stays high.
                 rejectedNearMisses += 1
-                probabilities.removeAll()
+                rejectedRise = true
                 return nil
             }
         }
@@ -89,6 +107,7 @@ public final class MicroWakeDetector: WakeDetector {
         origin = nil
         frames = 0
         riseEnd = nil
+        rejectedRise = false
         recent.forget()
     }
 }

@@ -53,7 +53,7 @@ public enum PackValidator {
 
         // A wake model: its manifest, and the model it names beside it, loaded and run once.
         if let manifestPath = persona.wakeModelPath {
-            findings += wakeModelFindings(manifestPath, files: files)
+            findings += wakeModelFindings(manifestPath, phrases: persona.wake.phrases, files: files)
         }
 
         // Lines: what the toy says on its own never goes through the model's gate, so it must pass here.
@@ -98,13 +98,23 @@ public enum PackValidator {
 
     /// Loads a microWakeWord manifest and its model from the pack and runs one second of silence through
     /// them, so a model the toy could not run is found by the maker, not by the child.
-    static func wakeModelFindings(_ manifestPath: String, files: some PersonaPackFiles) -> [Finding] {
+    static func wakeModelFindings(_ manifestPath: String, phrases: [String], files: some PersonaPackFiles) -> [Finding] {
         guard manifestPath.hasSuffix(".json"), let manifestBytes = files.bytes(of: manifestPath) else {
             return [.init(severity: .error, file: PersonaPackLoader.manifestName, field: "[wake] model",
                           message: "\(manifestPath) must be a microWakeWord manifest (.json) in the pack, with its .tflite beside it")]
         }
         do {
             let manifest = try MicroWakeManifest.parse(Data(manifestBytes), path: manifestPath)
+            var findings: [Finding] = []
+            let word = manifest.wakeWord.lowercased()
+            if !phrases.contains(word) {
+                return [.init(severity: .error, file: manifestPath, field: "wake_word",
+                              message: "the model hears \"\(word)\", which is not among the persona's phrases \(phrases); the toy would wake on one and listen for another")]
+            }
+            if phrases.count > 1 {
+                findings.append(.init(severity: .warning, file: PersonaPackLoader.manifestName, field: "[wake] phrases",
+                                      message: "the model hears only \"\(word)\"; the other phrases do not wake the toy"))
+            }
             let modelPath = manifest.modelPath.hasPrefix("./") ? String(manifest.modelPath.dropFirst(2)) : manifest.modelPath
             guard let modelBytes = files.bytes(of: modelPath) else {
                 return [.init(severity: .error, file: manifestPath, field: "model", message: "\(modelPath) is not in the pack")]
@@ -118,9 +128,10 @@ public enum PackValidator {
                 return [.init(severity: .error, file: modelPath, field: "trial",
                               message: String(format: "the model gives %.2f on a second of silence, above its cutoff %.2f: it would wake on nothing", highest, manifest.probabilityCutoff))]
             }
-            return []
+            return findings
         } catch {
-            return [.init(severity: .error, file: manifestPath, field: "model", message: error.message)]
+            // The model's own problems name the model; the manifest's, the manifest.
+            return [.init(severity: .error, file: error.context ?? manifestPath, field: "model", message: error.message)]
         }
     }
 

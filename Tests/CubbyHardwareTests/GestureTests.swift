@@ -433,7 +433,12 @@ import Testing
         for (extra, names) in [("[indicators.listening]\nkind = \"gpio\"\nline = 16\n[lights.eyes]\nkind = \"gpio\"\nline = 16", "shares its LED with eyes"),
                                ("[indicators.listening]\nkind = \"apa102\"\n[lights.cheeks]\nkind = \"ws2812\"", "shares its LED with cheeks"),
                                ("[indicators.listening]\nkind = \"pwm\"\n[indicators.mute]\nkind = \"pwm\"", "[indicators] mute"),
-                               ("[indicators.talking]\nkind = \"logged\"", "[indicators] talking")] {
+                               ("[indicators.talking]\nkind = \"logged\"", "[indicators] talking"),
+                               ("[indicators.listening]\nkind = \"apa102\"\ndevice = \"/dev/spidev0.1\"\n[lights.cheeks]\nkind = \"apa102\"\ndevice = \"/dev/spidev0.0\"",
+                                "shares its LED with cheeks"),
+                               ("[indicators.listening]\nkind = \"pwm\"\nchannel = 1\n[motors.head]\nangle_limits = [-30, 30]\nchannel = 1", "motor head"),
+                               ("[indicators.listening]\nkind = \"ws2812\"\ncolor = \"#000000\"", "is black"),
+                               ("[indicators.listening]\nkind = \"gpio\"\nline = 17\n[inputs.talk_button]\nkind = \"gpio\"\nline = 17", "[inputs.talk_button] reads")] {
             #expect { _ = try BoardFile.load(extra) } throws: { "\($0)".contains(names) }
         }
     }

@@ -32,9 +32,11 @@ import Testing
         let cases: [([String: [UInt8]], String, String)] = [
             (["wake/hey_teddy.json": Array("{ not json".utf8)], "wake/hey_teddy.json", "not a JSON object"),
             (["wake/hey_teddy.json": manifest], "wake/hey_teddy.json", "wake/hey_teddy.tflite is not in the pack"),
-            (["wake/hey_teddy.json": manifest, "wake/hey_teddy.tflite": Array("not a model at all".utf8)], "wake/hey_teddy.json", "TFL3"),
+            (["wake/hey_teddy.json": manifest, "wake/hey_teddy.tflite": Array("not a model at all".utf8)], "wake/hey_teddy.tflite", "TFL3"),
             (["wake/hey_teddy.json": manifest, "wake/hey_teddy.tflite": [0x1c, 0, 0, 0] + Array("TFL3".utf8) + [UInt8](repeating: 0, count: 64)],
-             "wake/hey_teddy.json", "TensorFlow Lite"),
+             "wake/hey_teddy.tflite", "TensorFlow Lite"),
+            (["wake/hey_teddy.json": Array(#"{"wake_word": "Alexa", "model": "hey_teddy.tflite", "micro": {"probability_cutoff": 0.9, "sliding_window_size": 5}}"#.utf8)],
+             "wake/hey_teddy.json", "not among the persona's phrases"),
         ]
         for (files, file, reason) in cases {
             let found = try findings(edit, files: files)

@@ -186,6 +186,12 @@ public struct BodyDefinition: Sendable, Equatable {
             if let shared = body.lights.first(where: { $0.drive.sharesHardware(with: spec.drive) }) ?? body.indicators.values.first(where: { $0.drive.sharesHardware(with: spec.drive) }) {
                 throw indicatorsTable.error(name, "shares its LED with \(shared.name): an indicator's LED is its own, so nothing but the toy's state can light it")
             }
+            if let motor = body.motors.first(where: { spec.drive.sharesHardware(with: $0.drive) }) {
+                throw indicatorsTable.error(name, "is on the PWM channel of motor \(motor.name)")
+            }
+            if case .spiStrip(_, _, _, let colours) = spec.drive, colours.allSatisfy({ $0 == LEDColour(red: 0, green: 0, blue: 0) }) {
+                throw indicatorsTable.error(name, "is black: an indicator that is on must be seen")
+            }
             body.indicators[name] = spec
         }
         let lightNames = Set(body.lights.map(\.name))

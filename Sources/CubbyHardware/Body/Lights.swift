@@ -26,12 +26,25 @@ public struct LightSpec: Sendable, Equatable {
 }
 
 extension LightSpec.Drive {
+    /// `/dev/spidev0.1` → `/dev/spidev0`; any other path stays as it is.
+    static func bus(of device: String) -> String {
+        guard let dot = device.lastIndex(of: "."), device[..<dot].contains("spidev"), device[device.index(after: dot)...].allSatisfy(\.isNumber) else { return device }
+        return String(device[..<dot])
+    }
+
+    /// Whether this light would drive a motor's PWM channel.
+    public func sharesHardware(with motor: MotorSpec.Drive) -> Bool {
+        if case .pwm(let chip, let channel) = self, case .pwmServo(let motorChip, let motorChannel) = motor { return chip == motorChip && channel == motorChannel }
+        return false
+    }
+
     /// Whether two lights would drive the same LED (a PWM channel, a GPIO line, a strip).
     public func sharesHardware(with other: LightSpec.Drive) -> Bool {
         switch (self, other) {
         case (.pwm(let chip, let channel), .pwm(let otherChip, let otherChannel)): chip == otherChip && channel == otherChannel
         case (.gpio(let chip, let line), .gpio(let otherChip, let otherLine)): chip == otherChip && line == otherLine
-        case (.spiStrip(let device, _, _, _), .spiStrip(let otherDevice, _, _, _)): device == otherDevice
+        // Strips have no chip select: two chip selects of one bus (spidev0.0, spidev0.1) drive the same LEDs.
+        case (.spiStrip(let device, _, _, _), .spiStrip(let otherDevice, _, _, _)): Self.bus(of: device) == Self.bus(of: otherDevice)
         default: false
         }
     }

@@ -194,7 +194,7 @@ public final class Daemon: Sendable {
         parts.body = body
         parts.sounds = PersonaSounds(speaker: parts.speaker, activity: parts.activity, clock: options.clock, logger: logger)
         // Last, as it is the slowest: a second or more on a small board.
-        let wake = try makeWakeEngine.map { make throws(CubbyError) in try WakeAssembly.build(configuration: configuration, persona: persona, make: make) }
+        let wake = try makeWakeEngine.map { make throws(CubbyError) in try WakeAssembly.build(configuration: configuration, persona: persona, make: make, logger: logger) }
         let cloud = configuration.cloud.map { OpenAICompatibleClient(settings: $0, logger: logger) }
         live = LiveSettings(configuration: configuration, persona: persona, cloud: cloud, filter: personaFilter, wake: wake)
         parts.wake = wake.map { WakeSpotter(engine: $0) }

@@ -4,6 +4,7 @@ import CubbyMicroWake
 import CubbyPersona
 import CubbyWake
 import Foundation
+import Logging
 
 /// A wake engine built for one set of wake settings. Building it can fail on bad input (a word of the
 /// wake phrase with no pronunciation) and takes a second or more on a small board, so it is built before
@@ -35,17 +36,16 @@ enum WakeAssembly {
 
     /// The persona's engine: its microWakeWord model when it names one (with PocketSphinx's near-miss
     /// check as a second stage when the parent keeps it on), PocketSphinx keyphrase spotting otherwise.
-    static func build(configuration: DaemonConfiguration, persona: Persona, make: Make = pocketSphinx) throws(CubbyError) -> WakeEngine {
+    static func build(configuration: DaemonConfiguration, persona: Persona, make: Make = pocketSphinx, logger: Logger? = nil) throws(CubbyError) -> WakeEngine {
         let settings = settings(configuration: configuration, persona: persona)
         if persona.wakeEngine == .microwakeword, let model = persona.wakeModelPath {
             let manifest = (persona.sourcePath as NSString).appendingPathComponent(model)
-            do {
-                return WakeEngine(settings: settings, detector: try MicroWakeDetector(manifestPath: manifest, settings: settings, secondStage: settings.verifyNearMisses))
-            } catch where settings.verifyNearMisses {
-                // A phrase PocketSphinx cannot say (a name with no pronunciation) gets no second stage;
-                // the model alone still listens. A model that cannot run fails again, and says why.
-                return WakeEngine(settings: settings, detector: try MicroWakeDetector(manifestPath: manifest, settings: settings, secondStage: false))
+            let detector = try MicroWakeDetector(manifestPath: manifest, settings: settings, secondStage: settings.verifyNearMisses)
+            if let problem = detector.secondStageProblem {
+                // A phrase PocketSphinx cannot say (a name with no pronunciation) gets no second stage.
+                logger?.warning("the wake model listens without its near-miss check", metadata: ["why": "\(problem)"])
             }
+            return WakeEngine(settings: settings, detector: detector)
         }
         return WakeEngine(settings: settings, detector: try make(settings))
     }
