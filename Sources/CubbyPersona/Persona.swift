@@ -17,6 +17,11 @@ public struct Persona: Sendable, Equatable {
     public var wakeEngine: WakeEngineKind
     /// A model file in the pack for the neural wake-word engine, when the pack carries one.
     public var wakeModelPath: String?
+    /// Whether the neural engine's detections are checked again by PocketSphinx against the phrase's near
+    /// misses (`[wake] second_stage`). Off by default: measured on the benchmark, the check removes the
+    /// model's rare false alarms but, at the model's own cutoff, misses far more wake words; a maker who
+    /// turns it on should lower the cutoff (docs/wakeword.md).
+    public var wakeSecondStage = false
     /// The cloud text-to-speech voice id, used when the cloud speaks for the toy.
     public var cloudVoice: String?
     public var rate: Int

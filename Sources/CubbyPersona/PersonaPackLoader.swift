@@ -69,7 +69,7 @@ public enum PersonaPackLoader {
         let maker = try root.string("maker")
         if let maker, maker.isEmpty || maker.count > 100 { throw root.error("maker", "must be 1-100 characters") }
 
-        let (wake, engine, model) = try wake(root, files: files)
+        let (wake, engine, model, wakeSecondStage) = try wake(root, files: files)
 
         let voiceTable = try root.section("voice")
         let cloudVoice = try voiceTable.string("cloud_voice")
@@ -117,6 +117,7 @@ public enum PersonaPackLoader {
             id: id, version: version, locales: locales, ageRange: ageRange, maker: maker,
             wake: wake, wakeEngine: engine, wakeModelPath: model, cloudVoice: cloudVoice, rate: rate, pitch: pitch,
             expressions: expressions, sourcePath: files.location)
+        persona.wakeSecondStage = wakeSecondStage
         persona.blockedTopics = blockedTopics
         persona.safetyRulesPath = rulesPath
         persona.allowedTools = allowedTools
@@ -133,7 +134,7 @@ public enum PersonaPackLoader {
         return ages[0]...ages[1]
     }
 
-    private static func wake(_ root: TOMLSection, files: some PersonaPackFiles) throws(CubbyError) -> (WakeSettings, WakeEngineKind, String?) {
+    private static func wake(_ root: TOMLSection, files: some PersonaPackFiles) throws(CubbyError) -> (WakeSettings, WakeEngineKind, String?, Bool) {
         let table = try root.section("wake")
         let engineName = try table.choice("engine", of: WakeEngineKind.allCases.map(\.rawValue), default: WakeEngineKind.pocketsphinx.rawValue)
         let engine = WakeEngineKind(rawValue: engineName)!
@@ -160,7 +161,9 @@ public enum PersonaPackLoader {
             model = path
         }
         if engine == .microwakeword && model == nil { throw table.error("model", "the microwakeword engine needs a model: its manifest (.json), with the .tflite it names beside it") }
-        return (WakeSettings(phrases: phrases.map { $0.lowercased() }, sensitivity: sensitivity, pronunciations: pronunciations), engine, model)
+        let secondStage = try table.boolean("second_stage", default: false)
+        if secondStage && engine != .microwakeword { throw table.error("second_stage", "is for the microwakeword engine (PocketSphinx's own check is the parent's verify_near_misses)") }
+        return (WakeSettings(phrases: phrases.map { $0.lowercased() }, sensitivity: sensitivity, pronunciations: pronunciations), engine, model, secondStage)
     }
 
     static let maximumScenes = 16

@@ -52,6 +52,7 @@ import Testing
         ("phrases = [\"hey teddy\"]", "phrases = []", "[wake] phrases", "at least one"),
         ("phrases = [\"hey teddy\"]", "phrases = [\"hey; rm -rf\"]", "[wake] phrases", "latin letters"),
         ("engine = \"pocketsphinx\"", "engine = \"microwakeword\"", "[wake] model", "needs a model"),
+        ("engine = \"pocketsphinx\"", "engine = \"pocketsphinx\"\nsecond_stage = true", "[wake] second_stage", "is for the microwakeword engine"),
         ("offline = [", "offline_lines = [", "[locale.en.lines] offline", "at least one line"),
         ("[locale.en.redirects]", "[locale.en.redirects]\nsecrets = \"shh\"", "[locale.en.redirects] secrets", "unknown safety category"),
         ("rate = 150", "rate = 9000", "[voice] rate", "between 80 and 450"),

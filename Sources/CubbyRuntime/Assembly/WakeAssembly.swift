@@ -35,12 +35,14 @@ enum WakeAssembly {
     static let pocketSphinx: Make = { settings throws(CubbyError) in try PocketSphinxSpotter(settings: settings) }
 
     /// The persona's engine: its microWakeWord model when it names one (with PocketSphinx's near-miss
-    /// check as a second stage when the parent keeps it on), PocketSphinx keyphrase spotting otherwise.
+    /// check as a second stage when the pack asks for it and the parent keeps it on), PocketSphinx keyphrase
+    /// spotting otherwise.
     static func build(configuration: DaemonConfiguration, persona: Persona, make: Make = pocketSphinx, logger: Logger? = nil) throws(CubbyError) -> WakeEngine {
         let settings = settings(configuration: configuration, persona: persona)
         if persona.wakeEngine == .microwakeword, let model = persona.wakeModelPath {
             let manifest = (persona.sourcePath as NSString).appendingPathComponent(model)
-            let detector = try MicroWakeDetector(manifestPath: manifest, settings: settings, secondStage: settings.verifyNearMisses)
+            // The second stage only where the maker asked for it and the parent keeps near-miss checks on.
+            let detector = try MicroWakeDetector(manifestPath: manifest, settings: settings, secondStage: persona.wakeSecondStage && settings.verifyNearMisses)
             if let problem = detector.secondStageProblem {
                 // A phrase PocketSphinx cannot say (a name with no pronunciation) gets no second stage.
                 logger?.warning("the wake model listens without its near-miss check", metadata: ["why": "\(problem)"])
