@@ -9,8 +9,11 @@ public struct MotionGuard: Sendable {
     /// Below this charge the toy moves half as far.
     public var lowBatteryPercent = 20
     private(set) public var fallen = false
-    /// Motors that stalled and rest until `released(_:)`: nothing moves them meanwhile.
-    private(set) public var stalledMotors: Set<String> = []
+    /// Motors that stalled and rest until `released(_:stall:)`: nothing moves them meanwhile. Each stall
+    /// has a number, so the release of an earlier stall does not end a later one's rest.
+    private(set) public var stalls: [String: Int] = [:]
+    private var stallCount = 0
+    public var stalledMotors: Set<String> { Set(stalls.keys) }
     private(set) public var batteryPercent: Int?
 
     public init(motors: [MotorLimits]) {
@@ -45,9 +48,17 @@ public struct MotionGuard: Sendable {
 
     /// The toy fell: every motor stops now, and no motion runs until it rests again.
     public mutating func fell() { fallen = true }
-    /// `motor` stalled: it is let go and moves no more until released.
-    public mutating func stalled(_ motor: String) { stalledMotors.insert(motor) }
-    public mutating func released(_ motor: String) { stalledMotors.remove(motor) }
+    /// `motor` stalled: it is let go and moves no more until this stall is released. Returns the stall's number.
+    public mutating func stalled(_ motor: String) -> Int {
+        stallCount += 1
+        stalls[motor] = stallCount
+        return stallCount
+    }
+
+    /// Ends `motor`'s rest, if `stall` is still the latest one.
+    public mutating func released(_ motor: String, stall: Int) {
+        if stalls[motor] == stall { stalls[motor] = nil }
+    }
     /// The toy is in a child's hands or set down again (a pick-up or a put-down).
     public mutating func rested() { fallen = false }
     public mutating func battery(_ percent: Int) { batteryPercent = percent }

@@ -5,10 +5,14 @@ import CubbyHardware
 /// and must stop before it hurts them or burns out. A short surge (a servo starting) is not a stall.
 public struct StallDetector: Sendable {
     public let sensing: [String: StallSensing]
-    /// When each motor's current went over its mark, while it stays over.
+    /// When each motor's current went over its mark, while it stays over (after a stall: when the motor's
+    /// rest ends, so a motor still pushing then stalls again).
     private var overSince: [String: Int] = [:]
+    /// How long a stalled motor rests before a current still over its mark counts again.
+    public let restMilliseconds: Int
 
-    public init(motors: [MotorSpec]) {
+    public init(motors: [MotorSpec], restMilliseconds: Int = 5_000) {
+        self.restMilliseconds = restMilliseconds
         var sensing: [String: StallSensing] = [:]
         for motor in motors { if let stall = motor.stall { sensing[motor.name] = stall } }
         self.sensing = sensing
@@ -25,9 +29,9 @@ public struct StallDetector: Sendable {
             overSince[motor] = milliseconds
             return false
         }
-        guard since != Int.min, milliseconds - since >= stall.milliseconds else { return false }
-        // Reported once; the current must drop below the mark before another stall counts.
-        overSince[motor] = Int.min
+        guard milliseconds - since >= stall.milliseconds else { return false }
+        // Reported once; another stall counts after the current drops, or once the motor's rest is over.
+        overSince[motor] = milliseconds + restMilliseconds
         return true
     }
 }

@@ -19,6 +19,8 @@ public final class MicroWakeDetector: WakeDetector {
     /// The stream position of the front end's first sample since the last reset.
     private var origin: Int64?
     private var frames: Int64 = 0
+    /// Samples fed since the last feature frame's step (the front end's unfinished window).
+    private var pendingSamples = 0
     private var quietUntil: Int64 = .min
     /// The end of the first step of the current rise (a probability above half the cutoff).
     private var riseEnd: Int64?
@@ -55,7 +57,10 @@ public final class MicroWakeDetector: WakeDetector {
     }
 
     public func process(_ chunk: AudioChunk) throws(CubbyError) -> WakeDetection? {
+        // A gap in the stream (audio dropped, a jump) starts the features afresh, so positions stay true.
+        if let origin, origin + frames * Int64(MicroFrontend.step) + Int64(pendingSamples) != chunk.startSample { try reset() }
         if origin == nil { origin = chunk.startSample }
+        pendingSamples += chunk.samples.count
         if verifier != nil { recent.remember(chunk) }
         var detection: WakeDetection?
         var start = chunk.samples.startIndex
@@ -64,6 +69,7 @@ public final class MicroWakeDetector: WakeDetector {
             start += consumed
             guard let features else { continue }
             frames += 1
+            pendingSamples -= MicroFrontend.step
             guard let step = try model.feed(features) else { continue }
             // Frame k covers samples [160k, 160k + 480) of the stream since the reset.
             let end = (origin ?? 0) + (frames - 1) * Int64(MicroFrontend.step) + 480
@@ -106,6 +112,7 @@ public final class MicroWakeDetector: WakeDetector {
         probabilities.removeAll()
         origin = nil
         frames = 0
+        pendingSamples = 0
         riseEnd = nil
         rejectedRise = false
         recent.forget()

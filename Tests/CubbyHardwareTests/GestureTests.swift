@@ -372,13 +372,21 @@ import Testing
         #expect(!again.0 && again.1, "after it eased, a new stall counts again")
         let unmeasured = detector.feed("head", milliamps: 5_000, at: 600)
         #expect(!unmeasured)
+        // Still pushing when its rest is over: a stall again, without the current having dropped.
+        var pushing = StallDetector(motors: [Self.arms], restMilliseconds: 1_000)
+        var times: [Int] = []
+        for milliseconds in stride(from: 0, through: 2_400, by: 20) where pushing.feed("arms", milliamps: 900, at: milliseconds) { times.append(milliseconds) }
+        #expect(times == [100, 1_200, 2_300], "\(times)")
     }
 
     @Test func aStalledMotorIsLeftOutOfMotionsUntilReleased() {
         var guardRail = MotionGuard(motors: [Self.arms.limits])
-        guardRail.stalled("arms")
+        let first = guardRail.stalled("arms")
         #expect(guardRail.allowed([MotionStep(motor: "arms", angle: 40, milliseconds: 100)]).isEmpty)
-        guardRail.released("arms")
+        let second = guardRail.stalled("arms")
+        guardRail.released("arms", stall: first)
+        #expect(guardRail.allowed([MotionStep(motor: "arms", angle: 40, milliseconds: 100)]).isEmpty, "the first stall's release does not end the second's rest")
+        guardRail.released("arms", stall: second)
         #expect(guardRail.allowed([MotionStep(motor: "arms", angle: 40, milliseconds: 100)]).count == 1)
     }
 

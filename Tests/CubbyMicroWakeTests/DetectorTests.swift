@@ -102,16 +102,46 @@ import Testing
         }
     }
 
+    /// The alexa model with one dimension of the named tensor's shape replaced.
+    func reshaped(_ tensorName: String, dimension: Int, to value: Int32) throws -> [UInt8] {
+        var bytes = try alexa()
+        let root = try FlatBuffer(bytes: bytes, source: "alexa").root()
+        for tensor in try root.tables(2)[0].tables(0) where try tensor.string(3) == tensorName {
+            let (_, start) = try #require(try tensor.vector(0, elementSize: 4))
+            for index in 0..<4 { bytes[start + 4 * dimension + index] = UInt8(truncatingIfNeeded: value >> (8 * index)) }
+        }
+        return bytes
+    }
+
+    @Test func shapesThatWouldReachOutsideATensorAreRefused() throws {
+        let cases: [(String, Int, Int32, String)] = [
+            // The logistic's output made longer than its input.
+            ("StatefulPartitionedCall:01", 1, 4, "LOGISTIC maps"),
+            // A concatenation input made taller than the output allows on the other axes.
+            ("model_1/stream_6/concat/ReadVariableOp", 3, 80, "CONCATENATION of"),
+            // Dimensions that overflow, hidden behind a zero.
+            ("model_1/stream_10/concat", 0, Int32.max, "at most"),
+            ("model_1/stream_10/concat", 2, 0, "CONCATENATION"),
+        ]
+        for (tensor, dimension, value, reason) in cases {
+            let bytes = try reshaped(tensor, dimension: dimension, to: value)
+            #expect(bytes != (try alexa()), "\(tensor) was found")
+            #expect { _ = try TinyInterpreter(model: try TFLiteModel.parse(bytes, source: "shaped.tflite")) } throws: { error in
+                "\(error)".contains("shaped.tflite") && "\(error)".contains(reason)
+            }
+        }
+    }
+
     @Test func filesThatAreNotModelsAreRefusedWithWhy() throws {
         let bytes = try alexa()
         let cases: [([UInt8], String)] = [
             (Array("hello".utf8), "not a model size"),
             (Array(bytes.prefix(4)) + Array("ABCD".utf8) + Array(bytes.dropFirst(8)), "TFL3"),
-            (Array(bytes.prefix(bytes.count / 3)), "outside"),
+            (Array(bytes.prefix(bytes.count / 3)), "past the end"),
         ]
         for (data, reason) in cases {
             #expect { _ = try TinyInterpreter(model: try TFLiteModel.parse(data, source: "bad.tflite")) } throws: { error in
-                "\(error)".contains("bad.tflite") && ("\(error)".contains(reason) || reason == "outside")
+                "\(error)".contains("bad.tflite") && "\(error)".contains(reason)
             }
         }
         // Random damage anywhere never crashes: it is refused or still a model.

@@ -69,13 +69,13 @@ final class BodyMotion: Sendable {
     /// `motor` stalled: every motor stops now (the motion it was in is over), and the stalled one is not
     /// moved again — by a motion or by lip-sync — for `stallRest`.
     func stalled(_ motor: String) {
-        limits.withLock { guardRail in
-            guardRail.stalled(motor)
+        let stall = limits.withLock { guardRail -> Int in
             player.stopAll()
+            return guardRail.stalled(motor)
         }
         Task {
             try? await self.clock.sleep(for: Self.stallRest)
-            self.limits.withLock { $0.released(motor) }
+            self.limits.withLock { $0.released(motor, stall: stall) }
         }
     }
 

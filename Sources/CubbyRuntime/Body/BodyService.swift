@@ -123,7 +123,7 @@ final class BodyService: Service, Sendable {
     /// Reads each motor's current (those the board measures) 50 times a second, and stops the motors when
     /// one stalls. Runs whatever the sensors' source, until the daemon stops.
     private func watchStalls() async {
-        var detector = StallDetector(motors: body.motors)
+        var detector = StallDetector(motors: body.motors, restMilliseconds: Int(BodyMotion.stallRest.components.seconds * 1_000))
         let sensing = detector.sensing.sorted { $0.key < $1.key }
         guard !sensing.isEmpty else { return }
         let start = clock.now
