@@ -6,7 +6,8 @@ import Synchronization
 
 /// The persona pack's little sounds (a purr, a giggle, a boing) on the toy's speaker. A touch reaction's
 /// sound plays only when the toy is not talking: it never talks over itself or the child. An emotion's
-/// sound plays while the toy speaks, queued between its sentences, as a character giggles mid-reply; at
+/// sound plays while the toy speaks, queued after the speech already queued, as a character giggles
+/// mid-reply (with a cloud voice that comes in parts, possibly between two parts of a sentence); at
 /// most one every few seconds, so a model that names an emotion on every sentence does not turn the reply
 /// into noise. Sounds are the pack's own files, chosen by the persona's expression map: the model only
 /// names an emotion, so nothing it writes reaches the speaker this way.
