@@ -88,13 +88,13 @@ public struct MicroFrontend: Sendable {
                 }
                 for index in 0..<(size - step) { input[index] = input[index + step] }
                 for index in (size - step)..<size { input[index] = 0 }
-                let shift = 15 - (32 - UInt32(maximum).leadingZeroBitCount)
+                let shift = Self.inputShift(maximum)
                 for index in 0..<size { windowed[index] = Int16(truncatingIfNeeded: Int32(UInt16(bitPattern: windowed[index])) << shift) }
                 for index in size..<FrontendTables.fftSize { windowed[index] = 0 }
             }
         }
         inputUsed -= step
-        let shift = 15 - (32 - UInt32(maximum).leadingZeroBitCount)
+        let shift = Self.inputShift(maximum)
         fft.transform(fftInput, real: &spectrumReal, imaginary: &spectrumImaginary)
 
         var signal = [UInt32](repeating: 0, count: FrontendTables.channels)
@@ -154,6 +154,10 @@ public struct MicroFrontend: Sendable {
             return UInt16(min(logged, 0xFFFF))
         }
     }
+
+    /// How far the windowed frame is shifted up so its largest magnitude fills 15 bits (and the filterbank's
+    /// roots shifted back down).
+    static func inputShift(_ maximum: Int32) -> Int { 15 - (32 - UInt32(maximum).leadingZeroBitCount) }
 
     /// The front end's integer square root (`Sqrt64`): the floor of the root, then one more when the
     /// remainder exceeds the root (so it rounds to nearest), never past 0xFFFF for a 32-bit input or

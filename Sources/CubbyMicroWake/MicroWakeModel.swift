@@ -47,7 +47,7 @@ public final class MicroWakeModel {
     public func feed(_ frame: [UInt16]) throws(CubbyError) -> (raw: UInt8, probability: Double)? {
         pending.append(frame)
         guard pending.count == stride else { return nil }
-        let input = pending.flatMap { $0.map(quantize) }
+        let input = quantized(pending)
         pending.removeAll(keepingCapacity: true)
         let output = try interpreter.invoke(input)
         let raw = interpreter.outputIsUnsigned ? UInt8(bitPattern: output[0]) : UInt8(truncatingIfNeeded: Int(output[0]) + 128)

@@ -152,8 +152,6 @@ public final class TinyInterpreter {
         let sumsSize = max(convolutions.map(\.outputDepth).max() ?? 0, 1)
         sums = .allocate(capacity: sumsSize)
         sums.initialize(repeating: 0, count: sumsSize)
-        let block = arena
-        for constant in constants { constant.bytes.withUnsafeBufferPointer { (block + constant.offset).update(from: $0.baseAddress!, count: $0.count) } }
 
         inputShape = input.shape
         inputScale = input.scale
@@ -161,6 +159,12 @@ public final class TinyInterpreter {
         outputScale = output.scale
         outputZeroPoint = output.zeroPoint
         outputIsUnsigned = output.type == .uint8
+        restoreConstants()
+    }
+
+    /// The constant tensors' values, written into the arena (again, after a reset).
+    private func restoreConstants() {
+        for constant in constants { constant.bytes.withUnsafeBufferPointer { (arena + constant.offset).update(from: $0.baseAddress!, count: $0.count) } }
     }
 
     deinit {
@@ -173,7 +177,7 @@ public final class TinyInterpreter {
     public func reset() {
         initialised = false
         arena.update(repeating: 0, count: arenaSize)
-        for constant in constants { constant.bytes.withUnsafeBufferPointer { (arena + constant.offset).update(from: $0.baseAddress!, count: $0.count) } }
+        restoreConstants()
     }
 
     /// Runs one step on `input` (the input tensor's int8 values); returns the output tensor's raw values
