@@ -25,7 +25,7 @@ NEURAL_VARIANTS = {
     "cubby-neural": (["--no-verify"], PEER_THRESHOLDS[:-1]),
     "cubby-neural+verify": (["--verify"], [0.5, 0.7, 0.8, 0.9, 0.95, 0.97, 0.98]),
     # The toy's own microphone front end (speexdsp noise suppression and gain) before the features.
-    "cubby-neural+front-end": (["--no-verify", "--front-end"], [0.5, 0.7, 0.8, 0.9, 0.95, 0.97, 0.98]),
+    "cubby-neural+front-end": (["--no-verify", "--front-end"], [0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.97, 0.98]),
     "cubby-neural+front-end+verify": (["--verify", "--front-end"], [0.5, 0.7, 0.8, 0.9, 0.95]),
 }
 # BENCH_ENGINES=a,b,... runs only those engines (all by default).

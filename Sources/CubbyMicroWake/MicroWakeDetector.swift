@@ -60,12 +60,15 @@ public final class MicroWakeDetector: WakeDetector {
         // A gap in the stream (audio dropped, a jump) starts the features afresh, so positions stay true.
         if let origin, origin + frames * Int64(MicroFrontend.step) + Int64(pendingSamples) != chunk.startSample { try reset() }
         if origin == nil { origin = chunk.startSample }
-        pendingSamples += chunk.samples.count
+        // The model hears the echo-cancelled signal before noise suppression and gain (`uplink`), as it was
+        // trained on natural audio: measured, suppressed audio misses more wake words (docs/wakeword.md).
+        let samples = chunk.uplink ?? chunk.samples
+        pendingSamples += samples.count
         if verifier != nil { recent.remember(chunk) }
         var detection: WakeDetection?
-        var start = chunk.samples.startIndex
-        while start < chunk.samples.endIndex {
-            let (features, consumed) = frontend.process(chunk.samples[start...])
+        var start = samples.startIndex
+        while start < samples.endIndex {
+            let (features, consumed) = frontend.process(samples[start...])
             start += consumed
             guard let features else { continue }
             frames += 1
