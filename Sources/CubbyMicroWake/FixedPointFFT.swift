@@ -65,11 +65,8 @@ struct FixedPointFFT {
         imaginary = Array(repeating: 0, count: half)
     }
 
-    /// `sround`: a Q30 product back to Q15, stored as int16.
-    @inline(__always) static func round(_ x: Int32) -> Int32 { Int32(Int16(truncatingIfNeeded: (x &+ (1 << 14)) >> 15)) }
+    /// A sum stored as C stores it in an int16.
     @inline(__always) static func wrap(_ x: Int32) -> Int32 { Int32(Int16(truncatingIfNeeded: x)) }
-    /// `C_FIXDIV`: scaled by 1/`divisor` as kiss_fft does, through a Q15 multiply.
-    @inline(__always) static func divide(_ x: Int32, by divisor: Int32) -> Int32 { round(x &* (32_767 / divisor)) }
 
     /// The spectrum of `samples` (`size` int16 values): `size / 2 + 1` bins of (real, imaginary).
     mutating func transform(_ samples: [Int16], real outReal: inout [Int32], imaginary outImaginary: inout [Int32]) {
@@ -98,18 +95,18 @@ struct FixedPointFFT {
                 }
             }
         }
-        let dcReal = Self.divide(Int32(real[0]), by: 2), dcImaginary = Self.divide(Int32(imaginary[0]), by: 2)
+        let dcReal = Int32(Self.divide16(real[0], by: 2)), dcImaginary = Int32(Self.divide16(imaginary[0], by: 2))
         outReal[0] = Self.wrap(dcReal &+ dcImaginary)
         outImaginary[0] = 0
         outReal[half] = Self.wrap(dcReal &- dcImaginary)
         outImaginary[half] = 0
         for k in 1...(half / 2) {
-            let fpkR = Self.divide(Int32(real[k]), by: 2), fpkI = Self.divide(Int32(imaginary[k]), by: 2)
-            let fpnkR = Self.divide(Int32(real[half - k]), by: 2), fpnkI = Self.divide(Self.wrap(-Int32(imaginary[half - k])), by: 2)
+            let fpkR = Int32(Self.divide16(real[k], by: 2)), fpkI = Int32(Self.divide16(imaginary[k], by: 2))
+            let fpnkR = Int32(Self.divide16(real[half - k], by: 2)), fpnkI = Int32(Self.divide16(0 &- imaginary[half - k], by: 2))
             let f1kR = Self.wrap(fpkR &+ fpnkR), f1kI = Self.wrap(fpkI &+ fpnkI)
             let f2kR = Self.wrap(fpkR &- fpnkR), f2kI = Self.wrap(fpkI &- fpnkI)
-            let twR = Self.round(f2kR &* superReal[k - 1] &- f2kI &* superImaginary[k - 1])
-            let twI = Self.round(f2kR &* superImaginary[k - 1] &+ f2kI &* superReal[k - 1])
+            let twR = Int32(Self.round16(f2kR &* superReal[k - 1] &- f2kI &* superImaginary[k - 1]))
+            let twI = Int32(Self.round16(f2kR &* superImaginary[k - 1] &+ f2kI &* superReal[k - 1]))
             outReal[k] = Self.wrap((f1kR &+ twR) >> 1)
             outImaginary[k] = Self.wrap((f1kI &+ twI) >> 1)
             outReal[half - k] = Self.wrap((f1kR &- twR) >> 1)
@@ -117,9 +114,9 @@ struct FixedPointFFT {
         }
     }
 
-    /// `sround` of a product of two int16 values, back to int16.
+    /// `sround`: a Q30 product of two int16 values back to Q15, stored as int16.
     @inline(__always) static func round16(_ x: Int32) -> Int16 { Int16(truncatingIfNeeded: (x &+ (1 << 14)) >> 15) }
-    /// `C_FIXDIV` on an int16 value.
+    /// `C_FIXDIV`: scaled by 1/`divisor` as kiss_fft does, through a Q15 multiply.
     @inline(__always) static func divide16(_ x: Int16, by divisor: Int32) -> Int16 { round16(Int32(x) &* (32_767 / divisor)) }
 
     /// One group's radix-4 butterflies: `m` of them, over contiguous values and twiddles.

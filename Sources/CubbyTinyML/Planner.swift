@@ -88,7 +88,12 @@ struct Planner {
         var steps: [TinyInterpreter.Step] = []
         for (position, op) in subgraph.operators.enumerated() {
             self.position = position
-            if let step = try plan(op) { steps.append(step) }
+            // SPLIT_V is several steps, one per output; VAR_HANDLE none (it only names a variable).
+            if op.code == 102 {
+                steps += try splitV(op)
+            } else if let step = try plan(op) {
+                steps.append(step)
+            }
         }
         return steps
     }
@@ -140,8 +145,7 @@ struct Planner {
             return try concatenation(op)
         case 45:
             return try stridedSlice(op)
-        case 102:
-            return try splitV(op)
+
         case 3, 4:
             return .convolution(try convolution(op))
         case 9:
@@ -240,7 +244,8 @@ struct Planner {
         return .gather(from: base + op.inputs[0], into: base + op.outputs[0], indices: indices)
     }
 
-    private func splitV(_ op: TFLiteOperator) throws(CubbyError) -> TinyInterpreter.Step {
+    /// SPLIT_V as one gather per output.
+    private func splitV(_ op: TFLiteOperator) throws(CubbyError) -> [TinyInterpreter.Step] {
         guard op.inputs.count == 3, !op.outputs.isEmpty else { throw refuse("SPLIT_V needs sizes and an axis") }
         let input = try quantized(op.inputs[0], "input")
         var sizes = try constantInt32(op.inputs[1], "sizes").map(Int.init)
@@ -250,7 +255,7 @@ struct Planner {
         guard axis >= 0, axis < input.shape.count else { throw refuse("SPLIT_V on axis \(axis) of \(input.shape)") }
         if let unknown = sizes.firstIndex(of: -1) { sizes[unknown] = input.shape[axis] - sizes.filter { $0 >= 0 }.reduce(0, +) }
         guard sizes.allSatisfy({ $0 >= 0 }), sizes.reduce(0, +) == input.shape[axis] else { throw refuse("SPLIT_V's sizes \(sizes) do not split \(input.shape[axis])") }
-        var outputs: [(tensor: Int, indices: [Int])] = []
+        var outputs: [TinyInterpreter.Step] = []
         var start = 0
         for (local, size) in zip(op.outputs, sizes) {
             let output = try quantized(local, "output")
@@ -260,10 +265,10 @@ struct Planner {
             guard indices.count == output.elementCount, output.scale == input.scale, output.zeroPoint == input.zeroPoint else {
                 throw refuse("SPLIT_V's output \"\(output.name)\" does not fit")
             }
-            outputs.append((base + local, indices))
+            outputs.append(.gather(from: base + op.inputs[0], into: base + local, indices: indices))
             start += size
         }
-        return .split(from: base + op.inputs[0], outputs: outputs)
+        return outputs
     }
 
     private func convolution(_ op: TFLiteOperator) throws(CubbyError) -> Convolution {

@@ -54,7 +54,6 @@ public final class TinyInterpreter {
                     * Double(c.depthwise ? 1 : c.inputDepth)
             case .fullyConnected(let f): work += Double(f.batches) * Double(f.outputDepth) * Double(f.inputDepth)
             case .gather(_, _, let list): indices += list.count
-            case .split(_, let outputs): indices += outputs.reduce(0) { $0 + $1.indices.count }
             default: break
             }
         }
@@ -218,12 +217,6 @@ public final class TinyInterpreter {
             case .gather(let from, let into, let indices):
                 let source = at(from), target = at(into)
                 for (position, index) in indices.enumerated() { target[position] = source[index] }
-            case .split(let from, let outputs):
-                let source = at(from)
-                for output in outputs {
-                    let target = at(output.tensor)
-                    for (position, index) in output.indices.enumerated() { target[position] = source[index] }
-                }
             case .convolution(let convolution):
                 convolution.run(input: at(convolution.input), output: at(convolution.output), scratch: scratch, sums: sums)
             case .fullyConnected(let layer):
@@ -248,7 +241,6 @@ public final class TinyInterpreter {
         case copy(from: Int, into: Int)
         case concatenate(inputs: [Int], into: Int, outer: Int, sizes: [Int])
         case gather(from: Int, into: Int, indices: [Int])
-        case split(from: Int, outputs: [(tensor: Int, indices: [Int])])
         case convolution(Convolution)
         case fullyConnected(FullyConnected)
         case lookup(from: Int, into: Int, table: [Int8])

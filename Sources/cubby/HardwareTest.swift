@@ -82,27 +82,19 @@ struct HardwareCommand: ParsableCommand {
             }
             let lights = BoardLights(body: body, log: log)
             if body.lights.isEmpty { print("lights: none") }
-            for light in body.lights {
+            // The board's lights full, dim and off; its indicators (listening, mute) on and off.
+            let checks = body.lights.map { (label: "light \($0.name)", spec: $0, levels: [100, 30, 0], said: "full, dim, off") }
+                + body.indicators.sorted { $0.key < $1.key }.map { (label: "\($0.key) light", spec: $0.value, levels: [100, 0], said: "on, off") }
+            for check in checks {
                 do {
-                    for level in [100, 30, 0] {
-                        try lights.set(light, brightness: level)
+                    for level in check.levels {
+                        try lights.set(check.spec, brightness: level)
                         usleep(UInt32(max(0, min(hold, 10_000)) * 1_000))
                     }
-                    print("light \(light.name): full, dim, off — ok (did it light?)")
+                    print("\(check.label): \(check.said) — ok (did it light?)")
                 } catch {
                     failures += 1
-                    print("light \(light.name): FAILED — \(error)")
-                }
-            }
-            for (name, spec) in body.indicators.sorted(by: { $0.key < $1.key }) {
-                do {
-                    try lights.set(spec, brightness: 100)
-                    usleep(UInt32(max(0, min(hold, 10_000)) * 1_000))
-                    try lights.set(spec, brightness: 0)
-                    print("\(name) light: on, off — ok (did it light?)")
-                } catch {
-                    failures += 1
-                    print("\(name) light: FAILED — \(error)")
+                    print("\(check.label): FAILED — \(error)")
                 }
             }
             if let path = body.accelerometer {

@@ -149,7 +149,7 @@ public struct BodyDefinition: Sendable, Equatable {
             let colours: [LEDColour]
             if table.contains("colors") {
                 let listed = try table.strings("colors") ?? []
-                guard (1...300).contains(listed.count), let parsed = LEDColour.list(listed) else {
+                guard let parsed = LEDColour.list(listed) else {
                     throw table.error("colors", "must be 1-300 colours like \"#FFB070\", repeated along the strip")
                 }
                 colours = parsed
@@ -239,7 +239,7 @@ public struct BodyDefinition: Sendable, Equatable {
                 }
                 var colours: [LEDColour]?
                 if fields.count == 4 {
-                    guard let listed = LEDColour.list(fields[3].split(separator: ",").map(String.init)), (1...300).contains(listed.count) else {
+                    guard let listed = LEDColour.list(fields[3].split(separator: ",").map(String.init)) else {
                         throw sequence.error("steps", "\"\(step.prefix(40))\": colours are \"#RRGGBB\" or a list like \"#FF0000,#0000FF\"")
                     }
                     colours = listed

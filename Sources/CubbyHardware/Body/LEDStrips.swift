@@ -26,8 +26,12 @@ public struct LEDColour: Sendable, Equatable {
         self.init(red: UInt8(value >> 16 & 0xFF), green: UInt8(value >> 8 & 0xFF), blue: UInt8(value & 0xFF))
     }
 
-    /// Every entry parsed, or nil if one is not `#RRGGBB`.
+    /// The most colours a strip (or a step of its pattern) lists: as many as it may have LEDs.
+    static let maximumListed = 300
+
+    /// Every entry parsed: nil unless there are 1-300 and each is `#RRGGBB`.
     static func list(_ entries: [String]) -> [LEDColour]? {
+        guard (1...maximumListed).contains(entries.count) else { return nil }
         let parsed = entries.compactMap(LEDColour.init(hex:))
         return parsed.count == entries.count ? parsed : nil
     }
