@@ -59,7 +59,7 @@ struct ModelFile: Sendable {
         } catch {
             throw fail("malformed header: \(error)")
         }
-        guard envelope.header.format == 1 else { throw fail("format \(envelope.header.format) is not supported (this build reads format 1)") }
+        guard envelope.header.format == 2 else { throw fail("format \(envelope.header.format) is not supported (this build reads format 2)") }
         let dataStart = (12 + headerLength + 63) / 64 * 64
         var tensors: [String: Tensor] = [:]
         for tensor in envelope.tensors {

@@ -3,7 +3,7 @@ import Foundation
 
 /// The learned layer of the safety filter: a sentence encoder that reads meaning in Chinese and English,
 /// and a small two-layer head that gives, for each safety category, the probability that a text is
-/// about it. It catches what no rule names: the same instruction in new words.
+/// about it, from the sentence vector and the encoder's strongest n-gram features. It catches what no rule names: the same instruction in new words.
 ///
 /// Trained off the device by `scripts/train-safety-model` (see docs/safety-model.md for the data) and
 /// shipped as one file; the thresholds in it were chosen on the development split, per direction,
@@ -19,6 +19,8 @@ public struct SafetyModel: Sendable {
             public var ids: [Int32]
             /// The first values of the sentence vector.
             public var embedding: [Float]
+            /// The first values of the branch maxima the head reads beside it.
+            public var maxima: [Float]
             public var scores: [Float]
         }
         public var format: Int
@@ -28,6 +30,8 @@ public struct SafetyModel: Sendable {
         public var encoder: Encoder
         public var categories: [String]
         public var hidden: Int
+        /// Values the head reads: the sentence vector and the branch maxima.
+        public var features: Int
         /// Per direction and language ("in.en", "in.zh", "out.en", "out.zh"), per category: the
         /// probability at which it is flagged.
         public var thresholds: [String: [Float]]
@@ -36,7 +40,7 @@ public struct SafetyModel: Sendable {
         public var probes: [Probe]
 
         enum CodingKeys: String, CodingKey {
-            case format, version, dataDigest = "data_digest", encoder, categories, hidden, thresholds, soft, probes
+            case format, version, dataDigest = "data_digest", encoder, categories, hidden, features, thresholds, soft, probes
         }
     }
 
@@ -85,6 +89,9 @@ public struct SafetyModel: Sendable {
         let file = try ModelFile.load(contentsOf: path)
         let header = file.header
         let k = header.categories.count, h = header.hidden
+        guard header.features == SentenceEncoder.featureCount else {
+            throw CubbyError(.invalidConfiguration, "safety model: its head reads \(header.features) features; this build computes \(SentenceEncoder.featureCount)", context: path)
+        }
         for key in Language.allCases.flatMap({ language in ["in", "out"].map { "\($0).\(language.rawValue)" } }) {
             guard header.thresholds[key]?.count == k, header.soft[key]?.count == k else {
                 throw CubbyError(.invalidConfiguration, "safety model: thresholds for '\(key)' do not cover the \(k) categories", context: path)
@@ -92,7 +99,7 @@ public struct SafetyModel: Sendable {
         }
         return SafetyModel(
             header: header, encoder: try SentenceEncoder(file: file),
-            hiddenWeights: try file.floats("head_w1", shape: [SentenceEncoder.dimension, h]), hiddenBias: try file.floats("head_b1", shape: [h]),
+            hiddenWeights: try file.floats("head_w1", shape: [SentenceEncoder.featureCount, h]), hiddenBias: try file.floats("head_b1", shape: [h]),
             outputWeights: try file.floats("head_w2", shape: [h, k]), outputBias: try file.floats("head_b2", shape: [k]))
     }
 
@@ -102,9 +109,12 @@ public struct SafetyModel: Sendable {
     /// The sentence vector of `text` (unit length, 512 values).
     public func embedding(of text: String) -> [Float] { encoder.embed(ids: encoder.tokenizer.encode(text)) }
 
-    /// The probability of each category for a sentence vector.
-    public func probabilities(ofEmbedding e: [Float]) -> [Float] {
-        let h = header.hidden, k = header.categories.count, d = SentenceEncoder.dimension
+    /// What the head reads for `text` (as one window): its sentence vector, then the branch maxima.
+    public func features(of text: String) -> [Float] { encoder.features(encoder.pool(ids: encoder.tokenizer.encode(text))) }
+
+    /// The probability of each category for the head's features (`features(of:)`).
+    public func probabilities(ofFeatures e: [Float]) -> [Float] {
+        let h = header.hidden, k = header.categories.count, d = SentenceEncoder.featureCount
         var hidden = hiddenBias
         for i in 0..<d where e[i] != 0 {
             let value = e[i]
@@ -126,13 +136,13 @@ public struct SafetyModel: Sendable {
 
     private func probabilities(of text: String, ids: [Int32]) -> [Float] {
         let window = SentenceEncoder.windowTokens
-        guard ids.count > window else { return probabilities(ofEmbedding: encoder.finish(pooled(text, ids: ids))) }
+        guard ids.count > window else { return probabilities(ofFeatures: encoder.features(pooled(text, ids: ids))) }
         var result = [Float](repeating: 0, count: header.categories.count)
         var start = 1
         while true {
             let end = min(start + window - 2, ids.count - 1)
             let slice = [PieceTokenizer.begin] + ids[start..<end] + [PieceTokenizer.end]
-            for (c, p) in probabilities(ofEmbedding: encoder.embed(ids: slice)).enumerated() { result[c] = max(result[c], p) }
+            for (c, p) in probabilities(ofFeatures: encoder.features(encoder.pool(ids: slice))).enumerated() { result[c] = max(result[c], p) }
             if end >= ids.count - 1 { break }
             start += (window - 2) * 3 / 4
         }
@@ -164,8 +174,8 @@ public struct SafetyModel: Sendable {
         var probabilities = probabilities(of: text, ids: ids)
         if let context, !context.isEmpty {
             let before = pooled(context, ids: encoder.tokenizer.encode(context), head: false)
-            let joined = encoder.finish(before + pooled(text, ids: ids))
-            for (c, p) in self.probabilities(ofEmbedding: joined).enumerated() { probabilities[c] = max(probabilities[c], p) }
+            let joined = encoder.features(before + pooled(text, ids: ids))
+            for (c, p) in self.probabilities(ofFeatures: joined).enumerated() { probabilities[c] = max(probabilities[c], p) }
         }
         return label(probabilities, direction: direction, language: Language(of: text))
     }

@@ -98,16 +98,27 @@ struct SentenceEncoder: Sendable {
     }
 
     /// What the encoder sums over a text's tokens before its last layers: the normalised token features
-    /// (raw embedding and the three branches), added up. Two texts' sums added are, but for the few
-    /// n-gram windows that would straddle the seam, the sum of the two texts read as one, which lets
-    /// a sentence be judged after its context without encoding the context again.
+    /// (raw embedding and the three branches), added up; and beside the sum, each branch feature's
+    /// largest value in the text, which the safety head reads (a mean blurs one telling phrase in a long
+    /// friendly sentence; the maximum keeps it). Two texts' pools joined are, but for the few n-gram
+    /// windows that would straddle the seam, the pool of the two texts read as one, which lets a
+    /// sentence be judged after its context without encoding the context again.
     struct Pooled: Sendable {
         var sum: [Float]
+        var maxima: [Float]
         var tokens: Int
 
         static func + (a: Pooled, b: Pooled) -> Pooled {
-            Pooled(sum: zip(a.sum, b.sum).map(+), tokens: a.tokens + b.tokens)
+            Pooled(sum: zip(a.sum, b.sum).map(+), maxima: zip(a.maxima, b.maxima).map { Swift.max($0, $1) }, tokens: a.tokens + b.tokens)
         }
+    }
+
+    /// Values the safety head reads for a pooled text: the sentence vector, then the branch maxima.
+    static let featureCount = dimension + 3 * branchWidth
+
+    /// The sentence vector followed by the branch maxima (`featureCount` values).
+    func features(_ pooled: Pooled) -> [Float] {
+        finish(pooled) + pooled.maxima
     }
 
     func pool(ids: [Int32]) -> Pooled {
@@ -146,8 +157,12 @@ struct SentenceEncoder: Sendable {
         Self.layerNorm(&feats, rows: n, width: features, stride: features, offset: 0, gain: featureGain, shift: featureShift, epsilon: epsilon)
 
         var summed = [Float](repeating: 0, count: features)
-        for t in 0..<n { for j in 0..<features { summed[j] += feats[t * features + j] } }
-        return Pooled(sum: summed, tokens: n)
+        var maxima = [Float](repeating: -.infinity, count: 3 * w)
+        for t in 0..<n {
+            for j in 0..<features { summed[j] += feats[t * features + j] }
+            for j in 0..<(3 * w) { maxima[j] = max(maxima[j], feats[t * features + d + j]) }
+        }
+        return Pooled(sum: summed, maxima: maxima, tokens: n)
     }
 
     /// The encoder's last layers: the pooled sum projected, scaled by the square root of the length,

