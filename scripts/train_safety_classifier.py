@@ -54,14 +54,29 @@ def probability(q, scale, bias, feats):
     s = sum(float(q[k]) * v for k, v in feats.items())
     return 1.0 / (1.0 + np.exp(-(bias + scale * s)))
 
-def threshold_for(scores, labels, max_fp):
-    """The lowest threshold whose false-positive rate on held-back rows stays within max_fp."""
-    negatives = np.sort(scores[labels == 0])[::-1]
-    k = int(max_fp * len(negatives))
-    return float(negatives[k]) + 1e-6 if k < len(negatives) else 0.5
+def threshold_for(scores, labels, max_fp, already=None):
+    """The lowest threshold whose false-positive rate on held-back rows stays within max_fp, counting
+    the rows the rules `already` flag: the classifier sits beside the rules in the filter, and a parent
+    sees the false alarms of both."""
+    negatives = labels == 0
+    taken = already[negatives] if already is not None else np.zeros(int(negatives.sum()), dtype=bool)
+    left = max_fp * len(taken) - taken.sum()
+    free = np.sort(scores[negatives][~taken])[::-1]
+    k = int(max(left, 0))
+    return float(free[k]) + 1e-6 if k < len(free) else 0.5
 
-def train(name, texts, label_sets, categories, buckets, ngrams, out, c, fp_budgets, soft_fp, version, held_out):
-    """`held_out[i]` marks the dev-split rows: thresholds are chosen on them, the rest are fitted."""
+
+def rules_flag(cubby, texts, age):
+    """Which texts the word rules alone flag for a child of `age` (what the child says)."""
+    data = "".join(json.dumps({"text": t, "direction": "inbound", "age": age}, ensure_ascii=False) + "\n" for t in texts)
+    out = subprocess.run([cubby, "safety", "check", "--layers", "rules"], input=data, capture_output=True, text=True, check=True).stdout
+    verdicts = [json.loads(line)["verdict"] for line in out.splitlines()]
+    assert len(verdicts) == len(texts), (len(verdicts), len(texts))
+    return np.array([v == "flag" for v in verdicts])
+
+def train(name, texts, label_sets, categories, buckets, ngrams, out, c, fp_budgets, soft_fp, version, held_out, rules_by_tier):
+    """`held_out[i]` marks the dev-split rows: thresholds are chosen on them, the rest are fitted.
+    `rules_by_tier[tier]` marks the dev rows the rules already flag at that tier."""
     fit_idx = np.array([i for i, h in enumerate(held_out) if not h])
     hold_idx = np.array([i for i, h in enumerate(held_out) if h])
     X = matrix(texts, buckets, ngrams)
@@ -74,7 +89,7 @@ def train(name, texts, label_sets, categories, buckets, ngrams, out, c, fp_budge
         bias = float(model.intercept_[0])
         held = np.array([probability(q, scale, bias, features(texts[i], buckets, ngrams)) for i in hold_idx])
         yh = y[hold_idx]
-        thresholds = {tier: threshold_for(held, yh, budget) for tier, budget in fp_budgets.items()}
+        thresholds = {tier: threshold_for(held, yh, budget, rules_by_tier[tier]) for tier, budget in fp_budgets.items()}
         soft = threshold_for(held, yh, soft_fp)
         recall = {tier: float(np.mean(held[yh == 1] >= t)) if (yh == 1).any() else float("nan") for tier, t in thresholds.items()}
         print(f"{name}/{cat}: positives {int(y.sum())}/{len(y)}, held-back recall by tier {recall}, thresholds {thresholds}", file=sys.stderr)
@@ -104,9 +119,14 @@ def main():
     rows = [(e, s) for e, s in split.load_everything(args.data) if e.source == "cold" and s in ("train", "dev")]
     texts = normalise(args.cubby, [e.text for e, _ in rows])
     labels = [set(e.labels) for e, _ in rows]
+    dev = [e.text for e, s in rows if s == "dev"]
+    # The budgets are for the rules and the classifier together, on COLD's dev rows (stop 25): with
+    # the budget on the classifier alone (11 % at 6-8) the whole filter flagged 17.5 % of COLD's safe
+    # rows. 1-2 points are left for the safety model's own flags.
+    ages = {"3-5": 4, "6-8": 7, "9-12": 10}
     train("zh", texts, labels, ["hate"], 1 << 18, [1, 2, 3], os.path.join(args.out, "zh.cubbymodel"), c=4.0,
-          fp_budgets={"3-5": 0.14, "6-8": 0.11, "9-12": 0.09}, soft_fp=0.3, version="zh-2026.12.1",
-          held_out=[s == "dev" for _, s in rows])
+          fp_budgets={"3-5": 0.12, "6-8": 0.085, "9-12": 0.075}, soft_fp=0.3, version="zh-2026.12.2",
+          held_out=[s == "dev" for _, s in rows], rules_by_tier={tier: rules_flag(args.cubby, dev, age) for tier, age in ages.items()})
 
 if __name__ == "__main__":
     main()

@@ -69,6 +69,12 @@ struct Safety: ParsableCommand {
                         output["rules"] = verdict.ruleIDs
                         output["risk"] = Dictionary(uniqueKeysWithValues: verdict.risk.map { ($0.key.rawValue, ($0.value * 1000).rounded() / 1000) })
                         output["redactions"] = verdict.redactions
+                        let normalised = filter.normaliser.normalise(text)
+                        if let classifier = filter.classifiers[OnDeviceFilter.Language(of: normalised)] {
+                            output["classifier"] = Dictionary(uniqueKeysWithValues: classifier.probabilities(of: normalised).map {
+                                ($0.category.rawValue, (Double($0.probability) * 1000).rounded() / 1000)
+                            })
+                        }
                         if let model = filter.model {
                             let scores = model.scores(of: text, after: preceding, direction: direction == .inbound ? .inbound : .outbound)
                             output["model"] = Dictionary(uniqueKeysWithValues: scores.filter { $0.probability >= 0.05 }.map {
