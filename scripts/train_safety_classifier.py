@@ -3,7 +3,10 @@
 Never trained on what the benchmark measures: the rows come from the same fixed hash split as the
 safety model's (scripts/safety_model/train.py, split_of).
   - zh (category hate): COLD train.csv rows of the train split are fitted; thresholds are chosen on its
-    dev split. COLD's test split, and COLD's published dev file (all test), are left for Benchmarks/safety.
+    dev split, within a false-positive budget for the rules and the classifier together (the rules'
+    flags come from the built `cubby`). Counting the safety model's flags too was tried: the model and
+    the rules already flag 9.5 % of COLD's safe dev rows at 6-8, which left the classifier no room,
+    and COLD's recall fell to 61 %. COLD's test split, and COLD's published dev file (all test), are left for Benchmarks/safety.
 
 There is no English n-gram model: one trained on 838 OpenAI moderation rows raised the share of
 XSTest's safe prompts flagged from 16 % to 34 % for 12 points of moderation recall (2026-11). English
@@ -120,7 +123,7 @@ def main():
     texts = normalise(args.cubby, [e.text for e, _ in rows])
     labels = [set(e.labels) for e, _ in rows]
     dev = [e.text for e, s in rows if s == "dev"]
-    # The budgets are for the rules and the classifier together, on COLD's dev rows (stop 25): with
+    # The budgets are for the rules and the classifier together, on COLD's dev rows: with
     # the budget on the classifier alone (11 % at 6-8) the whole filter flagged 17.5 % of COLD's safe
     # rows. 1-2 points are left for the safety model's own flags.
     ages = {"3-5": 4, "6-8": 7, "9-12": 10}

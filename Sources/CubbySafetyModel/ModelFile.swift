@@ -53,13 +53,18 @@ struct ModelFile: Sendable {
             }
             enum Key: String, CodingKey { case tensors }
         }
+        // The format first, so a file from another version is named as such, not as a malformed header.
+        struct Format: Decodable { var format: Int }
+        let headerBytes = data.subdata(in: 12..<(12 + headerLength))
+        if let format = try? JSONDecoder().decode(Format.self, from: headerBytes).format, format != 2 {
+            throw fail("format \(format) is not supported (this build reads format 2)")
+        }
         let envelope: Envelope
         do {
-            envelope = try JSONDecoder().decode(Envelope.self, from: data.subdata(in: 12..<(12 + headerLength)))
+            envelope = try JSONDecoder().decode(Envelope.self, from: headerBytes)
         } catch {
             throw fail("malformed header: \(error)")
         }
-        guard envelope.header.format == 2 else { throw fail("format \(envelope.header.format) is not supported (this build reads format 2)") }
         let dataStart = (12 + headerLength + 63) / 64 * 64
         var tensors: [String: Tensor] = [:]
         for tensor in envelope.tensors {
@@ -127,6 +132,13 @@ struct ModelFile: Sendable {
             throw fail("the \(name) table's offsets do not fit its \(bytes.count) bytes")
         }
         return (0..<max(0, offsets.count - 1)).map { Array(bytes[Int(offsets[$0])..<Int(offsets[$0 + 1])]) }
+    }
+
+    /// A u8 tensor holding signed 8-bit values stored with 128 added.
+    func offsetBytes(_ name: String, shape: [Int]) throws(CubbyError) -> [Int8] {
+        let tensor = try tensor(name, shape: shape)
+        guard tensor.dtype == "u8" else { throw fail("tensor \(name) should be u8") }
+        return try bytes(name).map { Int8(Int16($0) - 128) }
     }
 
     func bytes(_ name: String) throws(CubbyError) -> [UInt8] {

@@ -72,7 +72,7 @@ struct Safety: ParsableCommand {
                         let normalised = filter.normaliser.normalise(text)
                         if let classifier = filter.classifiers[OnDeviceFilter.Language(of: normalised)] {
                             output["classifier"] = Dictionary(uniqueKeysWithValues: classifier.probabilities(of: normalised).map {
-                                ($0.category.rawValue, (Double($0.probability) * 1000).rounded() / 1000)
+                                ($0.category.rawValue, ($0.probability * 1000).rounded() / 1000)
                             })
                         }
                         if let model = filter.model {

@@ -55,6 +55,7 @@ import Testing
             let reviewed = session.review(alone, direction: .outbound)
             if reviewed.decision == .flag && flaggedAt == nil { flaggedAt = index }
         }
+        #expect(Self.filter.check("You could kiss in bed.", direction: .outbound, context: context).decision == .flag)
         #expect(flaggedAt != nil, "the drift was never caught")
         #expect(flaggedAt.map { $0 >= 2 } ?? false, "one mild sentence must not be enough")
     }

@@ -249,6 +249,10 @@ class Encoder:
         self.ln_b_all = np.concatenate([a[f"ln_b{n}"] for n in (2, 3, 5)])
 
     def embed_ids(self, ids):
+        return self._forward(ids)[0]
+
+    def _forward(self, ids):
+        """(sentence vector, branch maxima) for one text's piece ids."""
         a, n = self.a, len(ids)
         ids = np.asarray(ids)
         emb = self.emb[ids].astype(np.float32) * a["emb_scale"][ids, None] + a["emb_lo"][ids, None]
@@ -267,21 +271,20 @@ class Encoder:
             c2 = np.maximum(windows(h) @ a[f"w2_{name}"] + a[f"b2_{name}"], 0) + h
             feats.append(c2)
         f = _layernorm(np.concatenate(feats, axis=1), a["ln_g"], a["ln_b"], self.eps)
-        self.last_max = f[:, EMB_DIM:].max(axis=0)
         mean = (f.sum(axis=0) @ a["cnn_W"] + n * a["cnn_b"]) / np.sqrt(n)
         y0 = np.maximum(mean @ a["d0"], 0)
         y1 = np.maximum(mean @ a["p1"] + y0 @ a["d1"], 0)
         y2 = np.maximum(y1 @ a["d2"], 0)
         z = np.tanh(y1 @ a["p3"] + y2 @ a["d3"])
-        return (z / np.sqrt(max(float(z @ z), self.eps))).astype(np.float32)
+        return (z / np.sqrt(max(float(z @ z), self.eps))).astype(np.float32), f[:, EMB_DIM:].max(axis=0)
 
     def embed(self, text):
         return self.embed_ids(self.tokenizer.encode(text))
 
     def features_ids(self, ids):
         """What the head reads: the sentence vector, then each branch feature's maximum over the tokens."""
-        z = self.embed_ids(ids)
-        return np.concatenate([z, self.last_max]).astype(np.float32)
+        z, maxima = self._forward(ids)
+        return np.concatenate([z, maxima]).astype(np.float32)
 
     def features_many(self, texts, token_budget=512):
         """The head's features for many texts at once (for training): the same arithmetic as

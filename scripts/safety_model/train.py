@@ -5,8 +5,8 @@
      published dev file is all test (it stands in for COLD's unpublished test split). Sets marked
      evaluation-only are never trained or tuned on, in any split.
   3. Trims the multilingual USE v3 encoder to the pieces the training text uses (encoder.py).
-  4. Trains a two-layer head (512 -> hidden -> one sigmoid per category) on the encoder's sentence
-     vectors. (Fine-tuning the encoder's convolutions and dense layers with the head, in JAX, was tried
+  4. Trains a two-layer head (1,280 -> HIDDEN -> one sigmoid per category) on the encoder's sentence
+     vector and its branch maxima; the first layer is stored in 8 bits. (Fine-tuning the encoder's convolutions and dense layers with the head, in JAX, was tried
      in development: on dev it did no better than this, 37 % against 37 % of the toy's own unsafe
      examples caught at 3 % of their safe twins flagged, for a JAX dependency and 5 more minutes.)
   5. Chooses per-direction, per-language thresholds on the dev split, within a false-alarm budget on
@@ -33,7 +33,7 @@ CATEGORIES = sources.CATEGORIES
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 OWN_DIR = os.path.join(HERE, "examples")
-VERSION = "2026-12-04.2"
+VERSION = "2026-12-04.3"
 
 
 def split_of(example):
@@ -207,13 +207,20 @@ def standardise(x, x_train):
 
 
 def fold(params, x_train):
-    """The first layer rewritten to read the raw features (the device does not standardise), its weights
-    rounded to float16 as the file stores them, so every score the trainer computes is the device's."""
+    """The first layer rewritten to read the raw features (the device does not standardise), then
+    stored as the device holds it: 8-bit weights with one scale per input (a quarter of float32's
+    memory; the daemon's resident memory may not grow by more than the model file). Every score the
+    trainer computes from here on is the device's."""
     mean, scale = maxima_scaling(x_train)
     w1 = params["w1"].copy()
     w1[enc.EMB_DIM:] *= scale[:, None]
     b1 = params["b1"] - mean @ w1[enc.EMB_DIM:]
-    return {**params, "w1": w1.astype(np.float16).astype(np.float32), "b1": b1.astype(np.float32)}
+    row_scale = np.abs(w1).max(axis=1) / 127.0
+    row_scale[row_scale == 0] = 1.0
+    q = np.clip(np.round(w1 / row_scale[:, None]), -127, 127).astype(np.int8)
+    row_scale = row_scale.astype(np.float32)
+    return {**params, "w1": q.astype(np.float32) * row_scale[:, None], "w1_q": q, "w1_scale": row_scale,
+            "b1": b1.astype(np.float32)}
 
 
 def predict(params, x):
@@ -244,7 +251,8 @@ def choose_thresholds(p, examples, budget, floor=0.7, ceiling=0.85):
 
     Nor, for the categories where a miss can hurt the child (HARM_TO_THE_CHILD), over `ceiling`:
     where one or two safe dev rows score high, the budget alone would put the threshold above 0.9,
-    and there a missed instruction costs more than a redirect too many.
+    and there a missed instruction costs more than a redirect too many. The other categories stop at
+    OTHER_CEILING, so none is switched off.
 
     The safe text is weighted so that the project's own child-directed examples count for
     OWN_SAFE_SHARE of it, all the public sets' safe rows together for the rest: the toy talks with
@@ -272,6 +280,8 @@ def choose_thresholds(p, examples, budget, floor=0.7, ceiling=0.85):
                 t = max(t, floor)
                 if name in HARM_TO_THE_CHILD:
                     t = min(t, ceiling)
+                elif name not in OFFENSIVE_LANGUAGE:
+                    t = min(t, OTHER_CEILING)
                 ts.append(round(t, 5))
                 ss.append(round(max(0.2, t * 0.6), 5))
             thresholds[key], soft[key] = ts, ss
@@ -285,6 +295,15 @@ def choose_thresholds(p, examples, budget, floor=0.7, ceiling=0.85):
 BUDGET = {c: 0.003 for c in CATEGORIES}
 BUDGET.update({"hate": 0.012, "profanity": 0.008})
 OWN_SAFE_SHARE = 0.75
+# No category may be switched off by its budget: with one or two safe dev rows scoring near 1 (a
+# harmless role-play twin), the budget alone set Chinese rule-breaking and scary at 1.0, so the model
+# caught no Chinese jailbreak at all.
+OTHER_CEILING = 0.95
+# Except for offensive language, where the budget alone decides: the public sets' safe rows there (Weibo
+# and tweets that discuss race and gender) are the hard negatives, a miss costs a note to the cloud
+# model rather than harm, and in Chinese the n-gram classifier covers it too. Capped at 0.95, the
+# model's Chinese hate flags alone took COLD's false positives from 5 % to 10 %.
+OFFENSIVE_LANGUAGE = {"hate", "profanity"}
 HARM_TO_THE_CHILD = {"sexual", "violence", "self_harm", "dangerous_activity", "drugs", "grooming", "disclosure",
                      "personal_information"}
 
@@ -320,7 +339,7 @@ def main():
 
     def embed(examples, name):
         key = hashlib.sha256(("\n".join(e.text for e in examples) + "\0" + "".join(vocab["pieces"])).encode()).hexdigest()[:16]
-        path = os.path.join(args.cache, f"{name}-features-{key}.npy")
+        path = os.path.join(args.cache, f"{name}-features{enc.FEATURE_DIM}-{key}.npy")
         if os.path.exists(path):
             return np.load(path)
         x = encoder.features_many([e.text for e in examples])
@@ -356,7 +375,7 @@ def main():
         ids = encoder.tokenizer.encode(text)
         e = encoder.features_ids(ids)
         probes.append({"text": text, "ids": ids, "embedding": [float(v) for v in e[:16]],
-                       "maxima": [float(v) for v in e[enc.EMB_DIM:enc.EMB_DIM + 16]],
+                       "maxima": [float(v) for v in e[enc.EMB_DIM::enc.MAX_DIM // 16]],
                        "scores": [float(v) for v in predict(params, e[None, :])[0]]})
     piece_bytes, piece_offsets = modelfile.strings([p.encode("utf-8") for p in vocab["pieces"]])
     key_bytes, key_offsets = modelfile.strings([k for k, _ in vocab["charsmap"]])
@@ -375,7 +394,8 @@ def main():
                ("embeddings", "u8", modelfile.pack6(arrays["emb"])),
                ("embedding_scale", "f32", arrays["emb_scale"]), ("embedding_low", "f32", arrays["emb_lo"])]
     tensors += [(name, "f16", a) for name, a in arrays.items() if a.dtype == np.float16]
-    tensors += [("head_w1", "f16", params["w1"]), ("head_b1", "f32", params["b1"]),
+    tensors += [("head_w1", "u8", (params["w1_q"].astype(np.int16) + 128).astype(np.uint8)),
+                ("head_w1_scale", "f32", params["w1_scale"]), ("head_b1", "f32", params["b1"]),
                 ("head_w2", "f32", params["w2"]), ("head_b2", "f32", params["b2"])]
     modelfile.write(args.out, header, tensors)
     size = os.path.getsize(args.out)
