@@ -24,6 +24,25 @@ import train  # noqa: E402
 LAYERS = ("rules", "model", "all")
 # Read while the rules were written (stop 9): their figures are development figures.
 DEVELOPMENT_SETS = {"xstest", "safe-child-llm"}
+# Toy sentences written for measuring only, by a writer who saw none of the project's examples, after the
+# model they were first measured on (2026-12-04.2) was frozen. Never trained or tuned on; once read,
+# later choices could lean on them, so the report names the model they were first measured on.
+FRESH_DIR = os.path.join(HERE, "fresh")
+
+
+def load_fresh():
+    out = []
+    for name in sorted(os.listdir(FRESH_DIR)):
+        if not name.endswith(".tsv"):
+            continue
+        lang = name.split(".")[0]
+        for line in open(os.path.join(FRESH_DIR, name), encoding="utf-8"):
+            if line.startswith("#") or not line.strip():
+                continue
+            direction, label, text = line.rstrip("\n").split("\t")
+            labels = () if label == "safe" else (label,)
+            out.append(train.sources.Example(text, lang, direction, labels, f"fresh-{lang}", False, group=text))
+    return out
 def request(e, age):
     """One line for `cubby safety check`; a two-part example of ours goes as the text and its context."""
     line = {"text": e.text, "direction": "inbound" if e.direction == "in" else "outbound", "age": age}
@@ -76,7 +95,7 @@ def main():
     ap.add_argument("--age", type=int, default=8)
     args = ap.parse_args()
     rows = train.load_everything(args.data)
-    test = [e for e, split in rows if split == "test"]
+    test = [e for e, split in rows if split == "test"] + load_fresh()
     groups = {}
     for e in test:
         groups.setdefault(e.source, []).append(e)
@@ -89,14 +108,15 @@ def main():
             idx = [i for i, e in enumerate(test) if e.source == source]
             by_source[source] = measure([test[i] for i in idx], [results[i] for i in idx])
         # Every category over every source (development sets left out), and the safe child-directed text.
-        held = [i for i, e in enumerate(test) if e.source not in DEVELOPMENT_SETS]
+        held = [i for i, e in enumerate(test) if e.source not in DEVELOPMENT_SETS and not e.source.startswith("fresh-")]
         overall = measure([test[i] for i in held], [results[i] for i in held])
         own = [i for i, e in enumerate(test) if e.source.startswith("own-")]
         child = measure([test[i] for i in own], [results[i] for i in own])
+        fresh = {lang: measure(*zip(*[(e, r) for e, r in zip(test, results) if e.source == f"fresh-{lang}"])) for lang in ("en", "zh")}
         micros = [r["micros"] for r in results]
         short = [r["micros"] for e, r in zip(test, results) if len(e.text) <= 160]
         report["layers"][layers] = {
-            "by_source": by_source, "overall": overall, "child_directed": child,
+            "by_source": by_source, "overall": overall, "child_directed": child, "fresh": fresh,
             "latency_us": {"sentences": len(short), "p50": percentile(short, 0.5), "p95": percentile(short, 0.95),
                            "p99": percentile(short, 0.99), "max": max(short) if short else None,
                            "all_texts_p99": percentile(micros, 0.99), "all_texts": len(micros)},

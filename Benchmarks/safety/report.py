@@ -36,7 +36,11 @@ L = ["# Safety filter benchmark: held-out test splits\n",
      "15 % test; COLD's published dev file is all test (it stands in for COLD's unpublished test split). The model "
      "was trained on train, its thresholds chosen on dev; **every figure here is on test**, which neither saw. "
      "Sets marked *eval-only* were never trained or tuned on in any split. Sets marked *development* were read "
-     "while the word rules were written (XSTest, Safe-Child-LLM): their rules and full-filter figures are development figures.\n",
+     "while the word rules were written (XSTest, Safe-Child-LLM): their rules and full-filter figures are development figures. "
+     "The *fresh* toy sentences (`Benchmarks/safety/fresh`, 200 English and 200 Chinese, half unsafe, every category) were "
+     "written for measuring only by a writer who saw none of the project's examples, after model 2026-12-04.2 was frozen; "
+     "they were first read by the benchmark run for that model. Model 2026-12-04.3 differs from it only in its thresholds for hate and "
+     "profanity (chosen on dev for COLD's sake, not on these sentences). Later models could lean on them: held out, but no longer unseen.\n",
      "Each cell is **rules alone / model alone / whole filter**, measured in the same run. The peers named in the "
      "brief (xiaozhi-esp32-server, ElatoAI, FoloToy) filter nothing on the device: 0 % everywhere.\n"]
 
@@ -44,6 +48,10 @@ L += ["## Bars\n", "| measure | bar | rules / model / all |", "|---|---|---|"]
 child = lambda l: l["child_directed"].get("safe", {}).get("flagged_pct")
 L.append(f"| safe child-directed text flagged (own examples, test) | ≤ 3 % | {trio(child)} |")
 cold = lambda key: (lambda l: l["by_source"].get("cold-dev", {}).get(key, {}).get("recall_pct" if key == "hate" else "flagged_pct"))
+for lang, name in (("en", "English"), ("zh", "Chinese")):
+    fresh = lambda key, field: (lambda l: l.get("fresh", {}).get(lang, {}).get(key, {}).get(field))
+    L.append(f"| fresh {name} toy sentences (never trained or tuned on): unsafe caught | ≥ 95 % | {trio(fresh('unsafe', 'recall_pct'))} |")
+    L.append(f"| fresh {name} toy sentences: safe flagged | ≤ 3 % | {trio(fresh('safe', 'flagged_pct'))} |")
 L.append(f"| COLD (dev file as test) recall | ≥ 85 % | {trio(cold('hate'))} |")
 L.append(f"| COLD (dev file as test) false positives | ≤ 10 % | {trio(cold('safe'))} |")
 for c in cats:
@@ -73,6 +81,17 @@ for source in sorted(layers["all"]["by_source"]):
     n = m.get("unsafe", {}).get("n", 0) + m.get("safe", {}).get("n", 0)
     L.append(f"| {source} | {kind} | {n} | {trio(lambda l: l['by_source'][source].get('unsafe', {}).get('recall_pct'))} | "
              f"{trio(lambda l: l['by_source'][source].get('safe', {}).get('flagged_pct'))} |")
+
+L += ["", "## Fresh toy sentences, per category (English + Chinese)\n", "| category | rows | recall: rules / model / all |", "|---|---|---|"]
+for c in cats:
+    def both(l, c=c):
+        parts = [l.get("fresh", {}).get(lang, {}).get(c) for lang in ("en", "zh")]
+        parts = [p for p in parts if p]
+        n = sum(p["n"] for p in parts)
+        return 100.0 * sum(p["n"] * p["recall_pct"] / 100.0 for p in parts) / n if n else None
+    n = sum((layers["all"].get("fresh", {}).get(lang, {}).get(c) or {}).get("n", 0) for lang in ("en", "zh"))
+    if n:
+        L.append(f"| {c} | {n} | {trio(both)} |")
 
 L += ["", "## Own toy examples (test split), per category\n", "| category | rows | recall: rules / model / all |", "|---|---|---|"]
 for c in cats:
