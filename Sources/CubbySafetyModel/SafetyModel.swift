@@ -23,6 +23,13 @@ public struct SafetyModel: Sendable {
             public var maxima: [Float]
             public var scores: [Float]
         }
+        /// A text read after its context, with the trainer's scores (each category the higher of the
+        /// text alone and the two joined).
+        public struct ContextProbe: Decodable, Sendable {
+            public var context: String
+            public var text: String
+            public var scores: [Float]
+        }
         public var format: Int
         public var version: String
         /// SHA-256 of the training data the model was built from.
@@ -38,9 +45,10 @@ public struct SafetyModel: Sendable {
         /// Likewise: above this the probability counts toward the conversation's running risk.
         public var soft: [String: [Float]]
         public var probes: [Probe]
+        public var contextProbes: [ContextProbe]
 
         enum CodingKeys: String, CodingKey {
-            case format, version, dataDigest = "data_digest", encoder, categories, hidden, features, thresholds, soft, probes
+            case format, version, dataDigest = "data_digest", encoder, categories, hidden, features, thresholds, soft, probes, contextProbes = "context_probes"
         }
     }
 

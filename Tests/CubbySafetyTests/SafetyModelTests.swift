@@ -59,6 +59,18 @@ import Testing
         }
     }
 
+    @Test func aSentenceAfterItsContextScoresAsTheTrainerDid() {
+        let model = Self.model
+        #expect(model.header.contextProbes.count >= 2)
+        for probe in model.header.contextProbes {
+            let device = model.scores(of: probe.text, after: probe.context, direction: .inbound).map(\.probability)
+            #expect(device.count == probe.scores.count)
+            for (device, trainer) in zip(device, probe.scores) {
+                #expect(abs(device - trainer) < 1e-3, "\(probe.context) || \(probe.text): \(device) vs \(trainer)")
+            }
+        }
+    }
+
     @Test func sentenceVectorsAreUnitLengthAndNearerForTheSameMeaning() {
         let model = Self.model
         func cosine(_ a: String, _ b: String) -> Float {

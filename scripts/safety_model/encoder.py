@@ -290,20 +290,39 @@ class Encoder:
         """The head's features for many texts at once (for training): the same arithmetic as
         `features_ids`, on a flat batch of several sentences whose n-gram windows stop at each sentence's
         edges (the wheel's approach)."""
-        out = np.empty((len(texts), FEATURE_DIM), dtype=np.float32)
-        group, first, n_tokens = [], 0, 0
-        for i, text in enumerate(texts):
-            ids = self.tokenizer.encode(text)
-            if group and n_tokens + len(ids) > token_budget:
-                out[first:i] = self._batch(group)
-                group, first, n_tokens = [], i, 0
-            group.append(ids)
-            n_tokens += len(ids)
-        if group:
-            out[first:] = self._batch(group)
-        return out
+        sums, maxima, lens = self.pools_many(texts, token_budget)
+        return np.concatenate([self.finish(sums, lens), maxima], axis=1)
 
-    def _batch(self, group):
+    def pools_many(self, texts, token_budget=512):
+        """What the encoder pools over each text's tokens (SentenceEncoder.Pooled on the device): the sum
+        of the normalised token features, each branch feature's maximum, and the number of tokens. Two
+        texts' pools joined (sums and counts added, maxima taken) are how the device reads a sentence
+        after its context."""
+        sums = np.empty((len(texts), EMB_DIM + MAX_DIM), dtype=np.float32)
+        maxima = np.empty((len(texts), MAX_DIM), dtype=np.float32)
+        lens = np.empty(len(texts), dtype=np.int64)
+        group, first, n_tokens = [], 0, 0
+        for i, text in enumerate(texts + [None]):
+            ids = self.tokenizer.encode(text) if text is not None else None
+            if group and (ids is None or n_tokens + len(ids) > token_budget):
+                sums[first:i], maxima[first:i], lens[first:i] = self._pool_batch(group)
+                group, first, n_tokens = [], i, 0
+            if ids is not None:
+                group.append(ids)
+                n_tokens += len(ids)
+        return sums, maxima, lens
+
+    def finish(self, sums, lens):
+        """The encoder's last layers over pooled sums: the sentence vectors, unit length."""
+        a = self.a
+        mean = (sums @ a["cnn_W"] + lens[:, None] * a["cnn_b"]) / np.sqrt(lens)[:, None]
+        y0 = np.maximum(mean @ a["d0"], 0)
+        y1 = np.maximum(mean @ a["p1"] + y0 @ a["d1"], 0)
+        y2 = np.maximum(y1 @ a["d2"], 0)
+        z = np.tanh(y1 @ a["p3"] + y2 @ a["d3"])
+        return (z / np.sqrt(np.maximum(np.einsum("ij,ij->i", z, z), self.eps))[:, None]).astype(np.float32)
+
+    def _pool_batch(self, group):
         a = self.a
         lens = np.array([len(g) for g in group])
         flat = np.concatenate([np.asarray(g) for g in group])
@@ -327,10 +346,4 @@ class Encoder:
             c2 = np.maximum(buf[cols].reshape(n, order * CNN_DIM) @ a[f"w2_{name}"] + a[f"b2_{name}"], 0) + h
             feats.append(c2)
         f = _layernorm(np.concatenate(feats, axis=1), a["ln_g"], a["ln_b"], self.eps)
-        mean = (np.add.reduceat(f, starts, axis=0) @ a["cnn_W"] + lens[:, None] * a["cnn_b"]) / np.sqrt(lens)[:, None]
-        y0 = np.maximum(mean @ a["d0"], 0)
-        y1 = np.maximum(mean @ a["p1"] + y0 @ a["d1"], 0)
-        y2 = np.maximum(y1 @ a["d2"], 0)
-        z = np.tanh(y1 @ a["p3"] + y2 @ a["d3"])
-        z = z / np.sqrt(np.maximum(np.einsum("ij,ij->i", z, z), self.eps))[:, None]
-        return np.concatenate([z, np.maximum.reduceat(f[:, EMB_DIM:], starts, axis=0)], axis=1)
+        return np.add.reduceat(f, starts, axis=0), np.maximum.reduceat(f[:, EMB_DIM:], starts, axis=0), lens
