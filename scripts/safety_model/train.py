@@ -33,7 +33,7 @@ CATEGORIES = sources.CATEGORIES
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 OWN_DIR = os.path.join(HERE, "examples")
-VERSION = "2026-12-04.4"
+VERSION = "2026-12-04.6"
 
 
 def split_of(example):
