@@ -69,7 +69,7 @@ def load_own(directory=OWN_DIR):
                 if bad:
                     raise SystemExit(f"{name}:{number}: unknown category {bad}")
                 # "first || second": a text with what came just before it; trained on as one text,
-                # which is how the device reads a text after its context.
+                # (the device reads it apart and joined; see device_features).
                 text = parts[2].strip().replace(CONTEXT_SEPARATOR, " ")
                 out.append(sources.Example(text, lang, parts[0], labels, f"own-{lang}", True, group=parts[2].strip()))
     return sources.unique(out)
