@@ -12,6 +12,7 @@ Sets read while the rules were written (XSTest, Safe-Child-LLM) are marked as de
 Usage: bench.py --cubby PATH --data DIR --json OUT [--age N]
 """
 import argparse
+import dataclasses
 import json
 import os
 import subprocess
@@ -31,18 +32,10 @@ FRESH_DIR = os.path.join(HERE, "fresh")
 
 
 def load_fresh():
-    out = []
-    for name in sorted(os.listdir(FRESH_DIR)):
-        if not name.endswith(".tsv"):
-            continue
-        lang = name.split(".")[0]
-        for line in open(os.path.join(FRESH_DIR, name), encoding="utf-8"):
-            if line.startswith("#") or not line.strip():
-                continue
-            direction, label, text = line.rstrip("\n").split("\t")
-            labels = () if label == "safe" else (label,)
-            out.append(train.sources.Example(text, lang, direction, labels, f"fresh-{lang}", False, group=text))
-    return out
+    """The fresh sentences, in the format of our own examples (read by the trainer's own loader)."""
+    return [dataclasses.replace(e, source=f"fresh-{e.lang}", trainable=False) for e in train.load_own(FRESH_DIR)]
+
+
 def request(e, age):
     """One line for `cubby safety check`; a two-part example of ours goes as the text and its context."""
     line = {"text": e.text, "direction": "inbound" if e.direction == "in" else "outbound", "age": age}

@@ -68,8 +68,9 @@ def load_own(directory=OWN_DIR):
                 bad = [l for l in labels if l not in CATEGORIES]
                 if bad:
                     raise SystemExit(f"{name}:{number}: unknown category {bad}")
-                # "first || second": a text with what came just before it; trained on as one text,
-                # (the device reads it apart and joined; see device_features).
+                # "first || second": a text with what came just before it. `text` joins the two (the vocabulary
+                # is trimmed on it); the trainer reads them apart and joined, as the device does
+                # (device_features).
                 text = parts[2].strip().replace(CONTEXT_SEPARATOR, " ")
                 out.append(sources.Example(text, lang, parts[0], labels, f"own-{lang}", True, group=parts[2].strip()))
     return sources.unique(out)
