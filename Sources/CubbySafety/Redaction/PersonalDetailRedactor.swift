@@ -51,8 +51,10 @@ public struct PersonalDetailRedactor: Sendable {
                 "\\b(?:i live|we live|my house is|our house is|i stay)\\s+(?:at|on)\\s+([^.,!?;]{3,60})"), group: 1, accept: { $0[...] }),
             Detector(kind: "address", expression: rx("\\b(?:my|our) (?:home )?address is\\s+([^.!?;]{3,80})"), group: 1, accept: { $0[...] }),
             Detector(kind: "address", expression: rx(
-                "(?:\(han){2,8}(?:省|市|区|县))?\(han){1,10}(?:路|街|大道|大街|巷|胡同|弄)(?:\(cnDigit){1,6}(?:号|弄|栋|幢|楼|单元|室))*"),
-                     group: 0, accept: { Self.hanNameBeforeSuffix($0, suffixes: ["路", "街", "大道", "大街", "巷", "胡同", "弄"]) }),
+                "(?:\(han){2,8}(?:省|市|区|县))?\(han){1,10}(?:路|街|大道|大街|巷|胡同)(?:\(cnDigit){1,6}(?:号|弄|栋|幢|楼|单元|室))*"),
+                     // Not 弄 after a name: a lane is numbered ("长乐路123弄", matched above), and 弄 is also a verb
+                     // ("撞到桌子弄的").
+                     group: 0, accept: { Self.hanNameBeforeSuffix($0, suffixes: ["路", "街", "大道", "大街", "巷", "胡同"]) }),
             Detector(kind: "address", expression: rx(
                 "\(han){2,10}(?:小区|花园|公寓|新村|家园)(?:\(cnDigit){1,6}(?:号楼|号|栋|幢|楼|单元|室))*"),
                      group: 0, accept: { Self.hanNameBeforeSuffix($0, suffixes: ["小区", "花园", "公寓", "新村", "家园"]) }),
@@ -67,7 +69,10 @@ public struct PersonalDetailRedactor: Sendable {
                      accept: { $0[...] }),
             Detector(kind: "school", expression: rx("\(han){2,10}(?:小学|中学|幼儿园|初中|高中|学校)"), group: 0,
                      accept: { Self.hanNameBeforeSuffix($0, suffixes: ["小学", "中学", "幼儿园", "初中", "高中", "学校"]) }),
-            Detector(kind: "class", expression: rx("\(cnDigit){1,3}年级\(cnDigit){1,3}班|\(cnDigit){1,3}班"), group: 0, accept: { $0[...] }),
+            // A class is the child's own when it comes with its grade or after "I am in" ("我在三班"); "we beat
+            // class three at tug of war" (把三班打得落花流水) names no one.
+            Detector(kind: "class", expression: rx("\(cnDigit){1,3}年级\(cnDigit){1,3}班|(?<=我在|我是|我读|我们是|我们在)\(cnDigit){1,3}班"),
+                     group: 0, accept: { $0[...] }),
         ]
     }
 
@@ -126,11 +131,16 @@ public struct PersonalDetailRedactor: Sendable {
     /// "我们在学校"): the match only counts when a real name of two or more characters is left.
     static let hanFunctionCharacters: Set<Character> = Set("我你他她它们的了在去到上回是说想要和跟从不没很也都就还这那个里家过走条一")
 
+    /// Time words a child puts before a place ("今天幼儿园消防演习"): not part of its name.
+    static let hanTimeWords = ["今天", "明天", "昨天", "后天", "前天", "每天", "天天", "今年", "明年", "去年", "现在", "以后", "以前",
+                               "早上", "上午", "中午", "下午", "晚上", "周末", "放学", "开学"]
+
     static func hanNameBeforeSuffix(_ found: String, suffixes: [String]) -> Substring? {
         guard let range = suffixes.compactMap({ found.range(of: $0) }).min(by: { $0.lowerBound < $1.lowerBound }) else { return nil }
         let before = found[..<range.lowerBound]
-        let nameLength = before.reversed().prefix { !hanFunctionCharacters.contains($0) }.count
-        guard nameLength >= 2 else { return nil }
-        return found[found.index(range.lowerBound, offsetBy: -nameLength)...]
+        var name = before.suffix(before.reversed().prefix { !hanFunctionCharacters.contains($0) }.count)
+        while let word = hanTimeWords.first(where: { name.hasPrefix($0) }) { name = name.dropFirst(word.count) }
+        guard name.count >= 2 else { return nil }
+        return found[name.startIndex...]
     }
 }
