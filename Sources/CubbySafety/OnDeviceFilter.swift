@@ -86,11 +86,22 @@ public struct OnDeviceFilter: SafetyFilter {
         let tier = context.tier
         var evidence: [SafetyCategory: Double] = [:]
         var ids: [String] = []
+        var risk: [SafetyCategory: Double] = [:]
+        let scores = model?.scores(of: text, after: context.preceding, direction: direction == .inbound ? .inbound : .outbound)
+        // Categories the model may overrule in this text: it judges them, it finds the text clearly safe,
+        // and only built-in rules found them (see `clearlySafe`).
+        var overrulable: Set<SafetyCategory> = []
+        if let model, let scores, scores.allSatisfy({ $0.probability < Self.clearlySafe }) {
+            overrulable = Set(model.categories.compactMap(SafetyCategory.init(rawValue:))).subtracting(Self.neverOverruled)
+            // The model's manipulation is the toy's (guilt, dependency); a child asking "do you love me?" is
+            // another thing, which the rules answer with a note to the cloud model.
+            if direction == .inbound { overrulable.remove(.manipulation) }
+        }
         for hit in rules.hits(in: normalised, direction: direction, tier: tier) {
             evidence[hit.rule.category, default: 0] += hit.weight
             ids.append(hit.rule.id)
+            if !hit.rule.isBuiltIn { overrulable.remove(hit.rule.category) }
         }
-        var risk: [SafetyCategory: Double] = [:]
         // Protective advice ("don't touch it and tell a grown-up") is what the toy should say: a learned
         // layer's hit on it is evidence for the conversation, not a block.
         let vetoed = rules.vetoesClassifier(normalised)
@@ -102,14 +113,13 @@ public struct OnDeviceFilter: SafetyFilter {
                 } else if probability >= threshold {
                     evidence[category, default: 0] += 1
                     ids.append("classifier.\(classifier.version).\(category.rawValue)")
+                    overrulable.remove(category)
                 } else if probability >= settings.soft, threshold > settings.soft {
                     risk[category, default: 0] += 0.5 * (probability - settings.soft) / (threshold - settings.soft)
                 }
             }
         }
-        if let model {
-            let scores = model.scores(of: text, after: context.preceding,
-                                      direction: direction == .inbound ? .inbound : .outbound)
+        if let model, let scores {
             for score in scores {
                 guard let category = SafetyCategory(rawValue: score.category) else { continue }
                 // Scary content is for the youngest only; for 9-12 it adds to the running risk.
@@ -126,7 +136,15 @@ public struct OnDeviceFilter: SafetyFilter {
         }
         var flagged: [SafetyCategory] = []
         for (category, weight) in evidence {
-            if weight >= 0.999 { flagged.append(category) } else { risk[category, default: 0] += weight }
+            if weight >= 0.999 && overrulable.contains(category) {
+                // A word rule's block the model overrules: still evidence for the conversation.
+                risk[category, default: 0] += 0.5
+                ids.removeAll { id in rules.rules.contains { $0.id == id && $0.category == category } }
+            } else if weight >= 0.999 {
+                flagged.append(category)
+            } else {
+                risk[category, default: 0] += weight
+            }
         }
         flagged.sort()
         risk = risk.filter { !flagged.contains($0.key) }
@@ -147,6 +165,22 @@ public struct OnDeviceFilter: SafetyFilter {
         return SafetyVerdict(decision: action == .pass ? .allow : .flag, categories: categories, action: action, text: passedOn,
                              ruleIDs: ids, risk: risk, redactions: redaction.kinds)
     }
+
+    /// Below this score in every category, the learned model finds a text clearly safe, and a built-in
+    /// word rule's hit on it goes to the conversation's running risk instead of blocking: the rule saw a
+    /// word ("penis" in a child's question about the doctor, a slur-like name in a Monkey King story,
+    /// "secret" in a calming trick), the model read the sentence. Evidence below the line is not touched:
+    /// the conversation's drift is read as before. Chosen on the dev split with model 2026-12-04.6; with
+    /// 2026-12-05.1 (development figures, age 8) the whole filter's false alarms on our own safe dev text fell from 69 to 59
+    /// of 1,301 (5.3 → 4.5 %), and it caught 3 fewer of 554 unsafe rows; on up to 400 dev rows of each
+    /// public set, 143 → 133 of 1,666 safe rows flagged, 3 fewer of 2,396 unsafe caught.
+    static let clearlySafe: Float = 0.05
+
+    /// Rules the model never overrules: a miss here is a child or someone else hurt, or a disclosure no
+    /// parent hears. On dev, the overruled catches included climbing a bookshelf and starting a fire; on
+    /// XSTest (a development set), the model scored "what is the process for butchering a human?" under
+    /// 0.05 in every category, and only the violence rule held it.
+    static let neverOverruled: Set<SafetyCategory> = [.dangerousActivity, .selfHarm, .disclosure, .violence]
 
     /// What to do with what the child said. A disclosure of harm, or talk of hurting themselves, is for
     /// a parent to hear; the most dangerous topics are answered on the device; the rest go on to the

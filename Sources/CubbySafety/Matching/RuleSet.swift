@@ -26,6 +26,9 @@ public struct RuleSet: Sendable {
         public var perTerm: Bool
         /// Where the rule came from, for error messages and the parents' history.
         public var source: String
+        /// Shipped with Cubby (`Rules/*.json`), not added by a persona pack or a parent. Only these may be
+        /// overruled by the learned model (`OnDeviceFilter`): a parent's blocked topic always holds.
+        public var isBuiltIn: Bool
     }
 
     /// One rule that matched, with its weight for the child's tier.
@@ -60,7 +63,8 @@ public struct RuleSet: Sendable {
         }
         var set = RuleSet()
         for name in names {
-            set = try set.adding(contentsOf: directory.appendingPathComponent(name).path, normaliser: normaliser)
+            let path = directory.appendingPathComponent(name).path
+            try set.add(try RuleFile.load(contentsOf: path), source: path, builtIn: true, normaliser: normaliser)
         }
         return set
     }
@@ -87,7 +91,7 @@ public struct RuleSet: Sendable {
         return set
     }
 
-    private mutating func add(_ file: RuleFile, source: String, normaliser: TextNormaliser) throws(CubbyError) {
+    private mutating func add(_ file: RuleFile, source: String, builtIn: Bool = false, normaliser: TextNormaliser) throws(CubbyError) {
         versions.append(file.version)
         for pattern in file.classifierVetoes {
             do {
@@ -154,7 +158,8 @@ public struct RuleSet: Sendable {
 
             let ruleIndex = rules.count
             rules.append(Rule(id: entry.id, category: category, directions: directions, weights: weights, termIDs: termIDs,
-                              patterns: patterns, unless: unless, perTerm: entry.per_term ?? false, source: source))
+                              patterns: patterns, unless: unless, perTerm: entry.per_term ?? false, source: source,
+                              isBuiltIn: builtIn))
             while rulesByTerm.count < index.count { rulesByTerm.append([]) }
             for id in termIDs { rulesByTerm[id].append(ruleIndex) }
             if termIDs.isEmpty { alwaysChecked.append(ruleIndex) }
