@@ -39,10 +39,9 @@ L = ["# Safety filter benchmark: held-out test splits\n",
      "while the word rules were written (XSTest, Safe-Child-LLM): their rules and full-filter figures are development figures. "
      "The *fresh* toy sentences (`Benchmarks/safety/fresh`, 200 English and 200 Chinese, half unsafe, every category) were "
      "written for measuring only by a writer who saw none of the project's examples, after the model was frozen (an uncommitted build labelled 2026-12-04.2, with the 8-bit head and every category capped at 0.95); "
-     "they were first read by the benchmark run for that model. Model 2026-12-04.6 differs from it in its thresholds for hate and "
-     "profanity (chosen on dev for COLD's sake), in reading its training pairs of a sentence and its context as the device does, "
-     "and in 291 safe lines of the toy's own refusals and lights (added when the project's tests held two of the toy's lines back); "
-     "none of these was chosen on these sentences (on them, .2 caught 78 % and 66 % and flagged 11 % and 7 %). "
+     "they were first read by the benchmark run for that model (which caught 78 % and 66 % and flagged 11 % and 7 %), and "
+     "again for models 2026-12-04.6 and 2026-12-05.1. Nothing since was chosen on them: the later models' changes (thresholds, "
+     "new examples of our own, an overall output, the model overruling the rules) were chosen on dev. "
      "Later models could lean on them: held out, but no longer unseen.\n",
      "Each cell is **rules alone / model alone / whole filter**, measured in the same run. The peers named in the "
      "brief (xiaozhi-esp32-server, ElatoAI, FoloToy) filter nothing on the device: 0 % everywhere.\n"]

@@ -56,8 +56,8 @@ struct ModelFile: Sendable {
         // The format first, so a file from another version is named as such, not as a malformed header.
         struct Format: Decodable { var format: Int }
         let headerBytes = data.subdata(in: 12..<(12 + headerLength))
-        if let format = try? JSONDecoder().decode(Format.self, from: headerBytes).format, format != 2 {
-            throw fail("format \(format) is not supported (this build reads format 2)")
+        if let format = try? JSONDecoder().decode(Format.self, from: headerBytes).format, format != 3 {
+            throw fail("format \(format) is not supported (this build reads format 3)")
         }
         let envelope: Envelope
         do {

@@ -46,9 +46,25 @@ public struct SafetyModel: Sendable {
         public var soft: [String: [Float]]
         public var probes: [Probe]
         public var contextProbes: [ContextProbe]
+        /// The head's last output beyond the categories: whether the text is unsafe at all, whatever the
+        /// category. A category named in `combined` is scored as the geometric mean of its own output and
+        /// this one, so it takes two readings of the text to flag it (see `Overall`).
+        public var overall: Overall
+
+        /// Two scorers trained together disagree on different safe texts: on the dev split, scoring the
+        /// harms to a child with their own output and the overall one together caught about five more in
+        /// a hundred of the toy's own unsafe examples at the same share of safe ones flagged (development
+        /// figures, 2026-12-05). The geometric mean keeps a category low where its own output is low.
+        /// Offensive language keeps its own output alone: there the public sets' safe rows are debates
+        /// about race and gender, where "unsafe at all" is no second opinion.
+        public struct Overall: Decodable, Sendable {
+            public var name: String
+            public var combined: [String]
+        }
 
         enum CodingKeys: String, CodingKey {
-            case format, version, dataDigest = "data_digest", encoder, categories, hidden, features, thresholds, soft, probes, contextProbes = "context_probes"
+            case format, version, dataDigest = "data_digest", encoder, categories, hidden, features, thresholds, soft, probes,
+                 contextProbes = "context_probes", overall
         }
     }
 
@@ -91,6 +107,8 @@ public struct SafetyModel: Sendable {
     /// memory, so the daemon's resident memory grows by less than the model file.
     private let hiddenWeights: [Int8], hiddenScales: [Float], hiddenBias: [Float]
     private let outputWeights: [Float], outputBias: [Float]
+    /// Per category: whether it is scored with the overall output (`Header.Overall`).
+    private let combined: [Bool]
 
     public var version: String { header.version }
     public var categories: [String] { header.categories }
@@ -99,6 +117,9 @@ public struct SafetyModel: Sendable {
         let file = try ModelFile.load(contentsOf: path)
         let header = file.header
         let k = header.categories.count, h = header.hidden
+        if let unknown = header.overall.combined.first(where: { !header.categories.contains($0) }) {
+            throw CubbyError(.invalidConfiguration, "safety model: '\(unknown)' is combined with the overall score but is not one of its categories", context: path)
+        }
         guard header.features == SentenceEncoder.featureCount else {
             throw CubbyError(.invalidConfiguration, "safety model: its head reads \(header.features) features; this build computes \(SentenceEncoder.featureCount)", context: path)
         }
@@ -111,7 +132,8 @@ public struct SafetyModel: Sendable {
             header: header, encoder: try SentenceEncoder(file: file),
             hiddenWeights: try file.offsetBytes("head_w1", shape: [SentenceEncoder.featureCount, h]),
             hiddenScales: try file.floats("head_w1_scale", shape: [SentenceEncoder.featureCount]), hiddenBias: try file.floats("head_b1", shape: [h]),
-            outputWeights: try file.floats("head_w2", shape: [h, k]), outputBias: try file.floats("head_b2", shape: [k]))
+            outputWeights: try file.floats("head_w2", shape: [h, k + 1]), outputBias: try file.floats("head_b2", shape: [k + 1]),
+            combined: header.categories.map(header.overall.combined.contains))
     }
 
     /// The piece ids the encoder reads for `text` (the trainer's probes check them).
@@ -123,9 +145,11 @@ public struct SafetyModel: Sendable {
     /// What the head reads for `text` (as one window): its sentence vector, then the branch maxima.
     public func features(of text: String) -> [Float] { encoder.features(encoder.pool(ids: encoder.tokenizer.encode(text))) }
 
-    /// The probability of each category for the head's features (`features(of:)`).
+    /// The score of each category for the head's features (`features(of:)`): its own output's
+    /// probability or, for a combined category, the geometric mean of that and the overall output's;
+    /// then the overall output's probability.
     public func probabilities(ofFeatures e: [Float]) -> [Float] {
-        let h = header.hidden, k = header.categories.count, d = SentenceEncoder.featureCount
+        let h = header.hidden, k = header.categories.count + 1, d = SentenceEncoder.featureCount
         precondition(e.count == d, "the safety head reads \(d) features, not \(e.count)")
         var hidden = hiddenBias
         hiddenWeights.withUnsafeBufferPointer { weights in
@@ -138,10 +162,13 @@ public struct SafetyModel: Sendable {
         for j in 0..<h where hidden[j] > 0 {
             for c in 0..<k { logits[c] += hidden[j] * outputWeights[j * k + c] }
         }
-        return logits.map { 1 / (1 + exp(-$0)) }
+        var outputs = logits.map { 1 / (1 + exp(-$0)) }
+        for c in 0..<(k - 1) where combined[c] { outputs[c] = (outputs[c] * outputs[k - 1]).squareRoot() }
+        return outputs
     }
 
-    /// How likely `text` is to be about each category. A text longer than the encoder's window is read
+    /// How likely `text` is to be about each category, then to be unsafe at all (the scores of
+    /// `probabilities(ofFeatures:)`). A text longer than the encoder's window is read
     /// in overlapping windows and each category takes its highest window, so a harmful request buried
     /// in a long role-play preamble is not averaged away.
     public func probabilities(of text: String) -> [Float] {
@@ -151,7 +178,7 @@ public struct SafetyModel: Sendable {
     private func probabilities(of text: String, ids: [Int32]) -> [Float] {
         let window = SentenceEncoder.windowTokens
         guard ids.count > window else { return probabilities(ofFeatures: encoder.features(pooled(text, ids: ids))) }
-        var result = [Float](repeating: 0, count: header.categories.count)
+        var result = [Float](repeating: 0, count: header.categories.count + 1)
         var start = 1
         while true {
             let end = min(start + window - 2, ids.count - 1)
@@ -198,8 +225,12 @@ public struct SafetyModel: Sendable {
         let key = "\(direction.rawValue).\(language.rawValue)"
         let thresholds = header.thresholds[key] ?? []
         let soft = header.soft[key] ?? []
+        // The overall score comes last; it flags nothing and adds no risk by itself, but says how sure the
+        // model is that a text is safe (`OnDeviceFilter.clearlySafe`).
         return probabilities.indices.map {
-            Score(category: header.categories[$0], probability: probabilities[$0], threshold: thresholds[$0], soft: soft[$0])
+            $0 < header.categories.count
+                ? Score(category: header.categories[$0], probability: probabilities[$0], threshold: thresholds[$0], soft: soft[$0])
+                : Score(category: header.overall.name, probability: probabilities[$0], threshold: .infinity, soft: .infinity)
         }
     }
 }

