@@ -7,8 +7,9 @@ import Foundation
 /// no rule names: the same instruction in new words, in Chinese or English), and for what the child
 /// says, take out personal details. No network; a sentence takes a few milliseconds.
 ///
-/// Rules carry a weight per age tier: a weight of 1 flags on its own, smaller weights add up within the
-/// text, and what stays below the line is returned as `risk` for the conversation (`SafetySession`).
+/// Rules carry a weight per age tier: a weight of 1 flags on its own (unless the model overrules a built-in
+/// rule, see `clearlySafe`), smaller weights add up within the text, and what stays below the line is
+/// returned as `risk` for the conversation (`SafetySession`).
 public struct OnDeviceFilter: SafetyFilter {
     public let rules: RuleSet
     public let normaliser: TextNormaliser

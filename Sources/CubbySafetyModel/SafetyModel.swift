@@ -51,8 +51,8 @@ public struct SafetyModel: Sendable {
         /// this one, so it takes two readings of the text to flag it (see `Overall`).
         public var overall: Overall
 
-        /// Two scorers trained together disagree on different safe texts: on the dev split, scoring the
-        /// harms to a child with their own output and the overall one together caught about five more in
+        /// Two scorers trained together disagree on different safe texts: on the dev split, scoring every
+        /// category but offensive language with its own output and the overall one together caught about five more in
         /// a hundred of the toy's own unsafe examples at the same share of safe ones flagged (development
         /// figures, 2026-12-05). The geometric mean keeps a category low where its own output is low.
         /// Offensive language keeps its own output alone: there the public sets' safe rows are debates

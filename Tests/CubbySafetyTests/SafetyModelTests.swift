@@ -105,6 +105,28 @@ import Testing
         }
     }
 
+    @Test func theModelOverrulesABuiltInWordButNeverAPersonasRule() throws {
+        // A built-in rule sees "penis"; the model reads a child's question about the doctor and finds it
+        // clearly safe, so the rule's hit only adds to the conversation's risk.
+        let question = "What is the name of the body part boys have? My doctor said it is called a penis."
+        let context = SafetyContext(childAge: 8)
+        let overruled = Self.filter.check(question, direction: .inbound, context: context)
+        #expect(overruled.decision == .allow && overruled.ruleIDs.isEmpty, "\(overruled.ruleIDs)")
+        #expect((overruled.risk[.sexual] ?? 0) > 0, "an overruled rule is still evidence for the conversation")
+        #expect(Self.filter.only(.rules).check(question, direction: .inbound, context: context).decision == .flag,
+                "the rules alone flag it: otherwise this shows nothing")
+
+        // The same word in a persona's own rule holds.
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("overrule-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let extra = directory.appendingPathComponent("persona.json").path
+        try #"{"format": 2, "version": "test", "rules": [{"id": "persona.no-body-talk", "category": "sexual", "directions": ["inbound"], "terms": ["penis"]}]}"#
+            .write(toFile: extra, atomically: true, encoding: .utf8)
+        let held = try Self.filter.adding(rulesAt: extra).check(question, direction: .inbound, context: context)
+        #expect(held.decision == .flag && held.ruleIDs.contains("persona.no-body-talk"), "\(held.ruleIDs)")
+    }
+
     @Test func playAndStoriesThatSoundRiskyPass() {
         let context = SafetyContext(childAge: 7)
         for (text, direction) in [("Pirates bury their treasure on the island, and the captain shouts arr!", SafetyDirection.outbound),

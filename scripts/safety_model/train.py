@@ -291,7 +291,7 @@ def script_language(text):
 def choose_thresholds(p, examples, budget, floor=0.7, combined_floor=0.5, ceiling=0.85):
     """Per direction and language ('in.en', 'out.zh', ...), per category: the lowest threshold whose
     false alarms on safe dev text stay within budget[category], but not under `floor` (`combined_floor`
-    for the categories scored with the overall output, whose scores are means of two). The dev split
+    for the categories scored with the overall output, whose scores are geometric means of two). The dev split
     flatters the model (our examples come in twins and in a few writers' styles), so the floors keep a
     margin: 0.7 was chosen on the project's own safe cases when they were still held out (at the
     dev-chosen thresholds alone, 7 % of them were flagged, 5 % at 0.7), and 0.5 for the combined scores
@@ -325,8 +325,8 @@ def choose_thresholds(p, examples, budget, floor=0.7, combined_floor=0.5, ceilin
                 cumulative = np.cumsum(weights[order])
                 # the highest-scoring safe rows that fit in the budget may be flagged; the next may not
                 k = int(np.searchsorted(cumulative, budget[name], side="right"))
-                t = float(scores[order[k]]) + 1e-4 if k < len(order) else floor
-                t = max(t, combined_floor if name in COMBINED else floor)
+                lowest = combined_floor if name in COMBINED else floor
+                t = max(float(scores[order[k]]) + 1e-4 if k < len(order) else lowest, lowest)
                 if name in HARM_TO_THE_CHILD:
                     t = min(t, ceiling)
                 elif name not in OFFENSIVE_LANGUAGE:

@@ -15,7 +15,8 @@ public struct RuleSet: Sendable {
         public var id: String
         public var category: SafetyCategory
         public var directions: Set<SafetyDirection>
-        /// How much one match counts, per age tier. 1 flags on its own; less is evidence that adds up
+        /// How much one match counts, per age tier. 1 flags on its own (unless the model overrules a
+        /// built-in rule, `OnDeviceFilter.clearlySafe`); less is evidence that adds up
         /// within a sentence and across a conversation. Absent tiers: the rule does not apply.
         public var weights: [AgeTier: Double]
         var termIDs: [Int]

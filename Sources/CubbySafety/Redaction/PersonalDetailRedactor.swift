@@ -52,7 +52,7 @@ public struct PersonalDetailRedactor: Sendable {
             Detector(kind: "address", expression: rx("\\b(?:my|our) (?:home )?address is\\s+([^.!?;]{3,80})"), group: 1, accept: { $0[...] }),
             Detector(kind: "address", expression: rx(
                 "(?:\(han){2,8}(?:省|市|区|县))?\(han){1,10}(?:路|街|大道|大街|巷|胡同)(?:\(cnDigit){1,6}(?:号|弄|栋|幢|楼|单元|室))*"),
-                     // Not 弄 after a name: a lane is numbered ("长乐路123弄", matched above), and 弄 is also a verb
+                     // Not 弄 after a name: a lane is numbered ("长乐路123弄", matched by the number part), and 弄 is also a verb
                      // ("撞到桌子弄的").
                      group: 0, accept: { Self.hanNameBeforeSuffix($0, suffixes: ["路", "街", "大道", "大街", "巷", "胡同"]) }),
             Detector(kind: "address", expression: rx(
